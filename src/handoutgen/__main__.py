@@ -1,0 +1,3 @@
+from handoutgen.cli import main
+
+raise SystemExit(main())
