@@ -68,7 +68,12 @@ def _build(node: yaml.Node, path: KeyPath, lines: LineMap, problems: list[Proble
             key = str(_constructor.construct_object(key_node))
             if key in out:
                 problems.append(
-                    Problem(shown_as, "this key appears twice; keep one", key_node.start_mark.line + 1, format_key((*path, key)))
+                    Problem(
+                        shown_as,
+                        "this key appears twice; keep one",
+                        key_node.start_mark.line + 1,
+                        format_key((*path, key)),
+                    )
                 )
             lines[(*path, key)] = key_node.start_mark.line + 1
             out[key] = _build(value_node, (*path, key), lines, problems, shown_as)

@@ -1,0 +1,107 @@
+"""A handouts project on disk: where everything lives, and loading it."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from handoutgen.errors import ConfigError, HandoutsError, Problem, display_path
+from handoutgen.fonts import FontSet
+from handoutgen.schema import Clinic, Handout, load_model
+from handoutgen.yamlfile import LineMap
+
+LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
+
+
+@dataclass(frozen=True)
+class LoadedClinic:
+    id: str
+    folder: Path
+    shown_as: str  # e.g. clinics/riverside/clinic.yaml
+    clinic: Clinic
+    lines: LineMap
+
+    @property
+    def logo_path(self) -> Path:
+        return (self.folder / self.clinic.logo).resolve()
+
+    @property
+    def template_dir(self) -> Path:
+        return self.folder / "templates"
+
+
+@dataclass(frozen=True)
+class LoadedHandout:
+    id: str
+    path: Path
+    shown_as: str
+    handout: Handout
+    lines: LineMap
+
+
+class Project:
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self.handouts_dir = self.root / "handouts"
+        self.clinics_dir = self.root / "clinics"
+        self.locales_dir = self.root / "locales"
+        self.templates_dir = self.root / "templates"
+        self.fonts_dir = self.root / "fonts"
+        missing = [
+            p.name for p in (self.handouts_dir, self.clinics_dir, self.templates_dir, self.fonts_dir) if not p.is_dir()
+        ]
+        if missing:
+            raise HandoutsError(
+                f"{self.root}: not a handouts project (no {', '.join(m + '/' for m in missing)} here); "
+                "run the command in the project folder or pass --project DIR"
+            )
+
+    def shown(self, path: Path) -> str:
+        return display_path(path, self.root)
+
+    def clinic_ids(self) -> list[str]:
+        return sorted(p.parent.name for p in self.clinics_dir.glob("*/clinic.yaml"))
+
+    def handout_ids(self) -> list[str]:
+        return sorted(p.stem for p in self.handouts_dir.glob("*.yaml"))
+
+    def handout_path(self, handout_id: str) -> Path:
+        return self.handouts_dir / f"{handout_id}.yaml"
+
+    @functools.cached_property
+    def fonts(self) -> FontSet:
+        return FontSet(self.fonts_dir, self.shown(self.fonts_dir / "fonts.yaml"))
+
+    def load_clinic(self, clinic_id: str) -> LoadedClinic:
+        folder = self.clinics_dir / clinic_id
+        path = folder / "clinic.yaml"
+        shown_as = self.shown(path)
+        clinic, lines = load_model(Clinic, path, shown_as)
+        loaded = LoadedClinic(clinic_id, folder, shown_as, clinic, lines)
+        problem = self._logo_problem(loaded)
+        if problem:
+            raise ConfigError(problem)
+        return loaded
+
+    def _logo_problem(self, loaded: LoadedClinic) -> Problem | None:
+        logo, folder = loaded.clinic.logo, loaded.folder.resolve()
+        line = loaded.lines.line_for(("logo",))
+        where = self.shown(loaded.folder) + "/"
+        if folder not in loaded.logo_path.parents:
+            return Problem(
+                loaded.shown_as, f"{logo!r} is outside {where}; put the logo file in the clinic's folder", line, "logo"
+            )
+        if loaded.logo_path.suffix.lower() not in LOGO_TYPES:
+            return Problem(loaded.shown_as, f"{logo!r} is not an SVG, PNG or JPEG image", line, "logo")
+        if not loaded.logo_path.is_file():
+            return Problem(
+                loaded.shown_as, f"logo file {logo!r} not found in {where}; add it or fix the name", line, "logo"
+            )
+        return None
+
+    def load_handout(self, handout_id: str) -> LoadedHandout:
+        path = self.handout_path(handout_id)
+        shown_as = self.shown(path)
+        handout, lines = load_model(Handout, path, shown_as)
+        return LoadedHandout(handout_id, path, shown_as, handout, lines)
