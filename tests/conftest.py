@@ -1,0 +1,75 @@
+"""Shared fixtures: small copies of the project to build in, and PDF readers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from handoutgen.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+HANDOUT = "microcurrent-back-pain"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def copy_project(dest: Path, clinics: list[str] | None = None) -> Path:
+    """A copy of the shipped project (fonts linked, not copied: they are large)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for folder in ("handouts", "templates", "locales"):
+        shutil.copytree(REPO / folder, dest / folder)
+    (dest / "fonts").symlink_to(REPO / "fonts", target_is_directory=True)
+    (dest / "clinics").mkdir()
+    for clinic in clinics or [p.name for p in (REPO / "clinics").iterdir() if p.is_dir()]:
+        shutil.copytree(REPO / "clinics" / clinic, dest / "clinics" / clinic)
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """One sample clinic (stadtpark: A4; de, ru, ar, en) in a temporary project."""
+    return copy_project(tmp_path / "project", ["stadtpark"])
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Run `handouts -C PROJECT ARGS...` in-process and capture what it prints."""
+
+    def _run(project: Path, *args: str) -> Result:
+        code = main(["-C", str(project), *args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return _run
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def pdf_fonts(path: Path) -> list[dict[str, str]]:
+    """pdffonts' table: one dict per font with name, type, emb."""
+    lines = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout.splitlines()
+    fonts = []
+    for line in lines[2:]:
+        parts = line.split()
+        # name type... encoding emb sub uni object-id generation
+        fonts.append({"name": parts[0], "emb": parts[-5], "type": " ".join(parts[1:-6])})
+    return fonts
+
+
+def pdf_reader(path: Path) -> PdfReader:
+    return PdfReader(path)
