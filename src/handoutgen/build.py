@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +14,16 @@ from handoutgen.project import LoadedClinic, LoadedHandout, Project
 from handoutgen.render import Renderer, write_pdf
 
 Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build and how. Each field left empty means "as the project's files say"."""
+
+    clinics: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    handouts: tuple[str, ...] = ()
+    out_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -48,20 +58,14 @@ class Summary:
         return not self.failed
 
 
-def build(
-    project: Project,
-    clinics: Iterable[str] = (),
-    langs: Iterable[str] = (),
-    handouts: Iterable[str] = (),
-    out_dir: Path | None = None,
-    echo: Echo = print,
-) -> Summary:
+def build(project: Project, options: BuildOptions = BuildOptions(), echo: Echo = print) -> Summary:
     start = time.perf_counter()
-    clinic_ids, handout_ids = select(project, list(clinics), list(handouts))
+    clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
     summary = Summary()
-    report_load_problems(project, sources, summary, echo)
-    jobs = plan(sources, clinic_ids, list(langs), handout_ids, out_dir or project.root / "output")
+    report_load_problems(sources, summary, echo)
+    out_dir = options.out_dir or project.root / "output"
+    jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, out_dir)
     renderer = Renderer(project)
     for job in jobs:
         run(project, renderer, sources, job, summary, echo)
@@ -107,7 +111,7 @@ def _try(loader: Callable, *args: object) -> object:
         return exc
 
 
-def report_load_problems(project: Project, sources: Sources, summary: Summary, echo: Echo) -> None:
+def report_load_problems(sources: Sources, summary: Summary, echo: Echo) -> None:
     """Print each broken file once, however many jobs it breaks."""
     for group in (sources.clinics, sources.handouts, sources.translations):
         for name, loaded in group.items():

@@ -56,9 +56,11 @@ def build(
     out_dir: Path | None,
 ) -> None:
     """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf."""
+    from handoutgen.build import BuildOptions
     from handoutgen.build import build as run_build
 
-    summary = run_build(_project(ctx), clinics, langs, handouts, out_dir, echo=click.echo)
+    options = BuildOptions(clinics, langs, handouts, out_dir)
+    summary = run_build(_project(ctx), options, echo=click.echo)
     if not summary.ok:
         ctx.exit(1)
 
