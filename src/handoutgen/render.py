@@ -6,6 +6,7 @@ import datetime as dt
 import mimetypes
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Formatter
@@ -50,8 +51,20 @@ def to_markup(text: str, values: dict[str, str], origin: str) -> Markup:
         if name not in values or spec or conversion:
             known = ", ".join("{" + key + "}" for key in values) or "none"
             raise RenderError(Problem(origin, f"unknown placeholder {{{name}}}; the placeholders here are {known}"))
-        parts.append(str(escape(values[name])))
+        parts.append(isolate(values[name]))
     return Markup("".join(parts))
+
+
+def isolate(value: str) -> str:
+    """Escape a filled-in value and isolate its direction, so a phone number inside
+    Arabic text keeps its digit order and an Arabic name inside English stays whole."""
+    direction = "ltr"
+    for char in value:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("L", "R", "AL"):
+            direction = "ltr" if kind == "L" else "rtl"
+            break
+    return f'<bdi dir="{direction}">{escape(value)}</bdi>'
 
 
 def _parse_placeholders(text: str, origin: str) -> list[tuple[str, str | None, str | None, str | None]]:
