@@ -7,11 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handoutgen.atomic import remove_stale_temps
 from handoutgen.catalogs import Translations
 from handoutgen.errors import HandoutsError, Problem
 from handoutgen.extract import COMMON_DOMAIN
+from handoutgen.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
+from handoutgen.progress import Progress, progress
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
-from handoutgen.render import Renderer, write_pdf
+from handoutgen.workers import Outcome, Task, default_jobs, run_jobs
 
 Echo = Callable[[str], None]
 
@@ -24,6 +27,8 @@ class BuildOptions:
     langs: tuple[str, ...] = ()
     handouts: tuple[str, ...] = ()
     out_dir: Path | None = None
+    jobs: int | None = None  # worker processes; None: one per core, 1: render in this process
+    force: bool = False  # rebuild even the PDFs whose inputs are unchanged
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class Sources:
 @dataclass
 class Summary:
     built: list[tuple[Job, int]] = field(default_factory=list)
+    skipped: list[Job] = field(default_factory=list)  # up to date: inputs unchanged since the last build
     failed: list[tuple[str, HandoutsError]] = field(default_factory=list)  # (job or file, why)
     seconds: float = 0.0
 
@@ -66,11 +72,20 @@ def build(project: Project, options: BuildOptions = BuildOptions(), echo: Echo =
     report_load_problems(sources, summary, echo)
     out_dir = options.out_dir or project.root / "output"
     jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, out_dir)
-    renderer = Renderer(project)
-    for job in jobs:
-        run(project, renderer, sources, job, summary, echo)
+    manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
+    tasks = skip_unchanged(project, sources, jobs, manifest, options.force, summary)
+    remove_stale_temps_beside(tasks)
+    try:
+        with progress(echo, len(tasks)) as shown:
+            for outcome in run_jobs(project, sources, handout_ids, tasks, options.jobs or default_jobs()):
+                record(project, sources, manifest, outcome, summary, shown)
+    finally:
+        manifest.save()  # even on Ctrl-C: what was built is recorded
     summary.seconds = time.perf_counter() - start
-    echo(f"{len(summary.built)} built, {len(summary.failed)} failed in {summary.seconds:.1f} s")
+    echo(
+        f"{len(summary.built)} built, {len(summary.skipped)} skipped, {len(summary.failed)} failed "
+        f"in {summary.seconds:.1f} s"
+    )
     return summary
 
 
@@ -152,18 +167,53 @@ def plan(sources: Sources, clinic_ids: list[str], langs: list[str], handout_ids:
     return jobs
 
 
-def run(project: Project, renderer: Renderer, sources: Sources, job: Job, summary: Summary, echo: Echo) -> None:
-    shown = project.shown(job.output)
-    clinic, handout = sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
-    try:
-        page = renderer.page(clinic, handout, sources.translations[job.lang])
-        result = write_pdf(page, job.output, job.name)
-    except HandoutsError as exc:
-        summary.failed.append((job.name, exc))
-        for problem in exc.problems:
-            echo(f"error: {problem}")
-        echo(f"failed  {shown}")
+def skip_unchanged(
+    project: Project, sources: Sources, jobs: list[Job], manifest: Manifest, force: bool, summary: Summary
+) -> list[Task]:
+    """The jobs to render: all with --force, else those whose PDF is missing, altered or out of date."""
+    hasher = InputHasher(project)
+    tasks = []
+    for job in jobs:
+        clinic, handout = sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
+        inputs = hasher.job_hash(clinic, handout, sources.translations[job.lang])  # type: ignore[arg-type]
+        if not force and manifest.up_to_date(job.output, inputs):
+            summary.skipped.append(job)
+        else:
+            tasks.append(Task(job, inputs))
+    return tasks
+
+
+def remove_stale_temps_beside(tasks: list[Task]) -> None:
+    """Temp files left by a killed build are never PDFs anyone should print: remove them."""
+    for folder in sorted({task.job.output.parent for task in tasks}):
+        remove_stale_temps(folder)
+
+
+def record(
+    project: Project, sources: Sources, manifest: Manifest, outcome: Outcome, summary: Summary, shown: Progress
+) -> None:
+    job = outcome.job
+    where = project.shown(job.output)
+    if outcome.problems:
+        summary.failed.append((job.name, HandoutsError(list(outcome.problems))))
+        shown.failed([*(f"error: {problem}" for problem in outcome.problems), f"failed  {where}"])
         return
-    summary.built.append((job, result.pages))
-    noun = "page" if result.pages == 1 else "pages"
-    echo(f"built   {shown} ({result.pages} {noun})")
+    meta = sources.handouts[job.handout_id].handout.meta  # type: ignore[union-attr]
+    manifest.record(
+        Entry(
+            path=manifest.key(job.output),
+            clinic=job.clinic_id,
+            language=job.lang,
+            handout=job.handout_id,
+            version=meta.version,
+            review_due=meta.review_due.isoformat(),
+            translated=outcome.translated,
+            total=outcome.total,
+            pages=outcome.pages,
+            sha256=outcome.sha256,
+            inputs=outcome.task.inputs,
+        )
+    )
+    summary.built.append((job, outcome.pages))
+    noun = "page" if outcome.pages == 1 else "pages"
+    shown.done(f"built   {where} ({outcome.pages} {noun})")

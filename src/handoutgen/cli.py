@@ -47,6 +47,14 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
     default=None,
     help="Write the PDFs under this folder instead of output/.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Render in this many worker processes (default: one per core; 1: no workers).",
+)
+@click.option("--force", is_flag=True, default=False, help="Rebuild every PDF, even those whose inputs are unchanged.")
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -54,12 +62,17 @@ def build(
     langs: tuple[str, ...],
     handouts: tuple[str, ...],
     out_dir: Path | None,
+    jobs: int | None,
+    force: bool,
 ) -> None:
-    """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf."""
+    """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf.
+
+    PDFs whose inputs are unchanged since the last build are skipped; output/manifest.json
+    records each PDF's version, translation completeness, sha256 and inputs hash."""
     from handoutgen.build import BuildOptions
     from handoutgen.build import build as run_build
 
-    options = BuildOptions(clinics, langs, handouts, out_dir)
+    options = BuildOptions(clinics, langs, handouts, out_dir, jobs, force)
     summary = run_build(_project(ctx), options, echo=click.echo)
     if not summary.ok:
         ctx.exit(1)

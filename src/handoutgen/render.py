@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import mimetypes
 import os
 import re
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Formatter
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
 from babel import Locale
@@ -22,8 +23,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from handoutgen import __version__
+from handoutgen.atomic import write_atomically
 from handoutgen.catalogs import Lookup, Translations
-from handoutgen.errors import Problem, RenderError
+from handoutgen.errors import Problem, RenderError, display_path
 from handoutgen.extract import COMMON_DOMAIN, iter_texts
 from handoutgen.fonts import FontSet, describe_char
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
@@ -79,7 +81,8 @@ def plain_text(markup: str) -> str:
 
 
 def css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    # "<" as a CSS escape: the string goes inside <style>, which a "</style>" in a translation would end.
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ") + '"'
 
 
 def number_range(values: tuple[int, int], locale: Locale) -> str:
@@ -94,6 +97,9 @@ class FetchRefused(Exception):
     """A document asked for something outside the project's asset folders."""
 
 
+OUTSIDE = "only files in templates/, fonts/ and the clinic's own folder can be used; nothing else is fetched"
+
+
 def make_fetcher(allowed: list[Path]) -> Any:
     # Imported here so that commands which never render do not load WeasyPrint.
     from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -104,20 +110,45 @@ def make_fetcher(allowed: list[Path]) -> Any:
         def __init__(self) -> None:
             super().__init__(fail_on_errors=True, allowed_protocols={"file", "data"})
             self.allowed = [folder.resolve() for folder in allowed]
-            self.refused: list[str] = []
+            self.refused: list[tuple[str, str]] = []  # (url, why)
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             parts = urlsplit(url)
             path = Path(url2pathname(parts.path)).resolve() if parts.scheme == "file" and not parts.netloc else None
-            if path is None or not any(folder in path.parents for folder in self.allowed) or not path.is_file():
-                self.refused.append(url)
-                raise FetchRefused(url)
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+            if path is None or not any(folder in path.parents for folder in self.allowed):
+                why = OUTSIDE
+            elif not path.is_file():
+                why = "no such file"
+            else:
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+            self.refused.append((url, why))
+            raise FetchRefused(url)
 
     return SandboxFetcher()
+
+
+# Where a template, stylesheet or SVG names another file: only used to say who asked for a refused URL.
+_REFERENCE = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])([^"'()\s<>{}]+)""", re.I)
+_REFERRING_TYPES = {".html", ".htm", ".css", ".svg", ".xml"}
+
+
+def refusal_problem(url: str, why: str, page: Page, origin: str) -> Problem:
+    """The problem for a refused URL, naming the file and line that asked for it where we can find them."""
+    for folder in page.allowed_dirs:
+        for path in sorted(folder.rglob("*")):
+            if path.suffix.lower() not in _REFERRING_TYPES or not path.is_file():
+                continue
+            base = page.base_url if path.suffix.lower() in (".html", ".htm") else path.resolve().as_uri()
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for match in _REFERENCE.finditer(text):
+                if unquote(urljoin(base, match[1])) == unquote(url):
+                    shown = display_path(path, page.root) if page.root else str(path)
+                    line = text.count("\n", 0, match.start()) + 1
+                    return Problem(shown, f"refused to fetch {match[1]!r} ({url}): {why}", line)
+    return Problem(origin, f"refused to fetch {url} (asked for by a template or stylesheet): {why}")
 
 
 # -- The page --------------------------------------------------------------------
@@ -133,6 +164,8 @@ class Page:
     title: str
     strings: list[tuple[str, str]] = field(default_factory=list)  # (origin, text) drawn on the page
     fallbacks: list[Lookup] = field(default_factory=list)
+    lookups: list[Lookup] = field(default_factory=list)  # every catalog entry the page used
+    root: Path | None = None  # the project folder, to show file names as the user knows them
 
 
 class Renderer:
@@ -168,21 +201,25 @@ class Renderer:
         sources = _source_lines(handout)
         strings: list[tuple[str, str]] = [(f"{clinic.shown_as} {key}", str(value)) for key, value in _clinic_strings(c)]
         first_fallback = len(translations.fallbacks)
+        lookups: list[Lookup] = []
 
         def t(text: Text) -> Markup:
             found = translations.lookup(handout.id, text.text, text.context, sources.get(id(text), handout.shown_as))
+            lookups.append(found)
             markup = to_markup(found.text, values, found.origin)
             strings.append((found.origin, plain_text(markup)))
             return markup
 
         def gettext(msgid: str, **kwargs: Any) -> Markup:
             found = translations.lookup(COMMON_DOMAIN, msgid, None, f"templates ({msgid!r})")
+            lookups.append(found)
             markup = to_markup(found.text, {k: str(v) for k, v in kwargs.items()}, found.origin)
             strings.append((found.origin, plain_text(markup)))
             return markup
 
         def page_counter(msgid: str) -> Markup:
             found = translations.lookup(COMMON_DOMAIN, msgid, None, f"templates ({msgid!r})")
+            lookups.append(found)
             parts = []
             for literal, name, _, _ in _parse_placeholders(found.text, found.origin):
                 if literal:
@@ -228,6 +265,8 @@ class Renderer:
             title=title,
             strings=strings,
             fallbacks=translations.fallbacks[first_fallback:],
+            lookups=lookups,
+            root=self.project.root,
         )
         check_glyphs(page, fonts, lang)
         return page
@@ -280,28 +319,24 @@ def created_timestamp(approved: dt.date) -> str:
 class PdfResult:
     path: Path
     pages: int
+    sha256: str = ""
 
 
-def write_pdf(page: Page, target: Path, origin: str) -> PdfResult:
-    """Render page to target atomically: a temp file beside it, renamed into place."""
+def write_pdf(page: Page, target: Path, origin: str, font_config: Any = None, cache: Any = None) -> PdfResult:
+    """Render page to target atomically: a temp file beside it, renamed into place.
+
+    font_config and cache (WeasyPrint's) may be shared between pages to keep fonts and images warm."""
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
     fetcher = make_fetcher(page.allowed_dirs)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        document = HTML(string=page.html, base_url=page.base_url, url_fetcher=fetcher).render()
-        document.write_pdf(temp)
-        os.replace(temp, target)
+        document = HTML(string=page.html, base_url=page.base_url, url_fetcher=fetcher).render(
+            font_config=font_config, cache=cache
+        )
+        data = document.write_pdf()
     except FatalURLFetchingError as exc:
-        url = fetcher.refused[-1] if fetcher.refused else str(exc)
-        raise RenderError(
-            Problem(
-                origin,
-                f"refused to fetch {url}: only files in templates/, fonts/ and the clinic's own folder can be used",
-            )
-        ) from None
-    finally:
-        temp.unlink(missing_ok=True)
-    return PdfResult(target, len(document.pages))
+        url, why = fetcher.refused[-1] if fetcher.refused else (str(exc), OUTSIDE)
+        raise RenderError(refusal_problem(url, why, page, origin)) from None
+    write_atomically(target, data)
+    return PdfResult(target, len(document.pages), hashlib.sha256(data).hexdigest())

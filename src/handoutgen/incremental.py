@@ -1,0 +1,138 @@
+"""Incremental builds: what each PDF depends on, and the manifest that records it.
+
+A job is skipped when its PDF is on disk, matches the sha256 the manifest recorded,
+and the hash of everything it was built from is unchanged."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+from handoutgen import __version__
+from handoutgen.atomic import write_atomically
+from handoutgen.catalogs import Translations
+from handoutgen.errors import HandoutsError, Problem
+from handoutgen.extract import COMMON_DOMAIN
+from handoutgen.project import LoadedClinic, LoadedHandout, Project
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = 1
+
+
+def sha256_file(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+class InputHasher:
+    """Hashes a job's inputs; each file and catalog is hashed once per build."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        # The renderer's own version, and WeasyPrint's: a new release may lay out differently.
+        self.tool = [f"handouts {__version__}", f"weasyprint {version('weasyprint')}", f"pydyf {version('pydyf')}"]
+        self.tool.append(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}")
+        self._catalogs: dict[tuple[str, str], str] = {}
+
+    def job_hash(self, clinic: LoadedClinic, handout: LoadedHandout, translations: Translations) -> str:
+        parts = [
+            *self.tool,
+            f"clinic {clinic.id} {self.folder(clinic.folder)}",
+            f"handout {handout.id} {self.file(handout.path)}",
+            f"templates {self.folder(self.project.templates_dir)}",
+            f"fonts {self.folder(self.project.fonts_dir)}",
+            f"lang {translations.lang}",
+            *(f"catalog {domain} {self.catalog(translations, domain)}" for domain in (handout.id, COMMON_DOMAIN)),
+        ]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    @functools.cache  # noqa: B019 - one hasher per build; the cache is the point
+    def file(self, path: Path) -> str:
+        return sha256_file(path)
+
+    @functools.cache  # noqa: B019
+    def folder(self, folder: Path) -> str:
+        """Every file under folder, by relative path and content."""
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        lines = [f"{p.relative_to(folder).as_posix()} {self.file(p)}" for p in files]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+    def catalog(self, translations: Translations, domain: str) -> str:
+        """The entries of one catalog that can reach a page: ids, contexts, translations and fuzzy flags.
+
+        Comments, line numbers and headers are left out: changing them changes no PDF."""
+        if domain not in translations.catalogs:
+            return "none"
+        key = (translations.lang, domain)
+        if key not in self._catalogs:
+            catalog, _ = translations.catalogs[domain]
+            entries = sorted(repr((m.id, m.context, m.string, m.fuzzy)) for m in catalog if m.id)
+            self._catalogs[key] = hashlib.sha256("\n".join(entries).encode()).hexdigest()
+        return self._catalogs[key]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One PDF in the manifest: the audit trail of what a patient was given."""
+
+    path: str  # relative to the output folder
+    clinic: str
+    language: str
+    handout: str
+    version: str
+    review_due: str
+    translated: int  # entries printed in the language
+    total: int  # entries the PDF used; the rest fell back to English
+    pages: int
+    sha256: str
+    inputs: str
+
+
+class Manifest:
+    """output/manifest.json. A partial build updates its own entries and keeps the others."""
+
+    def __init__(self, out_dir: Path, shown_as: str):
+        self.out_dir = out_dir
+        self.path = out_dir / MANIFEST_NAME
+        self.shown_as = shown_as
+        self.entries: dict[str, Entry] = {}
+
+    @classmethod
+    def load(cls, out_dir: Path, shown_as: str) -> Manifest:
+        manifest = cls(out_dir, shown_as)
+        if not manifest.path.is_file():
+            return manifest
+        try:
+            data = json.loads(manifest.path.read_text(encoding="utf-8"))
+            entries = [Entry(**item) for item in data["pdfs"]] if data.get("format") == MANIFEST_FORMAT else []
+        except (ValueError, TypeError, KeyError) as exc:
+            raise HandoutsError(
+                Problem(shown_as, f"not a handouts manifest ({exc}); delete it and build again with --force")
+            ) from None
+        manifest.entries = {entry.path: entry for entry in entries}
+        return manifest
+
+    def key(self, output: Path) -> str:
+        return output.relative_to(self.out_dir).as_posix()
+
+    def up_to_date(self, output: Path, inputs: str) -> bool:
+        entry = self.entries.get(self.key(output))
+        return entry is not None and entry.inputs == inputs and output.is_file() and sha256_file(output) == entry.sha256
+
+    def record(self, entry: Entry) -> None:
+        self.entries[entry.path] = entry
+
+    def save(self) -> None:
+        """Write the manifest atomically, dropping entries whose PDF is gone."""
+        kept = [entry for key, entry in sorted(self.entries.items()) if (self.out_dir / key).is_file()]
+        data = {"format": MANIFEST_FORMAT, "pdfs": [asdict(entry) for entry in kept]}
+        text = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+        if not kept and not self.path.exists():
+            return
+        if not self.path.is_file() or self.path.read_bytes() != text:
+            write_atomically(self.path, text)

@@ -1,0 +1,160 @@
+"""Rendering the planned jobs: in this process for -j 1, else in a pool of warm worker processes.
+
+Each worker keeps one Renderer (Jinja environments), WeasyPrint's font configuration
+and image cache across its jobs, so fonts and stylesheets are loaded once per worker."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from handoutgen.catalogs import Translations
+from handoutgen.errors import HandoutsError, Problem
+from handoutgen.extract import COMMON_DOMAIN
+from handoutgen.project import LoadedClinic, LoadedHandout, Project
+from handoutgen.render import Renderer, write_pdf
+
+if TYPE_CHECKING:
+    from handoutgen.build import Job, Sources
+
+
+def default_jobs() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Task:
+    job: Job
+    inputs: str  # the hash of everything the PDF is built from
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one task; plain data, so it crosses process boundaries."""
+
+    task: Task
+    pages: int = 0
+    sha256: str = ""
+    translated: int = 0  # catalog entries printed in the job's language
+    total: int = 0  # catalog entries the PDF used
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def job(self) -> Job:
+        return self.task.job
+
+
+class JobRenderer:
+    """Renders jobs one after another, keeping templates, fonts and images warm."""
+
+    def __init__(self, project: Project, handout_ids: list[str], sources: Sources | None = None):
+        self.project = project
+        self.renderer = Renderer(project)
+        self.domains = [*handout_ids, COMMON_DOMAIN]
+        self.sources = sources
+        self._loaded: dict[tuple[str, str], Any] = {}
+        self.font_config: Any = None
+        self.image_cache: dict[str, Any] = {}
+
+    def __call__(self, task: Task) -> Outcome:
+        job = task.job
+        try:
+            clinic, handout = self._clinic(job.clinic_id), self._handout(job.handout_id)
+            page = self.renderer.page(clinic, handout, self._translations(job.lang))
+            result = write_pdf(page, job.output, job.name, self._font_config(), self.image_cache)
+        except HandoutsError as exc:
+            problems = (p if isinstance(p, Problem) else Problem(job.name, str(p)) for p in exc.problems)
+            return Outcome(task, problems=tuple(problems))
+        # An entry used twice on a page (say, "Version {version}") counts once.
+        used = {lookup.origin: lookup.translated for lookup in page.lookups}
+        return Outcome(task, result.pages, result.sha256, sum(used.values()), len(used))
+
+    def _font_config(self) -> Any:
+        if self.font_config is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            self.font_config = FontConfiguration()
+        return self.font_config
+
+    # In the main process the build's loaded sources are used; a worker loads each file once itself.
+    def _clinic(self, clinic_id: str) -> LoadedClinic:
+        if self.sources:
+            return self.sources.clinics[clinic_id]  # type: ignore[return-value]
+        return self._load(("clinic", clinic_id), self.project.load_clinic, clinic_id)
+
+    def _handout(self, handout_id: str) -> LoadedHandout:
+        if self.sources:
+            return self.sources.handouts[handout_id]  # type: ignore[return-value]
+        return self._load(("handout", handout_id), self.project.load_handout, handout_id)
+
+    def _translations(self, lang: str) -> Translations:
+        if self.sources:
+            return self.sources.translations[lang]  # type: ignore[return-value]
+        project = self.project
+        return self._load(("lang", lang), Translations.load, project.locales_dir, project.root, lang, self.domains)
+
+    def _load(self, key: tuple[str, str], loader: Any, *args: Any) -> Any:
+        if key not in self._loaded:
+            self._loaded[key] = loader(*args)
+        return self._loaded[key]
+
+
+def run_jobs(
+    project: Project, sources: Sources, handout_ids: list[str], tasks: list[Task], jobs: int
+) -> Iterator[Outcome]:
+    """Render every task, yielding each outcome as it is ready. One failing task never stops the others."""
+    if jobs <= 1 or len(tasks) <= 1:
+        render = JobRenderer(project, handout_ids, sources)
+        for task in tasks:
+            yield render(task)
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(project.root, handout_ids),
+    )
+    try:
+        futures = {pool.submit(_render_in_worker, task): task for task in tasks}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                yield Outcome(futures[future], problems=(_worker_died(futures[future].job),))
+    finally:
+        # On Ctrl-C or an error: drop the queued jobs, let the running ones finish their (atomic) writes.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_died(job: Job) -> Problem:
+    return Problem(
+        job.name,
+        "the worker process stopped before this PDF was done (killed, or out of memory); "
+        "nothing was written for it: build again",
+    )
+
+
+_worker: JobRenderer | None = None
+
+
+def _start_worker(root: Path, handout_ids: list[str]) -> None:
+    global _worker  # one renderer per worker process, kept warm between jobs
+    # Ctrl-C is the main process's to handle: it stops handing out jobs and waits for these.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker = JobRenderer(Project(root), handout_ids)
+
+
+def _render_in_worker(task: Task) -> Outcome:
+    assert _worker is not None, "the pool's initializer did not run"
+    return _worker(task)
