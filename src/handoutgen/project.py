@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +89,13 @@ class Project:
         logo, folder = loaded.clinic.logo, loaded.folder.resolve()
         line = loaded.lines.line_for(("logo",))
         where = self.shown(loaded.folder) + "/"
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", logo):  # a URL (http:, file:, data:): never fetched
+            return Problem(
+                loaded.shown_as,
+                f"{logo!r} is not a file name; put the logo file in the clinic's folder and name it here",
+                line,
+                "logo",
+            )
         if folder not in loaded.logo_path.parents:
             return Problem(
                 loaded.shown_as, f"{logo!r} is outside {where}; put the logo file in the clinic's folder", line, "logo"

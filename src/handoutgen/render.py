@@ -44,7 +44,8 @@ def to_markup(text: str, values: dict[str, str], origin: str) -> Markup:
     """Escape text, let the allowed tags through, and fill {placeholders} with escaped values."""
     escaped = str(escape(text))
     for tag in ALLOWED_TAGS:
-        escaped = escaped.replace(f"&lt;{tag}&gt;", f"<{tag}>").replace(f"&lt;/{tag}&gt;", f"</{tag}>")
+        # Only as a pair: a stray closing tag could end the template's own markup around the text.
+        escaped = re.sub(rf"&lt;{tag}&gt;(.*?)&lt;/{tag}&gt;", rf"<{tag}>\1</{tag}>", escaped, flags=re.DOTALL)
     parts = []
     for literal, name, spec, conversion in _parse_placeholders(escaped, origin):
         parts.append(literal)
@@ -147,7 +148,8 @@ def refusal_problem(url: str, why: str, page: Page, origin: str) -> Problem:
                 if unquote(urljoin(base, match[1])) == unquote(url):
                     shown = display_path(path, page.root) if page.root else str(path)
                     line = text.count("\n", 0, match.start()) + 1
-                    return Problem(shown, f"refused to fetch {match[1]!r} ({url}): {why}", line)
+                    resolved = "" if match[1] == url else f" ({url})"
+                    return Problem(shown, f"refused to fetch {match[1]!r}{resolved}: {why}", line)
     return Problem(origin, f"refused to fetch {url} (asked for by a template or stylesheet): {why}")
 
 
@@ -338,5 +340,8 @@ def write_pdf(page: Page, target: Path, origin: str, font_config: Any = None, ca
     except FatalURLFetchingError as exc:
         url, why = fetcher.refused[-1] if fetcher.refused else (str(exc), OUTSIDE)
         raise RenderError(refusal_problem(url, why, page, origin)) from None
+    if fetcher.refused:
+        # WeasyPrint draws SVG images leniently and carries on after a refusal: refuse the page anyway.
+        raise RenderError(refusal_problem(*fetcher.refused[0], page, origin))
     write_atomically(target, data)
     return PdfResult(target, len(document.pages), hashlib.sha256(data).hexdigest())

@@ -65,14 +65,16 @@ class JobRenderer:
         self.sources = sources
         self._loaded: dict[tuple[str, str], Any] = {}
         self.font_config: Any = None
-        self.image_cache: dict[str, Any] = {}
+        # Per clinic: a cached image is not fetched again, so it must not reach another clinic's page.
+        self.image_caches: dict[str, dict[str, Any]] = {}
 
     def __call__(self, task: Task) -> Outcome:
         job = task.job
         try:
             clinic, handout = self._clinic(job.clinic_id), self._handout(job.handout_id)
             page = self.renderer.page(clinic, handout, self._translations(job.lang))
-            result = write_pdf(page, job.output, job.name, self._font_config(), self.image_cache)
+            images = self.image_caches.setdefault(job.clinic_id, {})
+            result = write_pdf(page, job.output, job.name, self._font_config(), images)
         except HandoutsError as exc:
             problems = (p if isinstance(p, Problem) else Problem(job.name, str(p)) for p in exc.problems)
             return Outcome(task, problems=tuple(problems))
