@@ -113,8 +113,9 @@ def test_clinic_template_cannot_fetch_outside(small: Path, server: Server, run, 
     set_template(small, "\n" + markup.format(server=server.url))
     result = run(small, "build", "--lang", "en", "-j", "1")
     assert result.code == 1
-    assert f"error: clinics/stadtpark/templates/handout.html:7: refused to fetch {asked.format(server=server.url)!r}" in (
-        result.out
+    assert (
+        f"error: clinics/stadtpark/templates/handout.html:7: refused to fetch {asked.format(server=server.url)!r}"
+        in (result.out)
     )
     assert "only files in templates/, fonts/ and the clinic's own folder can be used" in result.out
     assert "0 built, 0 skipped, 1 failed" in result.out
@@ -138,7 +139,10 @@ def test_shared_stylesheet_cannot_import_from_the_network(small: Path, server: S
 @pytest.mark.parametrize(
     ("logo", "message"),
     [
-        ("../../etc/passwd", "'../../etc/passwd' is outside clinics/stadtpark/; put the logo file in the clinic's folder"),
+        (
+            "../../etc/passwd",
+            "'../../etc/passwd' is outside clinics/stadtpark/; put the logo file in the clinic's folder",
+        ),
         ("/etc/passwd", "'/etc/passwd' is outside clinics/stadtpark/; put the logo file in the clinic's folder"),
         ("{server}/logo.png", "is not a file name; put the logo file in the clinic's folder and name it here"),
         ("file:///etc/passwd", "is not a file name; put the logo file in the clinic's folder and name it here"),

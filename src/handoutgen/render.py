@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Formatter
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
 from babel import Locale
@@ -98,10 +98,23 @@ class FetchRefused(Exception):
     """A document asked for something outside the project's asset folders."""
 
 
+# Pages name project files by URLs under this made-up folder, mapped back by the fetcher, so
+# that no absolute path (which ends up in image names) makes a PDF depend on where the project is.
+PROJECT_URL = "file:///handouts-project/"
+
+
+def project_url(root: Path, path: Path) -> str:
+    """The URL a page uses for a file of the project."""
+    try:
+        return PROJECT_URL + quote(path.relative_to(root).as_posix())
+    except ValueError:
+        return path.resolve().as_uri()
+
+
 OUTSIDE = "only files in templates/, fonts/ and the clinic's own folder can be used; nothing else is fetched"
 
 
-def make_fetcher(allowed: list[Path]) -> Any:
+def make_fetcher(allowed: list[Path], root: Path | None = None) -> Any:
     # Imported here so that commands which never render do not load WeasyPrint.
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -117,7 +130,13 @@ def make_fetcher(allowed: list[Path]) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             parts = urlsplit(url)
-            path = Path(url2pathname(parts.path)).resolve() if parts.scheme == "file" and not parts.netloc else None
+            path = None
+            if parts.scheme == "file" and not parts.netloc:
+                path = Path(url2pathname(parts.path))
+                project_path = url2pathname(urlsplit(PROJECT_URL).path)
+                if root is not None and path.is_relative_to(project_path):
+                    path = root / path.relative_to(project_path)
+                path = path.resolve()
             if path is None or not any(folder in path.parents for folder in self.allowed):
                 why = OUTSIDE
             elif not path.is_file():
@@ -142,7 +161,8 @@ def refusal_problem(url: str, why: str, page: Page, origin: str) -> Problem:
         for path in sorted(folder.rglob("*")):
             if path.suffix.lower() not in _REFERRING_TYPES or not path.is_file():
                 continue
-            base = page.base_url if path.suffix.lower() in (".html", ".htm") else path.resolve().as_uri()
+            own_url = project_url(page.root, path) if page.root else path.resolve().as_uri()
+            base = page.base_url if path.suffix.lower() in (".html", ".htm") else own_url
             text = path.read_text(encoding="utf-8", errors="replace")
             for match in _REFERENCE.finditer(text):
                 if unquote(urljoin(base, match[1])) == unquote(url):
@@ -251,7 +271,7 @@ class Renderer:
             "approved": format_date(meta.approved, "long", locale=locale),
             "review_due": format_date(meta.review_due, "long", locale=locale),
             "created": created_timestamp(meta.approved),
-            "logo_url": clinic.logo_path.as_uri(),
+            "logo_url": project_url(self.project.root, clinic.folder / clinic.clinic.logo),
             "font_css": Markup(fonts.font_face_css(lang) + f"\nhtml {{ font-family: {fonts.font_family_css(lang)}; }}"),
             "safety_sections": Handout.SAFETY_CRITICAL,
             "tool_version": __version__,
@@ -262,7 +282,7 @@ class Renderer:
         html = self.environment(clinic).get_template(TEMPLATE).render(context)
         page = Page(
             html=html,
-            base_url=self.project.templates_dir.as_uri() + "/",
+            base_url=project_url(self.project.root, self.project.templates_dir) + "/",
             allowed_dirs=[self.project.templates_dir, self.project.fonts_dir, clinic.folder],
             title=title,
             strings=strings,
@@ -331,7 +351,7 @@ def write_pdf(page: Page, target: Path, origin: str, font_config: Any = None, ca
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = make_fetcher(page.allowed_dirs)
+    fetcher = make_fetcher(page.allowed_dirs, page.root)
     try:
         document = HTML(string=page.html, base_url=page.base_url, url_fetcher=fetcher).render(
             font_config=font_config, cache=cache

@@ -1,0 +1,208 @@
+"""Batch builds: incremental, deterministic, parallel, recorded in the manifest, and atomic."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+
+from conftest import HANDOUT, copy_project, pdf_text
+
+LANGS = ("en", "de")  # the fastest two of the sample clinic's languages
+
+
+def pdf(root: Path, lang: str) -> Path:
+    return root / "output" / "stadtpark" / lang / f"{HANDOUT}.pdf"
+
+
+def manifest(root: Path) -> dict[str, dict]:
+    data = json.loads((root / "output" / "manifest.json").read_text())
+    return {entry["path"]: entry for entry in data["pdfs"]}
+
+
+def build_args(*extra: str) -> list[str]:
+    return ["build", *(arg for lang in LANGS for arg in ("--lang", lang)), *extra]
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample clinic built once in English and German, in this process."""
+    from handoutgen.cli import main
+
+    root = copy_project(tmp_path_factory.mktemp("built") / "project", ["stadtpark"])
+    assert main(["-C", str(root), *build_args("-j", "1")]) == 0
+    return root
+
+
+@pytest.fixture
+def built(built_once: Path, tmp_path: Path) -> Path:
+    """A copy of built_once, PDFs and manifest included, for a test to change."""
+    return Path(shutil.copytree(built_once, tmp_path / "project", symlinks=True))
+
+
+def test_second_build_skips_everything(built: Path, run) -> None:
+    before = {lang: pdf(built, lang).stat().st_mtime_ns for lang in LANGS}
+    result = run(built, *build_args("-j", "1"))
+    assert result.code == 0
+    assert result.out.startswith("0 built, 2 skipped, 0 failed in ")
+    assert {lang: pdf(built, lang).stat().st_mtime_ns for lang in LANGS} == before
+
+
+def test_editing_one_po_rebuilds_only_that_language(built: Path, run) -> None:
+    path = built / "locales" / "de" / "LC_MESSAGES" / f"{HANDOUT}.po"
+    with path.open("rb") as file:
+        catalog = read_po(file)
+    catalog["Microcurrent therapy for back pain"].string = "Mikrostrom gegen Rückenschmerzen"
+    with path.open("wb") as file:
+        write_po(file, catalog)
+    result = run(built, *build_args("-j", "1"))
+    assert result.code == 0
+    assert result.out.splitlines() == [
+        "built   output/stadtpark/de/microcurrent-back-pain.pdf (4 pages)",
+        result.out.splitlines()[-1],
+    ]
+    assert result.out.splitlines()[-1].startswith("1 built, 1 skipped, 0 failed")
+    assert "Mikrostrom gegen Rückenschmerzen" in pdf_text(pdf(built, "de"))
+
+
+def test_comments_and_line_numbers_in_a_po_change_nothing(built: Path, run) -> None:
+    path = built / "locales" / "de" / "LC_MESSAGES" / f"{HANDOUT}.po"
+    path.write_text("# A translator's note that no PDF prints.\n\n" + path.read_text())
+    result = run(built, *build_args("-j", "1"))
+    assert result.out.startswith("0 built, 2 skipped, 0 failed")
+
+
+def test_changed_or_missing_pdf_is_rebuilt(built: Path, run) -> None:
+    pdf(built, "en").write_bytes(b"%PDF-1.7 not what the manifest recorded")
+    pdf(built, "de").unlink()
+    result = run(built, *build_args("-j", "1"))
+    assert result.code == 0
+    assert result.out.startswith("built   ")
+    assert result.out.splitlines()[-1].startswith("2 built, 0 skipped, 0 failed")
+
+
+def test_force_in_workers_gives_identical_bytes(built: Path, built_once: Path, run) -> None:
+    """Building again, in another folder and in two worker processes instead of this one, gives the same bytes."""
+    result = run(built, *build_args("--force", "-j", "2"))
+    assert result.code == 0
+    assert result.out.splitlines()[-1].startswith("2 built, 0 skipped, 0 failed")
+    for lang in LANGS:
+        assert pdf(built, lang).read_bytes() == pdf(built_once, lang).read_bytes()
+    assert (built / "output" / "manifest.json").read_bytes() == (built_once / "output" / "manifest.json").read_bytes()
+
+
+def test_manifest_lists_each_pdf(built_once: Path) -> None:
+    entries = manifest(built_once)
+    assert sorted(entries) == [f"stadtpark/{lang}/{HANDOUT}.pdf" for lang in ("de", "en")]
+    german = entries[f"stadtpark/de/{HANDOUT}.pdf"]
+    assert german["clinic"] == "stadtpark"
+    assert german["language"] == "de"
+    assert german["handout"] == HANDOUT
+    assert german["version"] == "1.0"
+    assert german["review_due"] == "2028-11-01"
+    assert german["pages"] == 4
+    assert german["sha256"] == hashlib.sha256(pdf(built_once, "de").read_bytes()).hexdigest()
+    assert 0 < german["translated"] <= german["total"]
+    english = entries[f"stadtpark/en/{HANDOUT}.pdf"]
+    assert english["translated"] == english["total"] == german["total"]
+    assert english["inputs"] != german["inputs"]
+
+
+def test_untranslated_entries_show_in_the_manifest(built: Path, run) -> None:
+    path = built / "locales" / "de" / "LC_MESSAGES" / f"{HANDOUT}.po"
+    with path.open("rb") as file:
+        catalog = read_po(file)
+    catalog["Microcurrent therapy for back pain"].string = ""
+    with path.open("wb") as file:
+        write_po(file, catalog)
+    assert run(built, "build", "--lang", "de", "-j", "1").code == 0
+    german = manifest(built)[f"stadtpark/de/{HANDOUT}.pdf"]
+    assert german["translated"] == german["total"] - 1
+
+
+def test_partial_build_keeps_other_entries(built: Path, run) -> None:
+    before = manifest(built)
+    result = run(built, "build", "--lang", "en", "--force", "-j", "1")
+    assert result.code == 0
+    assert manifest(built) == before
+
+
+def test_failing_job_does_not_stop_the_others(tmp_path: Path, run) -> None:
+    root = copy_project(tmp_path / "project", ["stadtpark"])
+    path = root / "locales" / "de" / "LC_MESSAGES" / f"{HANDOUT}.po"
+    with path.open("rb") as file:
+        catalog = read_po(file)
+    catalog["Microcurrent therapy for back pain"].string = "Mikrostrom {unbekannt}"
+    with path.open("wb") as file:
+        write_po(file, catalog)
+    result = run(root, *build_args("-j", "2"))
+    assert result.code == 1
+    assert "unknown placeholder {unbekannt}" in result.out
+    assert "failed  output/stadtpark/de/microcurrent-back-pain.pdf" in result.out
+    assert result.out.splitlines()[-1].startswith("1 built, 0 skipped, 1 failed")
+    assert pdf(root, "en").is_file()
+    assert not pdf(root, "de").exists()
+    assert list(manifest(root)) == [f"stadtpark/en/{HANDOUT}.pdf"]
+
+
+# A build that stops half way through writing a PDF and waits to be killed: the test
+# knows the moment from the line it prints, not from a sleep.
+DIE_MID_WRITE = """
+import sys
+import handoutgen.atomic
+
+def half_then_wait(file, data):
+    if file.name.endswith(".tmp"):
+        file.write(data[: len(data) // 2])
+        file.flush()
+        print("half-written", file.name, flush=True)
+        sys.stdin.read()  # until killed
+    file.write(data)
+
+handoutgen.atomic._write_data = half_then_wait
+from handoutgen.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def kill_mid_write(root: Path, *args: str) -> Path:
+    """Run a build that is SIGKILLed half way through writing its PDF; the temp file it left."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", DIE_MID_WRITE, "-C", str(root), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = child.stdout.readline()
+        assert line.startswith("half-written "), line
+        temp = Path(line.split(" ", 1)[1].strip())
+        assert temp.stat().st_size > 0
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+        child.stdin.close()
+    return temp
+
+
+def test_job_killed_mid_write_leaves_no_file(tmp_path: Path, run) -> None:
+    root = copy_project(tmp_path / "project", ["stadtpark"])
+    temp = kill_mid_write(root, "build", "--lang", "en", "-j", "1")
+    assert temp.parent == pdf(root, "en").parent
+    assert not pdf(root, "en").exists()
+    # The next build clears what the killed one left and builds the PDF.
+    result = run(root, "build", "--lang", "en", "-j", "1")
+    assert result.code == 0
+    assert not temp.exists()
+    assert [p.name for p in pdf(root, "en").parent.iterdir()] == [pdf(root, "en").name]
+    # Killed while replacing a PDF, the old PDF stays whole.
+    old = pdf(root, "en").read_bytes()
+    kill_mid_write(root, "build", "--lang", "en", "--force", "-j", "1")
+    assert pdf(root, "en").read_bytes() == old
