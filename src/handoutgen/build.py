@@ -14,7 +14,7 @@ from handoutgen.extract import COMMON_DOMAIN
 from handoutgen.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
 from handoutgen.progress import Progress, progress
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
-from handoutgen.workers import Outcome, Task, default_jobs, run_jobs
+from handoutgen.workers import Outcome, Task, run_jobs
 
 Echo = Callable[[str], None]
 
@@ -27,7 +27,7 @@ class BuildOptions:
     langs: tuple[str, ...] = ()
     handouts: tuple[str, ...] = ()
     out_dir: Path | None = None
-    jobs: int | None = None  # worker processes; None: one per core, 1: render in this process
+    jobs: int | None = None  # worker processes; None: up to one per core, 1: render in this process
     force: bool = False  # rebuild even the PDFs whose inputs are unchanged
 
 
@@ -77,7 +77,7 @@ def build(project: Project, options: BuildOptions = BuildOptions(), echo: Echo =
     remove_stale_temps_beside(tasks)
     try:
         with progress(echo, len(tasks)) as shown:
-            for outcome in run_jobs(project, sources, handout_ids, tasks, options.jobs or default_jobs()):
+            for outcome in run_jobs(project, sources, handout_ids, tasks, options.jobs):
                 record(project, sources, manifest, outcome, summary, shown)
     finally:
         manifest.save()  # even on Ctrl-C: what was built is recorded

@@ -33,6 +33,18 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+# Starting a worker (Python, WeasyPrint, fonts) costs about as much as rendering a few PDFs:
+# unless told how many, use no more workers than there are batches of this many jobs.
+TASKS_PER_WORKER = 4
+
+
+def worker_count(requested: int | None, tasks: int) -> int:
+    """How many worker processes to start; 1 means render in this process."""
+    if requested is None:
+        return max(1, min(default_jobs(), tasks // TASKS_PER_WORKER))
+    return max(1, min(requested, tasks))
+
+
 @dataclass(frozen=True)
 class Task:
     job: Job
@@ -113,16 +125,17 @@ class JobRenderer:
 
 
 def run_jobs(
-    project: Project, sources: Sources, handout_ids: list[str], tasks: list[Task], jobs: int
+    project: Project, sources: Sources, handout_ids: list[str], tasks: list[Task], jobs: int | None
 ) -> Iterator[Outcome]:
     """Render every task, yielding each outcome as it is ready. One failing task never stops the others."""
-    if jobs <= 1 or len(tasks) <= 1:
+    workers = worker_count(jobs, len(tasks))
+    if workers == 1:
         render = JobRenderer(project, handout_ids, sources)
         for task in tasks:
             yield render(task)
         return
     pool = ProcessPoolExecutor(
-        max_workers=min(jobs, len(tasks)),
+        max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
         initargs=(project.root, handout_ids),
