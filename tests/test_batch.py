@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -206,3 +209,69 @@ def test_job_killed_mid_write_leaves_no_file(tmp_path: Path, run) -> None:
     old = pdf(root, "en").read_bytes()
     kill_mid_write(root, "build", "--lang", "en", "--force", "-j", "1")
     assert pdf(root, "en").read_bytes() == old
+
+
+# The same, in a pool: the first worker to write a PDF stops half way and waits to be killed.
+# Spawned workers import this script as their main module, so the hook is theirs too.
+KILL_A_WORKER = """
+import os
+import sys
+import threading
+from pathlib import Path
+
+import handoutgen.atomic
+
+MARKER = Path(sys.argv[1])
+
+
+def half_then_wait(file, data):
+    try:
+        os.close(os.open(MARKER, os.O_CREAT | os.O_EXCL))  # only the first writer stops
+    except FileExistsError:
+        file.write(data)
+        return
+    file.write(data[: len(data) // 2])
+    file.flush()
+    print("half-written", os.getpid(), file.name, flush=True)
+    threading.Event().wait()  # until killed
+
+
+handoutgen.atomic._write_data = half_then_wait
+
+if __name__ == "__main__":
+    from handoutgen.cli import main
+
+    sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_killed_worker_leaves_no_file_and_its_job_is_redone(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project", ["stadtpark"])
+    script = tmp_path / "kill_a_worker.py"
+    script.write_text(KILL_A_WORKER)
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "stopped"), "-C", str(root), *build_args("-j", "2")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    with child:
+        line = child.stdout.readline()
+        assert line.startswith("half-written "), line
+        _, pid, temp_name = line.split()
+        temp = Path(temp_name)
+        target = temp.with_name(temp.name.split(".")[1] + ".pdf")
+        assert temp.stat().st_size > 0
+        assert not target.exists()
+        os.kill(int(pid), signal.SIGKILL)
+        out = child.stdout.read()
+    assert child.returncode == 0, out
+    # Its job, and the other one if it was still rendering when the pool broke.
+    assert re.search(r"a worker process stopped unexpectedly; rendering the [12] unfinished jobs? again", out)
+    assert out.splitlines()[-1].startswith("2 built, 0 skipped, 0 failed")
+    entries = manifest(root)
+    for lang in LANGS:
+        assert (
+            entries[f"stadtpark/{lang}/{HANDOUT}.pdf"]["sha256"]
+            == hashlib.sha256(pdf(root, lang).read_bytes()).hexdigest()
+        )
+    assert not list((root / "output").rglob("*.tmp"))

@@ -77,10 +77,11 @@ def build(project: Project, options: BuildOptions = BuildOptions(), echo: Echo =
     remove_stale_temps_beside(tasks)
     try:
         with progress(echo, len(tasks)) as shown:
-            for outcome in run_jobs(project, sources, handout_ids, tasks, options.jobs):
+            for outcome in run_jobs(project, sources, handout_ids, tasks, options.jobs, shown.note):
                 record(project, sources, manifest, outcome, summary, shown)
     finally:
         manifest.save()  # even on Ctrl-C: what was built is recorded
+        remove_stale_temps_beside(tasks)  # left by a worker that was killed
     summary.seconds = time.perf_counter() - start
     echo(
         f"{len(summary.built)} built, {len(summary.skipped)} skipped, {len(summary.failed)} failed "

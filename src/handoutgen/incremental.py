@@ -34,8 +34,10 @@ class InputHasher:
 
     def __init__(self, project: Project):
         self.project = project
-        # The renderer's own version, and WeasyPrint's: a new release may lay out differently.
-        self.tool = [f"handouts {__version__}", f"weasyprint {version('weasyprint')}", f"pydyf {version('pydyf')}"]
+        # The tool's version, and those of the libraries whose new releases may change a PDF
+        # (layout, PDF writing, CLDR dates and numbers, templates).
+        self.tool = [f"handouts {__version__}"]
+        self.tool += [f"{name} {version(name)}" for name in ("weasyprint", "pydyf", "babel", "jinja2")]
         self.tool.append(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}")
         self._catalogs: dict[tuple[str, str], str] = {}
 

@@ -17,6 +17,9 @@ class Progress(Protocol):
     def failed(self, lines: list[str]) -> None:
         """One job failed: its lines are always printed."""
 
+    def note(self, line: str) -> None:
+        """Something the user should know that is not about one job."""
+
 
 class PlainProgress:
     def __init__(self, echo: Echo):
@@ -28,6 +31,9 @@ class PlainProgress:
     def failed(self, lines: list[str]) -> None:
         for line in lines:
             self.echo(line)
+
+    def note(self, line: str) -> None:
+        self.echo(line)
 
 
 class BarProgress:
@@ -41,6 +47,9 @@ class BarProgress:
         for line in lines:
             self.bar.console.print(line, markup=False, highlight=False)
         self.bar.advance(self.task_id)
+
+    def note(self, line: str) -> None:
+        self.bar.console.print(line, markup=False, highlight=False)
 
 
 @contextmanager

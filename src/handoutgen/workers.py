@@ -8,7 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -125,7 +125,12 @@ class JobRenderer:
 
 
 def run_jobs(
-    project: Project, sources: Sources, handout_ids: list[str], tasks: list[Task], jobs: int | None
+    project: Project,
+    sources: Sources,
+    handout_ids: list[str],
+    tasks: list[Task],
+    jobs: int | None,
+    note: Callable[[str], None] = print,
 ) -> Iterator[Outcome]:
     """Render every task, yielding each outcome as it is ready. One failing task never stops the others."""
     workers = worker_count(jobs, len(tasks))
@@ -134,29 +139,51 @@ def run_jobs(
         for task in tasks:
             yield render(task)
         return
+    unfinished = tasks
+    for attempt in range(2):
+        unfinished = yield from _run_in_pool(project, handout_ids, unfinished, min(workers, len(unfinished)))
+        if not unfinished:
+            return
+        if attempt == 0:
+            # Killed from outside, or out of memory: its jobs, and those queued behind them, get one more go.
+            note(
+                f"a worker process stopped unexpectedly; rendering the {len(unfinished)} unfinished "
+                f"{'job' if len(unfinished) == 1 else 'jobs'} again"
+            )
+    for task in unfinished:
+        yield Outcome(task, problems=(_worker_died(task.job),))
+
+
+def _run_in_pool(
+    project: Project, handout_ids: list[str], tasks: list[Task], workers: int
+) -> Generator[Outcome, None, list[Task]]:
+    """Yield the outcome of each task; return the tasks left unfinished because a worker died."""
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
         initargs=(project.root, handout_ids),
     )
+    unfinished = []
     try:
         futures = {pool.submit(_render_in_worker, task): task for task in tasks}
         for future in as_completed(futures):
             try:
-                yield future.result()
+                outcome = future.result()
             except BrokenProcessPool:
-                yield Outcome(futures[future], problems=(_worker_died(futures[future].job),))
+                unfinished.append(futures[future])
+                continue
+            yield outcome
     finally:
         # On Ctrl-C or an error: drop the queued jobs, let the running ones finish their (atomic) writes.
         pool.shutdown(wait=True, cancel_futures=True)
+    return unfinished
 
 
 def _worker_died(job: Job) -> Problem:
     return Problem(
         job.name,
-        "the worker process stopped before this PDF was done (killed, or out of memory); "
-        "nothing was written for it: build again",
+        "the worker process stopped before this PDF was done (killed, or out of memory); nothing was written for it",
     )
 
 
