@@ -275,3 +275,44 @@ def test_killed_worker_leaves_no_file_and_its_job_is_redone(tmp_path: Path) -> N
             == hashlib.sha256(pdf(root, lang).read_bytes()).hexdigest()
         )
     assert not list((root / "output").rglob("*.tmp"))
+
+
+def test_terminal_shows_a_bar_and_each_failure(tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_project(tmp_path / "project", ["stadtpark"])
+    path = root / "locales" / "de" / "LC_MESSAGES" / f"{HANDOUT}.po"
+    path.write_text(path.read_text().replace('msgstr "Mikrostromtherapie', 'msgstr "{kaputt} Mikrostromtherapie', 1))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    result = run(root, *build_args("-j", "1"))
+    assert result.code == 1
+    lines = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line).strip() for line in result.out.splitlines()]
+    assert any(
+        line.endswith(
+            "unknown placeholder {kaputt}; the placeholders here are {clinic_name}, {clinic_phone}, "
+            "{emergency_number}, {session_minutes}, {session_count}"
+        )
+        for line in lines
+    ), lines
+    assert "failed  output/stadtpark/de/microcurrent-back-pain.pdf" in lines
+    assert not any(line.startswith("built   ") for line in lines)  # the bar shows those
+    assert lines[-1].startswith("1 built, 0 skipped, 1 failed")
+
+
+def test_ctrl_c_mid_write_leaves_nothing_behind(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project", ["stadtpark"])
+    child = subprocess.Popen(
+        [sys.executable, "-c", DIE_MID_WRITE, "-C", str(root), "build", "--lang", "en", "-j", "1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with child:
+        line = child.stdout.readline()
+        assert line.startswith("half-written "), line
+        temp = Path(line.split(" ", 1)[1].strip())
+        child.send_signal(signal.SIGINT)
+        err = child.stderr.read()
+    assert child.returncode == 130
+    assert err.strip() == "Aborted."
+    assert not temp.exists()
+    assert not pdf(root, "en").exists()

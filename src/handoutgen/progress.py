@@ -45,11 +45,11 @@ class BarProgress:
 
     def failed(self, lines: list[str]) -> None:
         for line in lines:
-            self.bar.console.print(line, markup=False, highlight=False)
+            self.bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
         self.bar.advance(self.task_id)
 
     def note(self, line: str) -> None:
-        self.bar.console.print(line, markup=False, highlight=False)
+        self.bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager
