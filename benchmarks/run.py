@@ -20,7 +20,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from handoutgen.build import BuildOptions, build
+from handoutgen.build import BuildOptions, build, load
 from handoutgen.catalogs import Translations
 from handoutgen.extract import COMMON_DOMAIN
 from handoutgen.project import Project
@@ -103,7 +103,7 @@ def overhead_per_pdf(project: Project, langs: list[str], rounds: int) -> tuple[f
     from handoutgen.build import Job
 
     handout_ids = project.handout_ids()
-    render = JobRenderer(project, handout_ids)
+    render = JobRenderer(project, load(project, project.clinic_ids(), handout_ids))
     clinic_id = project.clinic_ids()[0]
     out = Path(tempfile.mkdtemp(prefix="handouts-bench-"))
     jobs = [Job(clinic_id, lang, HANDOUT, out / lang / f"{HANDOUT}.pdf") for lang in langs]
@@ -185,6 +185,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds of the tool vs raw WeasyPrint comparison")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each speed-up build; the fastest counts")
     args = parser.parse_args()
+    if args.langs < 2:
+        parser.error("--langs must be 2 or more: the .po rebuild changes a translation")
     langs = LANGS[: args.langs]
     with tempfile.TemporaryDirectory(prefix="handouts-bench-") as tmp:
         project = make_fixture(Path(tmp) / "project", args.clinics, langs, args.handouts)

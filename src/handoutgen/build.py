@@ -77,7 +77,7 @@ def build(project: Project, options: BuildOptions = BuildOptions(), echo: Echo =
     remove_stale_temps_beside(tasks)
     try:
         with progress(echo, len(tasks)) as shown:
-            for outcome in run_jobs(project, sources, handout_ids, tasks, options.jobs, shown.note):
+            for outcome in run_jobs(project, sources, tasks, options.jobs, shown.note):
                 record(project, sources, manifest, outcome, summary, shown)
     finally:
         manifest.save()  # even on Ctrl-C: what was built is recorded

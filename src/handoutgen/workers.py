@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from handoutgen.catalogs import Translations
 from handoutgen.errors import HandoutsError, Problem
-from handoutgen.extract import COMMON_DOMAIN
-from handoutgen.project import LoadedClinic, LoadedHandout, Project
+from handoutgen.project import Project
 from handoutgen.render import Renderer, write_pdf
 
 if TYPE_CHECKING:
@@ -70,21 +68,20 @@ class Outcome:
 class JobRenderer:
     """Renders jobs one after another, keeping templates, fonts and images warm."""
 
-    def __init__(self, project: Project, handout_ids: list[str], sources: Sources | None = None):
+    def __init__(self, project: Project, sources: Sources):
         self.project = project
         self.renderer = Renderer(project)
-        self.domains = [*handout_ids, COMMON_DOMAIN]
+        # The build's loaded files, as the build left them (e.g. entries it marked not to print).
         self.sources = sources
-        self._loaded: dict[tuple[str, str], Any] = {}
         self.font_config: Any = None
         # Per clinic: a cached image is not fetched again, so it must not reach another clinic's page.
         self.image_caches: dict[str, dict[str, Any]] = {}
 
     def __call__(self, task: Task) -> Outcome:
-        job = task.job
+        job, sources = task.job, self.sources
         try:
-            clinic, handout = self._clinic(job.clinic_id), self._handout(job.handout_id)
-            page = self.renderer.page(clinic, handout, self._translations(job.lang))
+            clinic, handout = sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
+            page = self.renderer.page(clinic, handout, sources.translations[job.lang])  # type: ignore[arg-type]
             images = self.image_caches.setdefault(job.clinic_id, {})
             result = write_pdf(page, job.output, job.name, self._font_config(), images)
         except HandoutsError as exc:
@@ -101,33 +98,10 @@ class JobRenderer:
             self.font_config = FontConfiguration()
         return self.font_config
 
-    # In the main process the build's loaded sources are used; a worker loads each file once itself.
-    def _clinic(self, clinic_id: str) -> LoadedClinic:
-        if self.sources:
-            return self.sources.clinics[clinic_id]  # type: ignore[return-value]
-        return self._load(("clinic", clinic_id), self.project.load_clinic, clinic_id)
-
-    def _handout(self, handout_id: str) -> LoadedHandout:
-        if self.sources:
-            return self.sources.handouts[handout_id]  # type: ignore[return-value]
-        return self._load(("handout", handout_id), self.project.load_handout, handout_id)
-
-    def _translations(self, lang: str) -> Translations:
-        if self.sources:
-            return self.sources.translations[lang]  # type: ignore[return-value]
-        project = self.project
-        return self._load(("lang", lang), Translations.load, project.locales_dir, project.root, lang, self.domains)
-
-    def _load(self, key: tuple[str, str], loader: Any, *args: Any) -> Any:
-        if key not in self._loaded:
-            self._loaded[key] = loader(*args)
-        return self._loaded[key]
-
 
 def run_jobs(
     project: Project,
     sources: Sources,
-    handout_ids: list[str],
     tasks: list[Task],
     jobs: int | None,
     note: Callable[[str], None] = print,
@@ -135,13 +109,13 @@ def run_jobs(
     """Render every task, yielding each outcome as it is ready. One failing task never stops the others."""
     workers = worker_count(jobs, len(tasks))
     if workers == 1:
-        render = JobRenderer(project, handout_ids, sources)
+        render = JobRenderer(project, sources)
         for task in tasks:
             yield render(task)
         return
     unfinished = tasks
     for attempt in range(2):
-        unfinished = yield from _run_in_pool(project, handout_ids, unfinished, min(workers, len(unfinished)))
+        unfinished = yield from _run_in_pool(project, sources, unfinished, min(workers, len(unfinished)))
         if not unfinished:
             return
         if attempt == 0:
@@ -155,14 +129,14 @@ def run_jobs(
 
 
 def _run_in_pool(
-    project: Project, handout_ids: list[str], tasks: list[Task], workers: int
+    project: Project, sources: Sources, tasks: list[Task], workers: int
 ) -> Generator[Outcome, None, list[Task]]:
     """Yield the outcome of each task; return the tasks left unfinished because a worker died."""
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(project.root, handout_ids),
+        initargs=(project.root, sources),  # pickled once per worker
     )
     unfinished = []
     try:
@@ -190,11 +164,11 @@ def _worker_died(job: Job) -> Problem:
 _worker: JobRenderer | None = None
 
 
-def _start_worker(root: Path, handout_ids: list[str]) -> None:
+def _start_worker(root: Path, sources: Sources) -> None:
     global _worker  # one renderer per worker process, kept warm between jobs
     # Ctrl-C is the main process's to handle: it stops handing out jobs and waits for these.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = JobRenderer(Project(root), handout_ids)
+    _worker = JobRenderer(Project(root), sources)
 
 
 def _render_in_worker(task: Task) -> Outcome:
