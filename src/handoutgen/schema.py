@@ -7,6 +7,7 @@ Validation collects every error in a file and reports each one as
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
@@ -158,10 +159,14 @@ def _problem(model: type[BaseModel], err: Any, lines: LineMap, shown_as: str) ->
     loc = _yaml_path(err["loc"])
     key = format_key(loc)
     if err["type"] == "extra_forbidden":
-        allowed = ", ".join(_allowed_keys(model, loc[:-1]))
-        message = f"unknown key; remove it or fix its spelling (allowed here: {allowed})"
+        allowed = _allowed_keys(model, loc[:-1])
+        guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        fix = f"did you mean {guess[0]!r}?" if guess else "remove it or fix its spelling"
+        message = f"unknown key; {fix} (allowed here: {', '.join(allowed)})"
     elif err["type"] == "missing":
+        # Point at the mapping that lacks the key; a top-level key has no better line.
         message = "required key is missing; add it"
+        return Problem(shown_as, message, lines.line_for(loc[:-1]) if len(loc) > 1 else None, key)
     elif err["type"] == "string_pattern_mismatch" and "#" in str(err["ctx"].get("pattern", "")):
         message = f"{err['input']!r} is not a colour; write it as #RRGGBB, e.g. #1a5f7a"
     elif err["type"] == "literal_error":
