@@ -10,6 +10,7 @@ from pathlib import Path
 from handoutgen.catalogs import Translations
 from handoutgen.errors import HandoutsError, Problem
 from handoutgen.extract import COMMON_DOMAIN
+from handoutgen.gate import gate_translations
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
 from handoutgen.render import Renderer, write_pdf
 
@@ -24,6 +25,7 @@ class BuildOptions:
     langs: tuple[str, ...] = ()
     handouts: tuple[str, ...] = ()
     out_dir: Path | None = None
+    strict: bool = False  # every warning (e.g. an English fallback) fails that clinic × language
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def build(project: Project, options: BuildOptions = BuildOptions(), echo: Echo =
     sources = load(project, clinic_ids, handout_ids)
     summary = Summary()
     report_load_problems(sources, summary, echo)
+    gate_translations(project, sources, options, summary, echo)
     out_dir = options.out_dir or project.root / "output"
     jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, out_dir)
     renderer = Renderer(project)
