@@ -33,7 +33,7 @@ def gate_translations(project: Project, sources: Sources, options: BuildOptions,
             continue
         found = found or templates(project, handout_ids)
         result = review(project, lang, found, translations.catalogs)
-        errors, warnings = result.blocking(), result.failing() + result.untranslated()
+        errors, warnings = result.blocking(), in_file_order(result.failing() + result.untranslated())
         if options.strict:
             errors, warnings = errors + warnings, []
         for problem in warnings:
@@ -42,6 +42,10 @@ def gate_translations(project: Project, sources: Sources, options: BuildOptions,
             refuse(lang, errors, sources, summary, echo)
         else:
             fall_back_on_failing(result, translations)
+
+
+def in_file_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.file, p.line or 0))
 
 
 def refuse(lang: str, errors: list[Problem], sources: Sources, summary: Summary, echo: Echo) -> None:
