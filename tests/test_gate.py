@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import HANDOUT, Result, copy_project, pdf_text
-from i18n_helpers import edit_entry, po_path
 
+from conftest import HANDOUT, Result, copy_project, pdf_text
 from handoutgen.cli import main
+from i18n_helpers import edit_entry, po_path
 
 URGENT_CALL = "Call {emergency_number} or go to the emergency department now if you have back pain and any of these:"
 IMG = '<img src="https://example.com/x.png">'

@@ -38,6 +38,8 @@ LIVE_SCRIPT = """<script>
   events.onmessage = (event) => { if (event.data !== seen) { events.close(); location.reload(); } };
 })();
 </script>"""
+# On screen, a page-wide column like the printed page; print rules are unchanged.
+SCREEN_CSS = "<style>@media screen { body { max-width: 190mm; margin: 0 auto; padding: 0 1em 2em; } }</style>"
 BAR_STYLE = (
     "position:sticky;top:0;z-index:9;margin:0 0 1em;padding:.4em .8em;font:14px/1.4 sans-serif;"
     "background:#222;color:#fff;direction:ltr;text-align:left"
@@ -111,7 +113,7 @@ class Preview:
             for form in {folder, folder.resolve()}:
                 text = text.replace(form.as_uri() + "/", served)
         base = '<base href="/assets/' + self.project.templates_dir.relative_to(self.project.root).as_posix() + '/">'
-        return text.replace("<head>", "<head>\n  " + base, 1)
+        return text.replace("<head>", "<head>\n  " + base, 1).replace("</head>", SCREEN_CSS + "\n</head>", 1)
 
     def _load(self, clinic_id: str, lang: str, handout_id: str) -> tuple:
         if clinic_id not in self.project.clinic_ids() or handout_id not in self.project.handout_ids():
