@@ -59,10 +59,8 @@ def placeholders(catalog: Catalog | None, message: Message) -> None:
         if missing:
             raise TranslationError(f"placeholder {', '.join(missing)} is missing; copy it from the English unchanged")
         if extra:
-            raise TranslationError(
-                f"placeholder {', '.join(extra)} is not in the English; "
-                f"use only {', '.join(sorted(wanted)) or 'no placeholders'}"
-            )
+            allowed = f"which has only {', '.join(sorted(wanted))}" if wanted else "which has no placeholders"
+            raise TranslationError(f"placeholder {', '.join(extra)} is not in the English, {allowed}")
 
 
 def markup(catalog: Catalog | None, message: Message) -> None:
@@ -208,27 +206,24 @@ def is_safety_critical(message: Message) -> bool:
 
 def entries(template: Catalog, catalog: Catalog, shown_as: str) -> Iterator[Entry]:
     """Every message of the template, with its state and errors in catalog."""
+    domain = template.domain or ""
     for source in template:
         if not source.id:
             continue
         msgid = source.id if isinstance(source.id, str) else source.id[0]
-        entry = Entry(
-            template.domain or "",
-            section_of(source, template.domain or ""),
-            is_safety_critical(source),
-            "missing",
-            *(source.locations[0] if source.locations else (shown_as, None)),
-            msgid,
-        )
+        # Without an entry in the catalog, point at the English source instead.
+        file, line = source.locations[0] if source.locations else (shown_as, None)
+        entry = Entry(domain, section_of(source, domain), is_safety_critical(source), "missing", file, line, msgid)
         message = catalog.get(source.id, source.context)
         if message is not None:
-            entry.file, entry.line = shown_as, message.lineno
-            strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
-            if not any(strings):
-                entry.state = "untranslated"
-            elif message.fuzzy:
-                entry.state = "fuzzy"
-            else:
-                entry.state = "translated"
+            entry.file, entry.line, entry.state = shown_as, message.lineno, state_of(message)
+            if entry.state == "translated":
                 entry.errors = message_errors(catalog, message)
         yield entry
+
+
+def state_of(message: Message) -> str:
+    strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    if not any(strings):
+        return "untranslated"
+    return "fuzzy" if message.fuzzy else "translated"
