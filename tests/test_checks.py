@@ -29,7 +29,10 @@ def errors(msgid: str | tuple[str, str], string: str | tuple[str, ...], lang: st
         (
             "Call {clinic_phone}.",
             "Rufen Sie {telefon} an.",
-            ["placeholder {clinic_phone} is missing; copy it from the English unchanged"],
+            [
+                "placeholder {telefon} is not in the English and {clinic_phone} is missing; "
+                "copy the English's placeholders unchanged"
+            ],
         ),
         (
             "Call us.",
@@ -39,7 +42,10 @@ def errors(msgid: str | tuple[str, str], string: str | tuple[str, ...], lang: st
         (
             "Call {clinic_phone}.",
             "Rufen Sie {clinic_phone!r} an.",
-            ["placeholder {clinic_phone} is missing; copy it from the English unchanged"],
+            [
+                "placeholder {clinic_phone!r} is not in the English and {clinic_phone} is missing; "
+                "copy the English's placeholders unchanged"
+            ],
         ),
         (
             "Call {clinic_phone}.",

@@ -56,6 +56,11 @@ def placeholders(catalog: Catalog | None, message: Message) -> None:
     for string in strings:
         found = set(_placeholders(string))
         missing, extra = sorted(wanted - found), sorted(found - wanted)
+        if missing and extra:
+            raise TranslationError(
+                f"placeholder {', '.join(extra)} is not in the English and {', '.join(missing)} is missing; "
+                "copy the English's placeholders unchanged"
+            )
         if missing:
             raise TranslationError(f"placeholder {', '.join(missing)} is missing; copy it from the English unchanged")
         if extra:
