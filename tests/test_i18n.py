@@ -124,3 +124,20 @@ def test_status_json_counts_by_language_handout_and_section(project: Path, run) 
     text = run(project, "i18n", "status", "--lang", "de").out
     assert "de microcurrent-back-pain: 81/83 translated, 1 fuzzy, 1 missing (97% done; will NOT print" in text
     assert "    urgent_help          15/16 translated, 1 fuzzy, 0 missing [safety-critical]" in text
+
+
+def test_update_creates_catalogs_for_a_new_handout(project: Path, run) -> None:
+    shutil.copy(project / "handouts" / f"{HANDOUT}.yaml", project / "handouts" / "second-handout.yaml")
+    result = run(project, "i18n", "update", "--lang", "de")
+    assert result.code == 0
+    assert "created locales/de/LC_MESSAGES/second-handout.po" in result.out
+    assert (project / "locales" / "second-handout.pot").is_file()
+    assert not po_path(project, "ru", "second-handout").exists()  # only the language asked for
+
+
+def test_update_reports_a_broken_catalog_and_updates_the_others(project: Path, run) -> None:
+    po_path(project, "de", "common").write_text('msgid "x"\nfoo bar\n')
+    result = run(project, "i18n", "update")
+    assert result.code == 1
+    assert result.err.startswith("error: locales/de/LC_MESSAGES/common.po:2: not a valid .po file")
+    assert "updated locales/ru/LC_MESSAGES/common.po (0 newly fuzzy)" in result.out

@@ -109,13 +109,14 @@ def init(project: Project, lang: str, echo: Echo) -> None:
     locale = parse_language(lang)
     if lang == SOURCE_LANGUAGE:
         raise HandoutsError(Problem("locales/", "English is the source language; it needs no catalog"))
-    paths = {domain: catalog_path(project.locales_dir, lang, domain) for domain in templates(project)}
+    found = templates(project)
+    paths = {domain: catalog_path(project.locales_dir, lang, domain) for domain in found}
     existing = [p for p in paths.values() if p.exists()]
     if existing:
         raise HandoutsError(
             [Problem(project.shown(p), "catalog exists already; use: handouts i18n update") for p in existing]
         )
-    for domain, template in templates(project).items():
+    for domain, template in found.items():
         write_catalog(new_catalog(template, lang), paths[domain])
         echo(f"created {project.shown(paths[domain])}")
     echo(
@@ -127,8 +128,10 @@ def init(project: Project, lang: str, echo: Echo) -> None:
 def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
     """`handouts i18n update`: merge new and changed English into every catalog.
 
-    Babel's Catalog.update keeps a changed string's old msgid (#|) and marks it fuzzy."""
+    Babel's Catalog.update keeps a changed string's old msgid (#|) and marks it fuzzy.
+    A catalog that cannot be read is reported and left alone; the others are updated."""
     found = templates(project)
+    problems = []
     for domain, template in found.items():
         write_catalog(template, template_path(project.locales_dir, domain))
     for lang in _selected(project, langs):
@@ -138,12 +141,18 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
                 write_catalog(new_catalog(template, lang), path)
                 echo(f"created {project.shown(path)}")
                 continue
-            catalog = load_catalog(path, project.shown(path), lang)
+            try:
+                catalog = load_catalog(path, project.shown(path), lang)
+            except CatalogError as exc:
+                problems += exc.problems
+                continue
             fuzzy_before = {m.id for m in catalog if m.fuzzy}
             catalog.update(template, update_creation_date=True)
             write_catalog(catalog, path)
             newly_fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.id not in fuzzy_before)
             echo(f"updated {project.shown(path)} ({newly_fuzzy} newly fuzzy)")
+    if problems:
+        raise CatalogError(problems)
 
 
 def _selected(project: Project, langs: tuple[str, ...]) -> list[str]:
