@@ -140,7 +140,8 @@ class Preview:
             f' · <a style="color:#fff" href="{pdf}">PDF</a>'
         )
         if problems:
-            bar += f"<div>This language will not print ({len(problems)} problems):</div>" + _problem_list(problems)
+            noun = "problem" if len(problems) == 1 else "problems"
+            bar += f"<div>This language will not print ({len(problems)} {noun}):</div>" + _problem_list(problems)
         elif page.fallbacks:
             bar += f" · {len(page.fallbacks)} texts are not translated yet and show in English"
         bar += "</nav>"
