@@ -105,11 +105,16 @@ def check_loading(sources: Sources, report: Report) -> None:
             report.gates["catalogs"].problems += loaded.problems
     clinics = sum(isinstance(c, LoadedClinic) for c in sources.clinics.values())
     handouts = sum(isinstance(h, LoadedHandout) for h in sources.handouts.values())
-    report.gates["schema"].notes.append(f"{clinics} clinics, {handouts} handouts")
-    report.gates["contrast"].notes.append(f"{clinics} clinics meet WCAG 2.1 AA" if report.gates["contrast"].ok else "")
+    report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")
+    if report.gates["contrast"].ok:
+        report.gates["contrast"].notes.append(f"{_count(clinics, 'clinic')}: brand colours meet WCAG 2.1 AA")
     report.gates["catalogs"].notes.append(
         f"{len(sources.translations)} languages: {', '.join(sorted(sources.translations))}"
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def catalog_problems(project: Project, sources: Sources, langs: list[str]) -> list[Problem]:

@@ -320,6 +320,7 @@ class ClinicSectionText:
     heading: str
     paragraphs: list[str]
     lang_tag: str  # the language the text is really in, which may be the fallback
+    direction: str  # that language's direction, so French inside an Arabic copy reads left to right
 
     def texts(self) -> list[str]:
         return [self.heading, *self.paragraphs]
@@ -331,7 +332,8 @@ def clinic_section(clinic: Any, lang: str) -> ClinicSectionText | None:
     heading, _ = clinic.localized(clinic.clinic_section.heading, lang)
     text, text_lang = clinic.localized(clinic.clinic_section.text, lang)
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return ClinicSectionText(heading, paragraphs, text_lang.replace("_", "-"))
+    direction = Locale.parse(text_lang).text_direction
+    return ClinicSectionText(heading, paragraphs, text_lang.replace("_", "-"), direction)
 
 
 def qr_code(clinic: Any, handout_id: str, lang: str) -> dict[str, str] | None:

@@ -189,6 +189,13 @@ class Clinic(Strict):
             raise ValueError(f"body text must be at least {MIN_BODY_PT} pt (clear print); got {value}")
         return value
 
+    @field_validator("handout_url")
+    @classmethod
+    def _url_placeholders(cls, value: str | None) -> str | None:
+        if value is not None and "{" in value.replace("{handout}", "").replace("{lang}", ""):
+            raise ValueError("the only placeholders allowed here are {handout} and {lang}")
+        return value
+
     @field_validator("languages")
     @classmethod
     def _known_languages(cls, value: list[str]) -> list[str]:
