@@ -197,6 +197,9 @@ class Renderer:
             font_css += "\n" + fonts.font_face_css(second["lang"], c.font)
             font_css += f"\n.second-language {{ font-family: {fonts.font_family_css(second['lang'], c.font)}; }}"
         body_pt = max(c.body_size, LARGE_PRINT_PT) if style.large_print else c.body_size
+        own_section = clinic_section(c, lang)
+        if own_section:
+            strings += [(f"{clinic.shown_as} clinic_section", text) for text in own_section.texts()]
         context = {
             **main,
             "clinic": c,
@@ -216,7 +219,7 @@ class Renderer:
             "large_print": style.large_print,
             "body_pt": body_pt,
             "qr": qr_code(c, handout.id, lang),
-            "clinic_section": clinic_section(c, lang),
+            "clinic_section": own_section,
         }
         html = self.environment(clinic).get_template(template_for(handout)).render(context)
         page = Page(
@@ -227,11 +230,8 @@ class Renderer:
             strings=strings,
             fallbacks=translations.fallbacks[first_fallback:],
         )
-        if clinic_section(c, lang):
-            page.strings += [(f"{clinic.shown_as} clinic_section", text) for text in clinic_section(c, lang).texts()]
         check_glyphs(page, fonts, lang, c.font)
-        if second is not None:
-            check_glyphs(Page("", "", [], "", second_strings), fonts, second["lang"], c.font)
+        check_text_glyphs(second_strings, fonts, second["lang"] if second else lang, c.font)
         return page
 
     def _language(
@@ -348,8 +348,13 @@ def qr_code(clinic: Any, handout_id: str, lang: str) -> dict[str, str] | None:
 
 def check_glyphs(page: Page, fonts: FontSet, lang: str, first_font: str | None = None) -> None:
     """Refuse a page with a character no shipped font can draw: never a blank box on paper."""
+    check_text_glyphs(page.strings, fonts, lang, first_font)
+
+
+def check_text_glyphs(strings: list[tuple[str, str]], fonts: FontSet, lang: str, first_font: str | None = None) -> None:
+    """(origin, text) pairs in one language; first_font is the clinic's chosen font."""
     problems = []
-    for origin, text in page.strings:
+    for origin, text in strings:
         for char in fonts.uncovered(lang, text, first_font):
             snippet = text if len(text) <= 60 else text[:57] + "..."
             problems.append(
