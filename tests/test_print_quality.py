@@ -13,8 +13,10 @@ from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
 from conftest import HANDOUT, REPO, copy_project, pdf_fonts, pdf_text
+from handoutgen.build import BuildOptions, Job, load, with_print_style
 from handoutgen.catalogs import Translations
 from handoutgen.contrast import contrast_ratio
+from handoutgen.extract import handout_template
 from handoutgen.project import Project
 from handoutgen.render import Renderer
 
@@ -54,10 +56,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from handoutgen.cli import main
 
     root = copy_project(tmp_path_factory.mktemp("built"), ["stadtpark", "riverside"])
+    riverside = root / "clinics/riverside/clinic.yaml"
+    riverside.write_text(riverside.read_text() + "bilingual: true\n")  # English beside each patient's language
     common = ["-C", str(root), "build", "--handout", HANDOUT, "--today", TODAY]
     assert main([*common, "--clinic", "stadtpark", "--lang", "de"]) == 0
     assert main([*common, "--clinic", "stadtpark", "--lang", "en", "--large-print"]) == 0
-    assert main([*common, "--clinic", "riverside", "--lang", "es", "--bilingual"]) == 0
+    assert main([*common, "--clinic", "riverside", "--lang", "es"]) == 0
     return root / "output"
 
 
@@ -81,6 +85,7 @@ def test_pdf_ua_markers(built: Path) -> None:
     assert root["/MarkInfo"]["/Marked"] == True  # noqa: E712 (a pypdf BooleanObject)
     assert "/StructTreeRoot" in root
     assert root["/Lang"] == "de"
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712
     assert reader.metadata.title == "Mikrostromtherapie bei Rückenschmerzen"
     xmp = root["/Metadata"].get_object().get_data().decode()
     assert 'pdfuaid:part="1"' in xmp
@@ -97,6 +102,17 @@ def test_bilingual_copy_has_both_titles(built: Path) -> None:
 
 
 # -- Contrast --------------------------------------------------------------------------
+
+
+def test_bilingual_flag_overrides_the_clinic_setting() -> None:
+    project = Project(REPO)
+    sources = load(project, ["riverside"], [HANDOUT])
+    job = Job("riverside", "es", HANDOUT, Path("out/riverside/es") / f"{HANDOUT}.pdf")
+    assert with_print_style(job, sources, BuildOptions()) == job  # riverside.yaml: not bilingual
+    both = with_print_style(job, sources, BuildOptions(bilingual=True, large_print=True))
+    assert (both.second_lang, both.output.name) == ("en", f"{HANDOUT}-bilingual-large-print.pdf")
+    main_language = Job("riverside", "en", HANDOUT, job.output)
+    assert with_print_style(main_language, sources, BuildOptions(bilingual=True)) == main_language
 
 
 def test_contrast_ratio_follows_wcag() -> None:
@@ -243,6 +259,9 @@ def test_expired_handout_is_refused_unless_allowed(project: Path, run) -> None:
         "(or build with --allow-expired)"
     ) in refused.out
     assert not (project / "output/stadtpark/en" / f"{HANDOUT}.pdf").exists()
+    checked = run(project, "check", *scope)
+    assert checked.code == 1
+    assert "review       FAILED" in checked.out
     allowed = run(project, "build", *scope, "--allow-expired")
     assert allowed.code == 0, allowed.out
     assert (project / "output/stadtpark/en" / f"{HANDOUT}.pdf").is_file()
@@ -273,6 +292,21 @@ def test_screening_form_builds_for_every_clinic_and_language(tmp_path: Path, run
             if lang == "ar":  # pdftotext cannot give Arabic back in reading order
                 continue
             assert _epilepsy(lang) in text
+
+
+def test_form_declares_its_leaflet_and_extracts_only_its_own_strings(project: Path, run) -> None:
+    catalog = handout_template(REPO / f"handouts/{FORM}.yaml", REPO)
+    ids = {message.id for message in catalog if message.id}
+    assert {"Yes", "No", "Notes", "Patient signature", "Clinician signature", "Date"} <= ids
+    assert "You have epilepsy." not in ids  # the leaflet's catalog has it
+    assert any("SAFETY-CRITICAL" in c for c in catalog.get("Yes").auto_comments)
+    edit(project / f"handouts/{FORM}.yaml", "based_on: microcurrent-back-pain", "based_on: microcurrent-knee")
+    result = run(project, "build", "--handout", FORM)
+    assert result.code == 1
+    assert (
+        "error: handouts/microcurrent-screening-form.yaml:12 based_on: no handout 'microcurrent-knee'; "
+        "the handouts are: microcurrent-back-pain, microcurrent-screening-form"
+    ) in result.out
 
 
 def _epilepsy(lang: str) -> str:
