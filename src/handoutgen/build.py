@@ -58,9 +58,9 @@ class Sources:
 @dataclass
 class Summary:
     built: list[tuple[Job, int]] = field(default_factory=list)
-    over_target: list[tuple[Job, Problem]] = field(default_factory=list)  # fit to sheet; reported, not failed
     failed: list[tuple[str, HandoutsError]] = field(default_factory=list)  # (job or file, why)
     seconds: float = 0.0
+    over_target: list[tuple[Job, Problem]] = field(default_factory=list)  # fit to sheet; reported, not failed
 
     @property
     def ok(self) -> bool:
@@ -135,7 +135,9 @@ def refuse_expired(sources: Sources, today: dt.date) -> None:
 
 def with_print_style(job: Job, sources: Sources, options: BuildOptions) -> Job:
     """Large-print and bilingual copies get their own file names, so they never replace the plain copy."""
-    clinic = sources.clinics[job.clinic_id].clinic  # type: ignore[union-attr]
+    loaded = sources.clinics[job.clinic_id]
+    assert isinstance(loaded, LoadedClinic)  # plan() makes jobs only for clinics that loaded
+    clinic = loaded.clinic
     bilingual = clinic.bilingual if options.bilingual is None else options.bilingual
     second = clinic.clinicians_language if bilingual and clinic.clinicians_language != job.lang else None
     suffix = ("-bilingual" if second else "") + ("-large-print" if options.large_print else "")

@@ -187,6 +187,7 @@ class Renderer:
         main = self._language(clinic, handout, translations, strings)
         second = None
         second_strings: list[tuple[str, str]] = []
+        second_fallback = len(style.second.fallbacks) if style.second else 0
         if style.second is not None and style.second.lang != lang:
             second = self._language(clinic, handout, style.second, second_strings)
         title = main["title"] if second is None else f"{main['title']} / {second['title']}"
@@ -230,6 +231,8 @@ class Renderer:
             strings=strings,
             fallbacks=translations.fallbacks[first_fallback:],
         )
+        if second is not None and style.second is not None:
+            page.fallbacks += style.second.fallbacks[second_fallback:]
         check_glyphs(page, fonts, lang, c.font)
         check_text_glyphs(second_strings, fonts, second["lang"] if second else lang, c.font)
         return page
@@ -392,7 +395,7 @@ def write_pdf(page: Page, target: Path, origin: str) -> PdfResult:
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        document = _layout(page, origin, lambda document, fetcher: document.write_pdf(temp, **PDF_OPTIONS))
+        document = _layout(page, origin, lambda document: document.write_pdf(temp, **PDF_OPTIONS))
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
@@ -404,7 +407,8 @@ def count_pages(page: Page, origin: str) -> int:
     return len(_layout(page, origin).pages)
 
 
-def _layout(page: Page, origin: str, then: Callable[[Any, Any], Any] | None = None) -> Any:
+def _layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None) -> Any:
+    """The laid-out WeasyPrint document; `then` writes it while fetch refusals are still reported."""
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
@@ -412,7 +416,7 @@ def _layout(page: Page, origin: str, then: Callable[[Any, Any], Any] | None = No
     try:
         document = HTML(string=page.html, base_url=page.base_url, url_fetcher=fetcher).render(**PDF_OPTIONS)
         if then is not None:
-            then(document, fetcher)
+            then(document)
     except FatalURLFetchingError as exc:
         url = fetcher.refused[-1] if fetcher.refused else str(exc)
         raise RenderError(
