@@ -138,7 +138,11 @@ def test_low_contrast_brand_colour_is_an_error_with_its_ratio(project: Path, run
 
 def test_body_size_below_12_pt_is_a_schema_error(project: Path, run) -> None:
     clinic = project / "clinics/stadtpark/clinic.yaml"
-    clinic.write_text(clinic.read_text() + "body_size: 10\nmain_language: fr\nfont: Comic Sans\n")
+    clinic.write_text(
+        clinic.read_text()
+        + "body_size: 10\nmain_language: fr\nfont: Comic Sans\n"
+        + "clinic_section:\n  heading: {klingon: Qapla}\n  text: Welcome\n"
+    )
     result = run(project, "check", "--clinic", "stadtpark", "--lang", "en", "--handout", HANDOUT)
     assert result.code == 1
     assert (
@@ -146,6 +150,7 @@ def test_body_size_below_12_pt_is_a_schema_error(project: Path, run) -> None:
         in (result.out)
     )
     assert "clinic.yaml:19 main_language: 'fr' is not one of this clinic's languages (de, ru, ar, en)" in result.out
+    assert "clinic.yaml:22 clinic_section.heading: unknown language 'klingon'" in result.out
 
 
 def test_unknown_font_names_the_families(project: Path, run) -> None:
@@ -162,6 +167,7 @@ def test_clinic_theme_font_footer_section_and_qr(project: Path, run) -> None:
     clinic.write_text(
         clinic.read_text()
         + "font: Noto Serif\n"
+        + "body_size: 14\n"
         + "logo_placement: end\n"
         + "footer_text: Termine nach Vereinbarung\n"
         + "handout_url: https://physio-stadtpark.example/info/{handout}/{lang}\n"
@@ -179,6 +185,7 @@ def test_clinic_theme_font_footer_section_and_qr(project: Path, run) -> None:
     assert "So finden Sie uns" in text
     assert "Der Eingang ist im Hof." in text
     assert any("Noto-Serif" in font["name"] for font in pdf_fonts(pdf))
+    assert body_size(pdf) == 14
     # The QR code is drawn from the URL (no fetch); its alt text is the URL.
     alts = _struct_alts(PdfReader(pdf))
     assert "https://physio-stadtpark.example/info/microcurrent-back-pain/de" in alts
@@ -292,6 +299,16 @@ def test_screening_form_builds_for_every_clinic_and_language(tmp_path: Path, run
             if lang == "ar":  # pdftotext cannot give Arabic back in reading order
                 continue
             assert _epilepsy(lang) in text
+
+
+def test_unknown_kind_names_the_kinds(project: Path, run) -> None:
+    edit(project / f"handouts/{HANDOUT}.yaml", "meta:\n", "kind: brochure\nmeta:\n")
+    result = run(project, "build", "--handout", HANDOUT)
+    assert result.code == 1
+    assert (
+        "error: handouts/microcurrent-back-pain.yaml:13 kind: unknown kind 'brochure'; "
+        "use one of: leaflet, screening-form"
+    ) in result.out
 
 
 def test_form_declares_its_leaflet_and_extracts_only_its_own_strings(project: Path, run) -> None:

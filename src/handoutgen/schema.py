@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from babel import Locale, UnknownLocaleError
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from handoutgen.errors import ConfigError, Problem
 from handoutgen.yamlfile import KeyPath, LineMap, format_key, load_yaml
@@ -76,7 +85,7 @@ class Handout(Strict):
     # Sections a patient's safety depends on: they must be fully translated to print.
     SAFETY_CRITICAL: ClassVar[frozenset[str]] = frozenset({"contraindications", "side_effects", "urgent_help"})
 
-    kind: Literal["leaflet"] = "leaflet"
+    kind: str = "leaflet"
     meta: Meta
     title: Msg
     subtitle: Msg | None = None
@@ -93,6 +102,14 @@ class Handout(Strict):
 
     def sections(self) -> list[tuple[str, Section]]:
         return [(name, value) for name, value in self if isinstance(value, Section)]
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        # document_model() sends every other kind here, so this is where an unknown one is named.
+        if value != "leaflet":
+            raise ValueError(f"unknown kind {value!r}; use one of: {', '.join(DOCUMENT_KINDS)}")
+        return value
 
 
 class ScreeningForm(Strict):
@@ -121,6 +138,9 @@ class ScreeningForm(Strict):
         return []
 
 
+DOCUMENT_KINDS = ("leaflet", "screening-form")
+
+
 def document_model(data: Any) -> type[Handout] | type[ScreeningForm]:
     """Which schema a handout file follows, from its `kind` key (a leaflet when absent)."""
     kind = data.get("kind") if isinstance(data, dict) else None
@@ -143,11 +163,29 @@ def _range(value: Any) -> Any:
 
 NumberRange = Annotated[tuple[int, int], BeforeValidator(_range)]
 
+
+def _check_language(code: str) -> None:
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"unknown language {code!r}; use a code such as 'es', 'pt_BR' or 'zh_Hans'") from None
+
+
 # Clear print (RNIB): body text never below 12 pt.
 MIN_BODY_PT = 12
 
+
+def _language_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        for code in value:
+            _check_language(str(code))
+        if not value:
+            raise ValueError("give the text, or at least one language: text pair")
+    return value
+
+
 # Clinic text given once for every language, or per language (lang -> text).
-ClinicText = str | dict[str, str]
+ClinicText = Annotated[str | dict[str, str], AfterValidator(_language_keys)]
 
 
 class ClinicSection(Strict):
@@ -200,10 +238,7 @@ class Clinic(Strict):
     @classmethod
     def _known_languages(cls, value: list[str]) -> list[str]:
         for code in value:
-            try:
-                Locale.parse(code)
-            except (UnknownLocaleError, ValueError):
-                raise ValueError(f"unknown language {code!r}; use a code such as 'es', 'pt_BR' or 'zh_Hans'") from None
+            _check_language(code)
         if len(set(value)) != len(value):
             raise ValueError("a language is listed twice")
         return value
