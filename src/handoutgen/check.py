@@ -108,9 +108,8 @@ def check_loading(sources: Sources, report: Report) -> None:
     report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")
     if report.gates["contrast"].ok:
         report.gates["contrast"].notes.append(f"{_count(clinics, 'clinic')}: brand colours meet WCAG 2.1 AA")
-    report.gates["catalogs"].notes.append(
-        f"{len(sources.translations)} languages: {', '.join(sorted(sources.translations))}"
-    )
+    langs = sorted(sources.translations)
+    report.gates["catalogs"].notes.append(f"{_count(len(langs), 'language')}: {', '.join(langs)}" if langs else "")
 
 
 def _count(number: int, noun: str) -> str:
@@ -206,4 +205,4 @@ def check_pages(
     if report.gates["fit"].ok:
         report.gates["fit"].notes.append(f"{len(jobs)} clinic × language × handout layouts within their target pages")
     if report.gates["glyphs"].ok:
-        report.gates["glyphs"].notes.append("every character has a shipped font")
+        report.gates["glyphs"].notes.append(f"{_count(len(jobs), 'layout')}: every character has a shipped font")
