@@ -324,6 +324,11 @@ def test_form_declares_its_leaflet_and_extracts_only_its_own_strings(project: Pa
         "error: handouts/microcurrent-screening-form.yaml:12 based_on: no handout 'microcurrent-knee'; "
         "the handouts are: microcurrent-back-pain, microcurrent-screening-form"
     ) in result.out
+    edit(project / f"handouts/{FORM}.yaml", "based_on: microcurrent-knee", f"based_on: {FORM}")
+    result = run(project, "build", "--handout", FORM)
+    assert (
+        f"error: handouts/{FORM}.yaml:12 based_on: '{FORM}' is not a leaflet; a form builds on a leaflet"
+    ) in result.out
 
 
 def _epilepsy(lang: str) -> str:

@@ -112,8 +112,9 @@ def load(project: Project, clinic_ids: list[str], handout_ids: list[str]) -> Sou
     for handout_id in handout_ids:
         sources.handouts[handout_id] = _try(project.load_handout, handout_id)
     langs = {lang for c in sources.clinics.values() if isinstance(c, LoadedClinic) for lang in c.clinic.languages}
-    bases = [h.base.id for h in sources.handouts.values() if isinstance(h, LoadedHandout) and h.base]
-    domains = list(dict.fromkeys([*handout_ids, *bases, COMMON_DOMAIN]))
+    # A form's questions come from its leaflet's catalog, so that catalog is loaded too.
+    used = [d for h in sources.handouts.values() if isinstance(h, LoadedHandout) for d in h.domains]
+    domains = list(dict.fromkeys([*handout_ids, *used, COMMON_DOMAIN]))
     for lang in sorted(langs):
         sources.translations[lang] = _try(Translations.load, project.locales_dir, project.root, lang, domains)
     return sources

@@ -136,9 +136,11 @@ class Project:
             raise ConfigError(
                 Problem(shown_as, f"no handout {form.based_on!r}; the handouts are: {known}", line, "based_on")
             )
-        base = self.load_handout(form.based_on)
-        if not isinstance(base.handout, Handout):
+        # Loaded as a plain model first: a form's own base is never followed, so forms cannot loop.
+        path = self.handout_path(form.based_on)
+        base, base_lines = load_model(document_model, path, self.shown(path))
+        if not isinstance(base, Handout):
             raise ConfigError(
                 Problem(shown_as, f"{form.based_on!r} is not a leaflet; a form builds on a leaflet", line, "based_on")
             )
-        return base
+        return LoadedHandout(form.based_on, path, self.shown(path), base, base_lines)
