@@ -14,7 +14,7 @@ def pdfs(folder: Path) -> list[str]:
 
 def test_lang_and_out_narrow_the_build(project: Path, run, tmp_path: Path) -> None:
     out = tmp_path / "elsewhere"
-    result = run(project, "build", "--lang", "en", "--lang", "ru", "--out", str(out))
+    result = run(project, "build", "--lang", "en", "--lang", "ru", "--handout", HANDOUT, "--out", str(out))
     assert result.code == 0, result.out
     assert pdfs(out) == [f"stadtpark/en/{HANDOUT}.pdf", f"stadtpark/ru/{HANDOUT}.pdf"]
     assert not (project / "output").exists()
@@ -34,7 +34,9 @@ def test_clinic_and_handout_select_by_name(project: Path, run) -> None:
 def test_unknown_handout(project: Path, run) -> None:
     result = run(project, "build", "--handout", "tens-knee")
     assert result.code == 1
-    assert result.err == f"error: handouts/: unknown handout 'tens-knee'; the handouts are: {HANDOUT}\n"
+    assert result.err == (
+        f"error: handouts/: unknown handout 'tens-knee'; the handouts are: {HANDOUT}, microcurrent-screening-form\n"
+    )
 
 
 def test_not_a_project_folder(tmp_path: Path, run) -> None:

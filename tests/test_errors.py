@@ -54,7 +54,8 @@ CLINIC_MISTAKES = [
         "email:",
         "e-mail:",
         f"{CLINIC}:11 e-mail: unknown key; did you mean 'email'? (allowed here: name, logo, logo_alt, "
-        "colors, address, phone, email, website, emergency_number, paper, languages, session_minutes, session_count)",
+        "colors, address, phone, email, website, emergency_number, paper, languages, session_minutes, session_count, "
+        "logo_placement, font, body_size, footer_text, clinic_section, main_language, bilingual, handout_url)",
         id="unknown-key",
     ),
     pytest.param(
@@ -105,7 +106,7 @@ def test_handout_unknown_key_and_missing_field(project: Path, run) -> None:
     assert_refused(
         result,
         f"handouts/{HANDOUT}.yaml title: required key is missing; add it",
-        f"handouts/{HANDOUT}.yaml:28 titel: unknown key; did you mean 'title'? (allowed here: meta, title, "
+        f"handouts/{HANDOUT}.yaml:28 titel: unknown key; did you mean 'title'? (allowed here: kind, meta, title, "
         "subtitle, key_points, what_it_is, evidence, what_to_expect, contraindications, side_effects, aftercare, "
         "urgent_help, questions, about)",
     )
@@ -138,7 +139,7 @@ def test_language_without_catalog(project: Path, run) -> None:
 def test_broken_catalog_fails_only_its_language(project: Path, run) -> None:
     broken_line = line_of(project / DE_PO, 'msgstr "Mikrostromtherapie bei') + 1  # the unquoted "bei" line
     edit(project / DE_PO, 'msgstr "Mikrostromtherapie bei', 'msgstr "Mikrostromtherapie\nbei')
-    result = run(project, "build", "--lang", "de", "--lang", "en")
+    result = run(project, "build", "--lang", "de", "--lang", "en", "--handout", HANDOUT)
     assert_refused(
         result,
         f"{DE_PO}:{broken_line}: not a valid .po file (Unknown or misformatted keyword); "
@@ -150,7 +151,7 @@ def test_broken_catalog_fails_only_its_language(project: Path, run) -> None:
 
 def test_character_no_font_has_is_refused_not_drawn_as_a_box(project: Path, run) -> None:
     edit(project / DE_PO, 'msgstr "Das Wichtigste in Kürze"', 'msgstr "Das Wichtigste in Kürze 🩺"')
-    result = run(project, "build", "--lang", "de")
+    result = run(project, "build", "--lang", "de", "--handout", HANDOUT)
     assert_refused(
         result,
         f"{DE_PO}:{entry_line(project / DE_PO, 'Key points')}: "
@@ -176,6 +177,6 @@ def test_unknown_placeholder_in_translation(project: Path, run) -> None:
 def test_one_broken_clinic_does_not_stop_the_others(tmp_path: Path, run) -> None:
     project = copy_project(tmp_path / "p", ["stadtpark", "tilleuls"])
     edit(project / CLINIC, "paper: A4", "paper: A5")
-    result = run(project, "build", "--lang", "en")
+    result = run(project, "build", "--lang", "en", "--handout", HANDOUT)
     assert_refused(result, f"{CLINIC}:14 paper: 'A5' is not allowed; use one of 'A4' or 'Letter'")
     assert pdfs(project) == [f"output/tilleuls/en/{HANDOUT}.pdf"]

@@ -34,10 +34,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project
 
 
-def test_all_eleven_sample_pdfs_are_built(built: Path) -> None:
+def test_every_sample_pdf_is_built(built: Path) -> None:
+    """11 clinic × language pairs, each with the leaflet and the screening form."""
     pdfs = sorted(p.relative_to(built / "output").as_posix() for p in (built / "output").rglob("*.pdf"))
     assert len(SAMPLES) == 11
-    assert pdfs == sorted(f"{clinic}/{lang}/{HANDOUT}.pdf" for clinic, lang in SAMPLES)
+    handouts = (HANDOUT, "microcurrent-screening-form")
+    assert pdfs == sorted(f"{clinic}/{lang}/{handout}.pdf" for clinic, lang in SAMPLES for handout in handouts)
 
 
 @pytest.mark.parametrize(("clinic_id", "lang"), SAMPLES)

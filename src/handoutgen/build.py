@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +13,8 @@ from handoutgen.errors import HandoutsError, Problem
 from handoutgen.extract import COMMON_DOMAIN
 from handoutgen.gate import gate_translations
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
-from handoutgen.render import Renderer, write_pdf
+from handoutgen.render import PrintStyle, Renderer, write_pdf
+from handoutgen.review import expired_problem, over_target_problem
 
 Echo = Callable[[str], None]
 
@@ -26,6 +28,10 @@ class BuildOptions:
     handouts: tuple[str, ...] = ()
     out_dir: Path | None = None
     strict: bool = False  # every warning (e.g. an English fallback) fails that clinic × language
+    large_print: bool = False  # body text 16 pt and up; written as <handout>-large-print.pdf
+    bilingual: bool | None = None  # None: as each clinic.yaml says
+    allow_expired: bool = False  # print handouts past their review date
+    today: dt.date | None = None  # the day review dates are judged against (default: today)
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,8 @@ class Job:
     lang: str
     handout_id: str
     output: Path
+    second_lang: str | None = None  # a bilingual copy's second language: the clinicians'
+    large_print: bool = False
 
     @property
     def name(self) -> str:
@@ -54,6 +62,7 @@ class Summary:
     built: list[tuple[Job, int]] = field(default_factory=list)
     failed: list[tuple[str, HandoutsError]] = field(default_factory=list)  # (job or file, why)
     seconds: float = 0.0
+    over_target: list[tuple[Job, Problem]] = field(default_factory=list)  # fit to sheet; reported, not failed
 
     @property
     def ok(self) -> bool:
@@ -64,11 +73,16 @@ def build(project: Project, options: BuildOptions = BuildOptions(), echo: Echo =
     start = time.perf_counter()
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
+    if not options.allow_expired:
+        refuse_expired(sources, options.today or dt.date.today())
     summary = Summary()
     report_load_problems(sources, summary, echo)
     gate_translations(project, sources, options, summary, echo)
     out_dir = options.out_dir or project.root / "output"
-    jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, out_dir)
+    jobs = [
+        with_print_style(job, sources, options)
+        for job in plan(sources, clinic_ids, list(options.langs), handout_ids, out_dir)
+    ]
     renderer = Renderer(project)
     for job in jobs:
         run(project, renderer, sources, job, summary, echo)
@@ -101,7 +115,9 @@ def load(project: Project, clinic_ids: list[str], handout_ids: list[str]) -> Sou
     for handout_id in handout_ids:
         sources.handouts[handout_id] = _try(project.load_handout, handout_id)
     langs = {lang for c in sources.clinics.values() if isinstance(c, LoadedClinic) for lang in c.clinic.languages}
-    domains = [*handout_ids, COMMON_DOMAIN]
+    # A form's questions come from its leaflet's catalog, so that catalog is loaded too.
+    used = [d for h in sources.handouts.values() if isinstance(h, LoadedHandout) for d in h.domains]
+    domains = list(dict.fromkeys([*handout_ids, *used, COMMON_DOMAIN]))
     for lang in sorted(langs):
         sources.translations[lang] = _try(Translations.load, project.locales_dir, project.root, lang, domains)
     return sources
@@ -112,6 +128,27 @@ def _try(loader: Callable, *args: object) -> object:
         return loader(*args)
     except HandoutsError as exc:
         return exc
+
+
+def refuse_expired(sources: Sources, today: dt.date) -> None:
+    """A handout past its review date is treated as a broken file: reported once, its jobs left out."""
+    for handout_id, loaded in sources.handouts.items():
+        if isinstance(loaded, LoadedHandout) and (problem := expired_problem(loaded, today)):
+            sources.handouts[handout_id] = HandoutsError(problem)
+
+
+def with_print_style(job: Job, sources: Sources, options: BuildOptions) -> Job:
+    """Large-print and bilingual copies get their own file names, so they never replace the plain copy."""
+    loaded = sources.clinics[job.clinic_id]
+    assert isinstance(loaded, LoadedClinic)  # plan() makes jobs only for clinics that loaded
+    clinic = loaded.clinic
+    bilingual = clinic.bilingual if options.bilingual is None else options.bilingual
+    second = clinic.clinicians_language if bilingual and clinic.clinicians_language != job.lang else None
+    suffix = ("-bilingual" if second else "") + ("-large-print" if options.large_print else "")
+    if not suffix:
+        return job
+    output = job.output.with_name(f"{job.handout_id}{suffix}.pdf")
+    return Job(job.clinic_id, job.lang, job.handout_id, output, second, options.large_print)
 
 
 def report_load_problems(sources: Sources, summary: Summary, echo: Echo) -> None:
@@ -159,7 +196,11 @@ def run(project: Project, renderer: Renderer, sources: Sources, job: Job, summar
     shown = project.shown(job.output)
     clinic, handout = sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
     try:
-        page = renderer.page(clinic, handout, sources.translations[job.lang])
+        second = sources.translations[job.second_lang] if job.second_lang else None
+        if isinstance(second, HandoutsError):
+            raise second
+        style = PrintStyle(large_print=job.large_print, second=second)
+        page = renderer.page(clinic, handout, sources.translations[job.lang], style)
         result = write_pdf(page, job.output, job.name)
     except HandoutsError as exc:
         summary.failed.append((job.name, exc))
@@ -170,3 +211,11 @@ def run(project: Project, renderer: Renderer, sources: Sources, job: Job, summar
     summary.built.append((job, result.pages))
     noun = "page" if result.pages == 1 else "pages"
     echo(f"built   {shown} ({result.pages} {noun})")
+    # Fit to sheet applies to the standard copy; large print and bilingual copies may take more pages.
+    if (
+        not job.large_print
+        and not job.second_lang
+        and (problem := over_target_problem(handout, job.clinic_id, job.lang, result.pages))
+    ):
+        summary.over_target.append((job, problem))
+        echo(f"warning: {problem}")
