@@ -6,6 +6,7 @@ BIN    := $(VENV)/bin
 # HarfBuzz subsetting for fast font embedding, poppler for reading PDFs back,
 # gettext for msgfmt --check.
 DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils gettext
+CODE   := $(wildcard src tests benchmarks)
 
 .PHONY: build test lint system-deps clean
 
@@ -13,13 +14,13 @@ build: $(VENV)/.installed
 	$(BIN)/handouts build
 
 test: $(VENV)/.installed
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check --fix src tests benchmarks
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix $(CODE)
+	$(BIN)/ruff format $(CODE)
 
 # Installs the Debian packages when one is missing (needs root or sudo).
 system-deps:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,9 +12,11 @@ from handoutgen.atomic import remove_stale_temps
 from handoutgen.catalogs import Translations
 from handoutgen.errors import HandoutsError, Problem
 from handoutgen.extract import COMMON_DOMAIN
+from handoutgen.gate import gate_translations
 from handoutgen.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
 from handoutgen.progress import Progress, progress
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
+from handoutgen.review import expired_problem, over_target_problem
 from handoutgen.workers import Outcome, Task, run_jobs
 
 Echo = Callable[[str], None]
@@ -27,6 +30,11 @@ class BuildOptions:
     langs: tuple[str, ...] = ()
     handouts: tuple[str, ...] = ()
     out_dir: Path | None = None
+    strict: bool = False  # every warning (e.g. an English fallback) fails that clinic × language
+    large_print: bool = False  # body text 16 pt and up; written as <handout>-large-print.pdf
+    bilingual: bool | None = None  # None: as each clinic.yaml says
+    allow_expired: bool = False  # print handouts past their review date
+    today: dt.date | None = None  # the day review dates are judged against (default: today)
     jobs: int | None = None  # worker processes; None: up to one per core, 1: render in this process
     force: bool = False  # rebuild even the PDFs whose inputs are unchanged
 
@@ -37,6 +45,8 @@ class Job:
     lang: str
     handout_id: str
     output: Path
+    second_lang: str | None = None  # a bilingual copy's second language: the clinicians'
+    large_print: bool = False
 
     @property
     def name(self) -> str:
@@ -58,6 +68,7 @@ class Summary:
     skipped: list[Job] = field(default_factory=list)  # up to date: inputs unchanged since the last build
     failed: list[tuple[str, HandoutsError]] = field(default_factory=list)  # (job or file, why)
     seconds: float = 0.0
+    over_target: list[tuple[Job, Problem]] = field(default_factory=list)  # fit to sheet; reported, not failed
 
     @property
     def ok(self) -> bool:
@@ -68,10 +79,16 @@ def build(project: Project, options: BuildOptions = BuildOptions(), echo: Echo =
     start = time.perf_counter()
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
+    if not options.allow_expired:
+        refuse_expired(sources, options.today or dt.date.today())
     summary = Summary()
     report_load_problems(sources, summary, echo)
+    gate_translations(project, sources, options, summary, echo)
     out_dir = options.out_dir or project.root / "output"
-    jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, out_dir)
+    jobs = [
+        with_print_style(job, sources, options)
+        for job in plan(sources, clinic_ids, list(options.langs), handout_ids, out_dir)
+    ]
     manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
     tasks = skip_unchanged(project, sources, jobs, manifest, options.force, summary)
     remove_stale_temps_beside(tasks)
@@ -114,7 +131,9 @@ def load(project: Project, clinic_ids: list[str], handout_ids: list[str]) -> Sou
     for handout_id in handout_ids:
         sources.handouts[handout_id] = _try(project.load_handout, handout_id)
     langs = {lang for c in sources.clinics.values() if isinstance(c, LoadedClinic) for lang in c.clinic.languages}
-    domains = [*handout_ids, COMMON_DOMAIN]
+    # A form's questions come from its leaflet's catalog, so that catalog is loaded too.
+    used = [d for h in sources.handouts.values() if isinstance(h, LoadedHandout) for d in h.domains]
+    domains = list(dict.fromkeys([*handout_ids, *used, COMMON_DOMAIN]))
     for lang in sorted(langs):
         sources.translations[lang] = _try(Translations.load, project.locales_dir, project.root, lang, domains)
     return sources
@@ -125,6 +144,27 @@ def _try(loader: Callable, *args: object) -> object:
         return loader(*args)
     except HandoutsError as exc:
         return exc
+
+
+def refuse_expired(sources: Sources, today: dt.date) -> None:
+    """A handout past its review date is treated as a broken file: reported once, its jobs left out."""
+    for handout_id, loaded in sources.handouts.items():
+        if isinstance(loaded, LoadedHandout) and (problem := expired_problem(loaded, today)):
+            sources.handouts[handout_id] = HandoutsError(problem)
+
+
+def with_print_style(job: Job, sources: Sources, options: BuildOptions) -> Job:
+    """Large-print and bilingual copies get their own file names, so they never replace the plain copy."""
+    loaded = sources.clinics[job.clinic_id]
+    assert isinstance(loaded, LoadedClinic)  # plan() makes jobs only for clinics that loaded
+    clinic = loaded.clinic
+    bilingual = clinic.bilingual if options.bilingual is None else options.bilingual
+    second = clinic.clinicians_language if bilingual and clinic.clinicians_language != job.lang else None
+    suffix = ("-bilingual" if second else "") + ("-large-print" if options.large_print else "")
+    if not suffix:
+        return job
+    output = job.output.with_name(f"{job.handout_id}{suffix}.pdf")
+    return Job(job.clinic_id, job.lang, job.handout_id, output, second, options.large_print)
 
 
 def report_load_problems(sources: Sources, summary: Summary, echo: Echo) -> None:
@@ -176,7 +216,9 @@ def skip_unchanged(
     tasks = []
     for job in jobs:
         clinic, handout = sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
-        inputs = hasher.job_hash(clinic, handout, sources.translations[job.lang])  # type: ignore[arg-type]
+        langs = [job.lang] + ([job.second_lang] if job.second_lang else [])
+        translations = [sources.translations[lang] for lang in langs]
+        inputs = hasher.job_hash(clinic, handout, translations, job.large_print)  # type: ignore[arg-type]
         if not force and manifest.up_to_date(job.output, inputs):
             summary.skipped.append(job)
         else:
@@ -218,3 +260,12 @@ def record(
     summary.built.append((job, outcome.pages))
     noun = "page" if outcome.pages == 1 else "pages"
     shown.done(f"built   {where} ({outcome.pages} {noun})")
+    # Fit to sheet applies to the standard copy; large print and bilingual copies may take more pages.
+    handout = sources.handouts[job.handout_id]
+    if (
+        not job.large_print
+        and not job.second_lang
+        and (problem := over_target_problem(handout, job.clinic_id, job.lang, outcome.pages))  # type: ignore[arg-type]
+    ):
+        summary.over_target.append((job, problem))
+        shown.note(f"warning: {problem}")

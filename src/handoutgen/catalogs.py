@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,10 @@ def load_catalog(path: Path, shown_as: str, lang: str | None = None) -> Catalog:
     except FileNotFoundError:
         raise CatalogError(Problem(shown_as, "catalog not found")) from None
     except PoFileError as exc:
-        raise CatalogError(Problem(shown_as, f"not a valid .po file: {exc}", exc.lineno)) from None
+        reason = re.sub(r" on \d+$", "", str(exc))
+        hint = 'check the quotes on this line and the one above: every text line must start and end with "'
+        # Babel counts lines from 0 in its errors.
+        raise CatalogError(Problem(shown_as, f"not a valid .po file ({reason}); {hint}", exc.lineno + 1)) from None
     except UnicodeDecodeError as exc:
         raise CatalogError(Problem(shown_as, f"not UTF-8 text ({exc.reason}); save it as UTF-8")) from None
 

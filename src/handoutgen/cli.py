@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -47,6 +48,21 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
     default=None,
     help="Write the PDFs under this folder instead of output/.",
 )
+@click.option("--strict", is_flag=True, default=None, help="Treat every warning (e.g. English fallback) as a failure.")
+@click.option(
+    "--large-print",
+    is_flag=True,
+    default=False,
+    help="Large print (body text 16 pt and up), written as <handout>-large-print.pdf.",
+)
+@click.option(
+    "--bilingual/--no-bilingual",
+    default=None,
+    help="Print the clinic's main language beside the patient's, as <handout>-bilingual.pdf "
+    "(default: as each clinic.yaml says).",
+)
+@click.option("--allow-expired", is_flag=True, default=False, help="Print handouts past their review date.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Judge review dates as of this day.")
 @click.option(
     "-j",
     "--jobs",
@@ -62,6 +78,11 @@ def build(
     langs: tuple[str, ...],
     handouts: tuple[str, ...],
     out_dir: Path | None,
+    strict: bool | None,
+    large_print: bool,
+    bilingual: bool | None,
+    allow_expired: bool,
+    today: Any,
     jobs: int | None,
     force: bool,
 ) -> None:
@@ -72,9 +93,120 @@ def build(
     from handoutgen.build import BuildOptions
     from handoutgen.build import build as run_build
 
-    options = BuildOptions(clinics, langs, handouts, out_dir, jobs, force)
+    options = BuildOptions(
+        clinics,
+        langs,
+        handouts,
+        out_dir,
+        strict=bool(strict),
+        large_print=large_print,
+        bilingual=bilingual,
+        allow_expired=allow_expired,
+        today=today.date() if today else None,
+        jobs=jobs,
+        force=force,
+    )
     summary = run_build(_project(ctx), options, echo=click.echo)
     if not summary.ok:
+        ctx.exit(1)
+
+
+@cli.group()
+def i18n() -> None:
+    """Translation catalogs: extract, init, update, status, check (like pybabel)."""
+
+
+_lang_option = click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
+
+
+@i18n.command()
+@click.pass_context
+def extract(ctx: click.Context) -> None:
+    """Regenerate the .pot templates from the handouts and the templates."""
+    from handoutgen import i18n as commands
+
+    commands.extract(_project(ctx), click.echo)
+
+
+@i18n.command()
+@click.argument("lang")
+@click.pass_context
+def init(ctx: click.Context, lang: str) -> None:
+    """Create the catalogs of a new language LANG, e.g. pl or pt_BR."""
+    from handoutgen import i18n as commands
+
+    commands.init(_project(ctx), lang, click.echo)
+
+
+@i18n.command()
+@_lang_option
+@click.pass_context
+def update(ctx: click.Context, langs: tuple[str, ...]) -> None:
+    """Merge new and changed English into every catalog (changed entries become fuzzy)."""
+    from handoutgen import i18n as commands
+
+    commands.update(_project(ctx), click.echo, langs)
+
+
+@i18n.command()
+@_lang_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default=None, help="Output format.")
+@click.pass_context
+def status(ctx: click.Context, langs: tuple[str, ...], output_format: str | None) -> None:
+    """How much of each language is translated, fuzzy and missing, by handout and section."""
+    import json
+
+    from handoutgen import i18n as commands
+
+    report = commands.status(_project(ctx), langs)
+    click.echo(json.dumps(report, indent=2) if output_format == "json" else commands.format_status(report))
+
+
+@i18n.command("check")
+@_lang_option
+@click.option("--strict", is_flag=True, default=None, help="Fail on warnings too (untranslated, fuzzy).")
+@click.pass_context
+def check_catalogs(ctx: click.Context, langs: tuple[str, ...], strict: bool | None) -> None:
+    """Check every catalog; exits non-zero when one has a problem."""
+    from handoutgen import i18n as commands
+
+    if not commands.check(_project(ctx), click.echo, langs, strict=bool(strict)):
+        ctx.exit(1)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default: 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default: 8000).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Preview every handout in the browser; pages update when a file is saved."""
+    from handoutgen.preview import serve as run_serve
+
+    run_serve(_project(ctx), host or "127.0.0.1", 8000 if port is None else port, echo=click.echo)
+
+
+@cli.command()
+@click.option("--clinic", "clinics", multiple=True, help="Check only this clinic (repeatable).")
+@click.option("--lang", "langs", multiple=True, help="Check only this language (repeatable).")
+@click.option("--handout", "handouts", multiple=True, help="Check only this handout (repeatable).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Judge review dates as of this day.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", help="Report format.")
+@click.pass_context
+def check(
+    ctx: click.Context,
+    clinics: tuple[str, ...],
+    langs: tuple[str, ...],
+    handouts: tuple[str, ...],
+    today: Any,
+    output_format: str,
+) -> None:
+    """Run every quality gate without writing PDFs: schema, catalogs, glyphs, contrast, fit, review, readability."""
+    from handoutgen.check import CheckOptions
+    from handoutgen.check import check as run_check
+
+    report = run_check(_project(ctx), CheckOptions(clinics, langs, handouts, today.date() if today else None))
+    click.echo(report.as_json() if output_format == "json" else report.as_text())
+    if not report.ok:
         ctx.exit(1)
 
 

@@ -17,7 +17,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from pydantic import BaseModel
 
 from handoutgen import __version__
-from handoutgen.schema import Handout, Text, load_model
+from handoutgen.schema import Text, document_model, load_model
 from handoutgen.yamlfile import KeyPath, format_key
 
 COMMON_DOMAIN = "common"
@@ -53,10 +53,10 @@ def section_of(path: KeyPath) -> str:
 def extract_handout(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]) -> Iterator:
     """Babel extraction method for handout YAML files."""
     path = Path(getattr(fileobj, "name", "handout.yaml"))
-    handout, lines = load_model(Handout, path, options.get("shown_as", path.name))
+    handout, lines = load_model(document_model, path, options.get("shown_as", path.name))
     for key_path, text in iter_texts(handout):
         comments = [f"{path.stem} › {format_key(key_path)}"]
-        if section_of(key_path) in Handout.SAFETY_CRITICAL:
+        if section_of(key_path) in type(handout).SAFETY_CRITICAL:
             comments.append(SAFETY_NOTE)
         if text.note:
             comments.append(text.note)

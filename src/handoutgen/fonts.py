@@ -80,13 +80,16 @@ class FontSet:
             raise ConfigError(problems)
         self.stacks = config.stacks
 
-    def stack_for(self, lang: str) -> list[Family]:
+    def stack_for(self, lang: str, first: str | None = None) -> list[Family]:
+        """The language's stack; a clinic's chosen family (first) goes in front of it."""
         names = self.stacks.get(lang) or self.stacks.get(lang.split("_")[0]) or self.stacks["default"]
+        if first is not None:
+            names = [first, *(name for name in names if name != first)]
         return [self.families[name] for name in names]
 
-    def font_face_css(self, lang: str) -> str:
+    def font_face_css(self, lang: str, first: str | None = None) -> str:
         rules = []
-        for family in self.stack_for(lang):
+        for family in self.stack_for(lang, first):
             for weight, path in sorted(family.files.items()):
                 rules.append(
                     f'@font-face {{ font-family: "{family.css_name}"; font-weight: {weight}; '
@@ -94,12 +97,12 @@ class FontSet:
                 )
         return "\n".join(rules)
 
-    def font_family_css(self, lang: str) -> str:
-        return ", ".join(f'"{family.css_name}"' for family in self.stack_for(lang))
+    def font_family_css(self, lang: str, first: str | None = None) -> str:
+        return ", ".join(f'"{family.css_name}"' for family in self.stack_for(lang, first))
 
-    def uncovered(self, lang: str, text: str) -> list[str]:
+    def uncovered(self, lang: str, text: str, first: str | None = None) -> list[str]:
         """Characters of text that no font in the language's stack can draw."""
-        cmaps = [_codepoints(path) for family in self.stack_for(lang) for path in family.files.values()]
+        cmaps = [_codepoints(path) for family in self.stack_for(lang, first) for path in family.files.values()]
         missing = []
         for char in dict.fromkeys(text):
             if unicodedata.category(char)[0] in "ZC":  # spaces, controls, format marks

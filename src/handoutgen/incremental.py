@@ -41,16 +41,25 @@ class InputHasher:
         self.tool.append(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}")
         self._catalogs: dict[tuple[str, str], str] = {}
 
-    def job_hash(self, clinic: LoadedClinic, handout: LoadedHandout, translations: Translations) -> str:
+    def job_hash(
+        self, clinic: LoadedClinic, handout: LoadedHandout, translations: list[Translations], large_print: bool
+    ) -> str:
+        """translations: the patient's language, then a bilingual copy's second language."""
         parts = [
             *self.tool,
             f"clinic {clinic.id} {self.folder(clinic.folder)}",
-            f"handout {handout.id} {self.file(handout.path)}",
             f"templates {self.folder(self.project.templates_dir)}",
             f"fonts {self.folder(self.project.fonts_dir)}",
-            f"lang {translations.lang}",
-            *(f"catalog {domain} {self.catalog(translations, domain)}" for domain in (handout.id, COMMON_DOMAIN)),
+            f"large print {large_print}",
         ]
+        # A screening form is built on a leaflet: the leaflet's file and catalog are inputs too.
+        loaded: LoadedHandout | None = handout
+        while loaded is not None:
+            parts.append(f"handout {loaded.id} {self.file(loaded.path)}")
+            loaded = loaded.base
+        for language in translations:
+            parts.append(f"lang {language.lang}")
+            parts += [f"catalog {d} {self.catalog(language, d)}" for d in (*handout.domains, COMMON_DOMAIN)]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     @functools.cache  # noqa: B019 - one hasher per build; the cache is the point

@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from handoutgen.contrast import ContrastError, contrast_problems
 from handoutgen.errors import ConfigError, HandoutsError, Problem, display_path
 from handoutgen.fonts import FontSet
-from handoutgen.schema import Clinic, Handout, load_model
+from handoutgen.schema import Clinic, Handout, ScreeningForm, document_model, load_model
 from handoutgen.yamlfile import LineMap
 
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
@@ -37,8 +38,14 @@ class LoadedHandout:
     id: str
     path: Path
     shown_as: str
-    handout: Handout
+    handout: Handout | ScreeningForm
     lines: LineMap
+    base: LoadedHandout | None = None  # the leaflet a screening form is built on
+
+    @property
+    def domains(self) -> list[str]:
+        """The catalogs this handout's texts come from."""
+        return [self.id] + ([self.base.id] if self.base else [])
 
 
 class Project:
@@ -80,10 +87,25 @@ class Project:
         shown_as = self.shown(path)
         clinic, lines = load_model(Clinic, path, shown_as)
         loaded = LoadedClinic(clinic_id, folder, shown_as, clinic, lines)
-        problem = self._logo_problem(loaded)
-        if problem:
-            raise ConfigError(problem)
+        problems = [p for p in (self._logo_problem(loaded), self._font_problem(loaded)) if p]
+        contrast = contrast_problems(clinic.colors, lines, shown_as)
+        if problems:
+            raise ConfigError(problems + contrast)
+        if contrast:
+            raise ContrastError(contrast)
         return loaded
+
+    def _font_problem(self, loaded: LoadedClinic) -> Problem | None:
+        font = loaded.clinic.font
+        if font is None or font in self.fonts.families:
+            return None
+        known = ", ".join(self.fonts.families)
+        return Problem(
+            loaded.shown_as,
+            f"unknown font {font!r}; use one of the families in fonts/fonts.yaml: {known}",
+            loaded.lines.line_for(("font",)),
+            "font",
+        )
 
     def _logo_problem(self, loaded: LoadedClinic) -> Problem | None:
         logo, folder = loaded.clinic.logo, loaded.folder.resolve()
@@ -111,5 +133,22 @@ class Project:
     def load_handout(self, handout_id: str) -> LoadedHandout:
         path = self.handout_path(handout_id)
         shown_as = self.shown(path)
-        handout, lines = load_model(Handout, path, shown_as)
-        return LoadedHandout(handout_id, path, shown_as, handout, lines)
+        handout, lines = load_model(document_model, path, shown_as)
+        base = self._base_leaflet(handout, lines, shown_as) if isinstance(handout, ScreeningForm) else None
+        return LoadedHandout(handout_id, path, shown_as, handout, lines, base)
+
+    def _base_leaflet(self, form: ScreeningForm, lines: LineMap, shown_as: str) -> LoadedHandout:
+        line = lines.line_for(("based_on",))
+        if form.based_on not in self.handout_ids():
+            known = ", ".join(self.handout_ids())
+            raise ConfigError(
+                Problem(shown_as, f"no handout {form.based_on!r}; the handouts are: {known}", line, "based_on")
+            )
+        # Loaded as a plain model first: a form's own base is never followed, so forms cannot loop.
+        path = self.handout_path(form.based_on)
+        base, base_lines = load_model(document_model, path, self.shown(path))
+        if not isinstance(base, Handout):
+            raise ConfigError(
+                Problem(shown_as, f"{form.based_on!r} is not a leaflet; a form builds on a leaflet", line, "based_on")
+            )
+        return LoadedHandout(form.based_on, path, self.shown(path), base, base_lines)

@@ -8,6 +8,7 @@ import mimetypes
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Formatter
@@ -35,6 +36,22 @@ from handoutgen.yamlfile import format_key
 # The only markup a handout text or translation may carry; everything else is escaped.
 ALLOWED_TAGS = ("strong",)
 TEMPLATE = "handout.html"
+TEMPLATES = {"leaflet": TEMPLATE, "screening-form": "form.html"}
+LARGE_PRINT_PT = 16  # RNIB large print: 16 pt and up
+# Tagged, titled, language-marked PDFs that screen readers can follow.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+def template_for(handout: LoadedHandout) -> str:
+    return TEMPLATES[handout.handout.kind]
+
+
+@dataclass(frozen=True)
+class PrintStyle:
+    """How one copy is printed: large print, and the second language of a bilingual copy."""
+
+    large_print: bool = False
+    second: Translations | None = None
 
 
 # -- Text: escaping, the markup allow-list, placeholders --------------------------
@@ -208,11 +225,82 @@ class Renderer:
             )
         return self._environments[clinic.id]
 
-    def page(self, clinic: LoadedClinic, handout: LoadedHandout, translations: Translations) -> Page:
+    def page(
+        self,
+        clinic: LoadedClinic,
+        handout: LoadedHandout,
+        translations: Translations,
+        style: PrintStyle | None = None,
+    ) -> Page:
+        """One page; with style.second, the patient's language alternates with the clinicians'."""
+        style = style or PrintStyle()
         lang = translations.lang
-        locale = Locale.parse(lang)
         fonts: FontSet = self.project.fonts
         c, meta = clinic.clinic, handout.handout.meta
+        strings: list[tuple[str, str]] = [(f"{clinic.shown_as} {key}", str(value)) for key, value in _clinic_strings(c)]
+        first_fallback = len(translations.fallbacks)
+        main = self._language(clinic, handout, translations, strings)
+        second = None
+        second_strings: list[tuple[str, str]] = []
+        second_fallback = len(style.second.fallbacks) if style.second else 0
+        if style.second is not None and style.second.lang != lang:
+            second = self._language(clinic, handout, style.second, second_strings)
+        title = main["title"] if second is None else f"{main['title']} / {second['title']}"
+        font_css = (
+            fonts.font_face_css(lang, c.font) + f"\nhtml {{ font-family: {fonts.font_family_css(lang, c.font)}; }}"
+        )
+        if second is not None:
+            font_css += "\n" + fonts.font_face_css(second["lang"], c.font)
+            font_css += f"\n.second-language {{ font-family: {fonts.font_family_css(second['lang'], c.font)}; }}"
+        body_pt = max(c.body_size, LARGE_PRINT_PT) if style.large_print else c.body_size
+        own_section = clinic_section(c, lang)
+        if own_section:
+            strings += [(f"{clinic.shown_as} clinic_section", text) for text in own_section.texts()]
+        context = {
+            **main,
+            "clinic": c,
+            "handout": handout.handout,
+            "handout_id": handout.id,
+            "base_handout": handout.base.handout if handout.base else None,
+            "meta": meta,
+            "title": title,
+            "approved": format_date(meta.approved, "long", locale=main["locale"]),
+            "review_due": format_date(meta.review_due, "long", locale=main["locale"]),
+            "created": created_timestamp(meta.approved),
+            "logo_url": project_url(self.project.root, clinic.folder / clinic.clinic.logo),
+            "font_css": Markup(font_css),
+            "safety_sections": Handout.SAFETY_CRITICAL,
+            "tool_version": __version__,
+            "second": second,
+            "large_print": style.large_print,
+            "body_pt": body_pt,
+            "qr": qr_code(c, handout.id, lang),
+            "clinic_section": own_section,
+        }
+        html = self.environment(clinic).get_template(template_for(handout)).render(context)
+        page = Page(
+            html=html,
+            base_url=project_url(self.project.root, self.project.templates_dir) + "/",
+            allowed_dirs=[self.project.templates_dir, self.project.fonts_dir, clinic.folder],
+            title=title,
+            strings=strings,
+            fallbacks=translations.fallbacks[first_fallback:],
+            lookups=main["lookups"],
+            root=self.project.root,
+        )
+        if second is not None and style.second is not None:
+            page.fallbacks += style.second.fallbacks[second_fallback:]
+        check_glyphs(page, fonts, lang, c.font)
+        check_text_glyphs(second_strings, fonts, second["lang"] if second else lang, c.font)
+        return page
+
+    def _language(
+        self, clinic: LoadedClinic, handout: LoadedHandout, translations: Translations, strings: list[tuple[str, str]]
+    ) -> dict[str, Any]:
+        """The template's functions and facts for one language: t, tb (the base leaflet's texts), _, page_counter."""
+        lang = translations.lang
+        locale = Locale.parse(lang)
+        c = clinic.clinic
         values = {
             "clinic_name": c.name,
             "clinic_phone": c.phone,
@@ -220,17 +308,19 @@ class Renderer:
             "session_minutes": number_range(c.session_minutes, locale),
             "session_count": number_range(c.session_count, locale),
         }
-        sources = _source_lines(handout)
-        strings: list[tuple[str, str]] = [(f"{clinic.shown_as} {key}", str(value)) for key, value in _clinic_strings(c)]
-        first_fallback = len(translations.fallbacks)
-        lookups: list[Lookup] = []
+        lookups: list[Lookup] = []  # every catalog entry this language's text used
 
-        def t(text: Text) -> Markup:
-            found = translations.lookup(handout.id, text.text, text.context, sources.get(id(text), handout.shown_as))
-            lookups.append(found)
-            markup = to_markup(found.text, values, found.origin)
-            strings.append((found.origin, plain_text(markup)))
-            return markup
+        def translator(loaded: LoadedHandout) -> Any:
+            sources = _source_lines(loaded)
+
+            def t(text: Text) -> Markup:
+                found = translations.lookup(loaded.id, text.text, text.context, sources.get(id(text), loaded.shown_as))
+                lookups.append(found)
+                markup = to_markup(found.text, values, found.origin)
+                strings.append((found.origin, plain_text(markup)))
+                return markup
+
+            return t
 
         def gettext(msgid: str, **kwargs: Any) -> Markup:
             found = translations.lookup(COMMON_DOMAIN, msgid, None, f"templates ({msgid!r})")
@@ -255,43 +345,22 @@ class Renderer:
             strings.append((found.origin, found.text))
             return Markup(" ".join(parts))
 
-        title = plain_text(t(handout.handout.title))
+        t = translator(handout)
         rtl = locale.text_direction == "rtl"
-        context = {
+        return {
             "lang": lang,
+            "locale": locale,
             "lang_tag": lang.replace("_", "-"),
             "direction": "rtl" if rtl else "ltr",
             "start_side": "right" if rtl else "left",
             "end_side": "left" if rtl else "right",
-            "clinic": c,
-            "handout": handout.handout,
-            "handout_id": handout.id,
-            "meta": meta,
-            "title": title,
-            "approved": format_date(meta.approved, "long", locale=locale),
-            "review_due": format_date(meta.review_due, "long", locale=locale),
-            "created": created_timestamp(meta.approved),
-            "logo_url": project_url(self.project.root, clinic.folder / clinic.clinic.logo),
-            "font_css": Markup(fonts.font_face_css(lang) + f"\nhtml {{ font-family: {fonts.font_family_css(lang)}; }}"),
-            "safety_sections": Handout.SAFETY_CRITICAL,
-            "tool_version": __version__,
+            "title": plain_text(t(handout.handout.title)),
             "t": t,
+            "tb": translator(handout.base) if handout.base else None,
             "_": gettext,
             "page_counter": page_counter,
+            "lookups": lookups,
         }
-        html = self.environment(clinic).get_template(TEMPLATE).render(context)
-        page = Page(
-            html=html,
-            base_url=project_url(self.project.root, self.project.templates_dir) + "/",
-            allowed_dirs=[self.project.templates_dir, self.project.fonts_dir, clinic.folder],
-            title=title,
-            strings=strings,
-            fallbacks=translations.fallbacks[first_fallback:],
-            lookups=lookups,
-            root=self.project.root,
-        )
-        check_glyphs(page, fonts, lang)
-        return page
 
 
 def _source_lines(handout: LoadedHandout) -> dict[int, str]:
@@ -304,14 +373,54 @@ def _source_lines(handout: LoadedHandout) -> dict[int, str]:
 def _clinic_strings(clinic: Any) -> list[tuple[str, str]]:
     out = [("name", clinic.name), ("phone", clinic.phone), ("email", clinic.email), ("website", clinic.website)]
     out += [(format_key(("address", i)), line) for i, line in enumerate(clinic.address)]
+    if clinic.footer_text:
+        out.append(("footer_text", clinic.footer_text))
     return out
 
 
-def check_glyphs(page: Page, fonts: FontSet, lang: str) -> None:
+@dataclass(frozen=True)
+class ClinicSectionText:
+    """The clinic's own section in one language, as written in clinic.yaml (never translated)."""
+
+    heading: str
+    paragraphs: list[str]
+    lang_tag: str  # the language the text is really in, which may be the fallback
+    direction: str  # that language's direction, so French inside an Arabic copy reads left to right
+
+    def texts(self) -> list[str]:
+        return [self.heading, *self.paragraphs]
+
+
+def clinic_section(clinic: Any, lang: str) -> ClinicSectionText | None:
+    if clinic.clinic_section is None:
+        return None
+    heading, _ = clinic.localized(clinic.clinic_section.heading, lang)
+    text, text_lang = clinic.localized(clinic.clinic_section.text, lang)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    direction = Locale.parse(text_lang).text_direction
+    return ClinicSectionText(heading, paragraphs, text_lang.replace("_", "-"), direction)
+
+
+def qr_code(clinic: Any, handout_id: str, lang: str) -> dict[str, str] | None:
+    """The QR code of the clinic's web page for this handout, as an SVG data URI: drawn here, nothing fetched."""
+    if not clinic.handout_url:
+        return None
+    import segno
+
+    url = clinic.handout_url.replace("{handout}", handout_id).replace("{lang}", lang)
+    return {"url": url, "src": segno.make(url, error="m").svg_data_uri(border=0)}
+
+
+def check_glyphs(page: Page, fonts: FontSet, lang: str, first_font: str | None = None) -> None:
     """Refuse a page with a character no shipped font can draw: never a blank box on paper."""
+    check_text_glyphs(page.strings, fonts, lang, first_font)
+
+
+def check_text_glyphs(strings: list[tuple[str, str]], fonts: FontSet, lang: str, first_font: str | None = None) -> None:
+    """(origin, text) pairs in one language; first_font is the clinic's chosen font."""
     problems = []
-    for origin, text in page.strings:
-        for char in fonts.uncovered(lang, text):
+    for origin, text in strings:
+        for char in fonts.uncovered(lang, text, first_font):
             snippet = text if len(text) <= 60 else text[:57] + "..."
             problems.append(
                 Problem(
@@ -345,23 +454,40 @@ class PdfResult:
 
 
 def write_pdf(page: Page, target: Path, origin: str, font_config: Any = None, cache: Any = None) -> PdfResult:
-    """Render page to target atomically: a temp file beside it, renamed into place.
+    """Render page to target atomically: a temp file beside it, flushed, renamed into place.
 
     font_config and cache (WeasyPrint's) may be shared between pages to keep fonts and images warm."""
+    options = {"font_config": font_config, "cache": cache}
+    data = b""
+
+    def write(document: Any) -> None:
+        nonlocal data
+        data = document.write_pdf(**PDF_OPTIONS)
+
+    document = _layout(page, origin, write, **options)
+    write_atomically(target, data)
+    return PdfResult(target, len(document.pages), hashlib.sha256(data).hexdigest())
+
+
+def count_pages(page: Page, origin: str) -> int:
+    """Lay the page out as the PDF would be, without writing it: for the fit check."""
+    return len(_layout(page, origin).pages)
+
+
+def _layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **options: Any) -> Any:
+    """The laid-out WeasyPrint document; `then` writes it while fetch refusals are still reported."""
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
     fetcher = make_fetcher(page.allowed_dirs, page.root)
     try:
-        document = HTML(string=page.html, base_url=page.base_url, url_fetcher=fetcher).render(
-            font_config=font_config, cache=cache
-        )
-        data = document.write_pdf()
+        document = HTML(string=page.html, base_url=page.base_url, url_fetcher=fetcher).render(**PDF_OPTIONS, **options)
+        if then is not None:
+            then(document)
     except FatalURLFetchingError as exc:
         url, why = fetcher.refused[-1] if fetcher.refused else (str(exc), OUTSIDE)
         raise RenderError(refusal_problem(url, why, page, origin)) from None
     if fetcher.refused:
         # WeasyPrint draws SVG images leniently and carries on after a refusal: refuse the page anyway.
         raise RenderError(refusal_problem(*fetcher.refused[0], page, origin))
-    write_atomically(target, data)
-    return PdfResult(target, len(document.pages), hashlib.sha256(data).hexdigest())
+    return document

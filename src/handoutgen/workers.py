@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from handoutgen.errors import HandoutsError, Problem
 from handoutgen.project import Project
-from handoutgen.render import Renderer, write_pdf
+from handoutgen.render import PrintStyle, Renderer, write_pdf
 
 if TYPE_CHECKING:
     from handoutgen.build import Job, Sources
@@ -81,7 +81,11 @@ class JobRenderer:
         job, sources = task.job, self.sources
         try:
             clinic, handout = sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
-            page = self.renderer.page(clinic, handout, sources.translations[job.lang])  # type: ignore[arg-type]
+            second = sources.translations[job.second_lang] if job.second_lang else None
+            if isinstance(second, HandoutsError):
+                raise second
+            style = PrintStyle(large_print=job.large_print, second=second)
+            page = self.renderer.page(clinic, handout, sources.translations[job.lang], style)  # type: ignore[arg-type]
             images = self.image_caches.setdefault(job.clinic_id, {})
             result = write_pdf(page, job.output, job.name, self._font_config(), images)
         except HandoutsError as exc:

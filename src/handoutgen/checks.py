@@ -1,0 +1,234 @@
+"""Checks on translations, and how ready each catalog is to print.
+
+The per-message checks follow Babel's checker protocol (``checker(catalog,
+message)`` raising ``TranslationError``, as in ``babel.messages.checkers``) and
+run after Babel's own checkers (``Message.check``: plural form count, format
+strings). They are not registered as ``babel.checkers`` entry points on purpose:
+that would apply this project's markup rules to every catalog any program in
+the environment checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Formatter
+
+from babel import Locale
+from babel.messages.catalog import Catalog, Message, TranslationError
+from babel.messages.plurals import get_plural
+
+from handoutgen.errors import Problem
+
+SAFETY_MARK = "SAFETY-CRITICAL"
+TEMPLATE_SECTION = "templates"
+# Anything that looks like an HTML tag, comment or declaration, closed or not.
+TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>?")
+
+
+# -- Babel-style checkers: (catalog, message) -> None, raise TranslationError ------
+
+
+def _sources_and_translations(message: Message) -> tuple[list[str], list[str]]:
+    ids = list(message.id) if isinstance(message.id, (list, tuple)) else [message.id]
+    strings = list(message.string) if isinstance(message.string, (list, tuple)) else [message.string]
+    return ids, [s for s in strings if s]
+
+
+def _placeholders(text: str) -> Counter[str]:
+    names: Counter[str] = Counter()
+    try:
+        for _, name, spec, conversion in Formatter().parse(text):
+            if name is not None:
+                names["{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"] += 1
+    except ValueError as exc:
+        raise TranslationError(f"broken placeholder ({exc}); write placeholders as {{name}}") from None
+    return names
+
+
+def placeholders(catalog: Catalog | None, message: Message) -> None:
+    """Every {placeholder} of the English, and no other, exactly as written."""
+    ids, strings = _sources_and_translations(message)
+    wanted = set().union(*(_placeholders(i) for i in ids))
+    for string in strings:
+        found = set(_placeholders(string))
+        missing, extra = sorted(wanted - found), sorted(found - wanted)
+        if missing and extra:
+            raise TranslationError(
+                f"placeholder {', '.join(extra)} is not in the English and {', '.join(missing)} is missing; "
+                "copy the English's placeholders unchanged"
+            )
+        if missing:
+            raise TranslationError(f"placeholder {', '.join(missing)} is missing; copy it from the English unchanged")
+        if extra:
+            allowed = f"which has only {', '.join(sorted(wanted))}" if wanted else "which has no placeholders"
+            raise TranslationError(f"placeholder {', '.join(extra)} is not in the English, {allowed}")
+
+
+def markup(catalog: Catalog | None, message: Message) -> None:
+    """The same tags as the English, in the same order: none added, no attributes."""
+    ids, strings = _sources_and_translations(message)
+    wanted = TAG.findall(ids[0])
+    for string in strings:
+        found = TAG.findall(string)
+        if found == wanted:
+            continue
+        extra = [tag for tag in found if tag not in wanted]
+        if extra:
+            raise TranslationError(f"markup {extra[0]} is not in the English; only the English's markup may be used")
+        raise TranslationError(
+            f"markup differs from the English: it has {' '.join(wanted) or 'no tags'}, "
+            f"the translation has {' '.join(found) or 'no tags'}"
+        )
+
+
+def _describe_edge(text: str) -> str:
+    return repr(text) if text else "nothing"
+
+
+def whitespace(catalog: Catalog | None, message: Message) -> None:
+    """Leading and trailing whitespace and line breaks as in the English."""
+    ids, strings = _sources_and_translations(message)
+    source = ids[0]
+    lead, trail = source[: len(source) - len(source.lstrip())], source[len(source.rstrip()) :]
+    for string in strings:
+        got_lead, got_trail = string[: len(string) - len(string.lstrip())], string[len(string.rstrip()) :]
+        if got_lead != lead:
+            raise TranslationError(
+                f"starts with {_describe_edge(got_lead)} but the English starts with {_describe_edge(lead)}"
+            )
+        if got_trail != trail:
+            raise TranslationError(
+                f"ends with {_describe_edge(got_trail)} but the English ends with {_describe_edge(trail)}"
+            )
+        if string.count("\n") != source.count("\n"):
+            raise TranslationError(
+                f"has {string.count(chr(10))} line breaks but the English has {source.count(chr(10))}"
+            )
+
+
+CHECKERS: list[Callable[[Catalog | None, Message], None]] = [placeholders, markup, whitespace]
+
+
+def message_errors(catalog: Catalog, message: Message) -> list[str]:
+    """Babel's checkers, then this project's; each error as a sentence."""
+    errors = [str(error) for error in message.check(catalog)]
+    for checker in CHECKERS:
+        try:
+            checker(catalog, message)
+        except TranslationError as error:
+            errors.append(str(error))
+    return errors
+
+
+# -- Catalog headers --------------------------------------------------------------
+
+
+def header_problems(catalog: Catalog, path: Path, shown_as: str, lang: str) -> list[Problem]:
+    """The Language and Plural-Forms headers must fit the catalog's folder."""
+    problems = []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+    def line_of(header: str) -> int | None:
+        return next((n for n, text in enumerate(lines, 1) if text.startswith(f'"{header}:')), None)
+
+    language = catalog.mime_headers and dict(catalog.mime_headers).get("Language", "")
+    if (language or "").replace("-", "_") != lang:
+        problems.append(
+            Problem(
+                shown_as,
+                f"the Language header says {language!r} but the catalog is in locales/{lang}/",
+                line_of("Language"),
+            )
+        )
+    expected = get_plural(Locale.parse(lang))
+    if catalog.num_plurals != expected.num_plurals or _squeeze(catalog.plural_expr) != _squeeze(expected.plural_expr):
+        problems.append(
+            Problem(
+                shown_as,
+                f"Plural-Forms is {catalog.plural_forms!r} but {Locale.parse(lang).english_name} needs "
+                f"'nplurals={expected.num_plurals}; plural={expected.plural_expr};'",
+                line_of("Plural-Forms"),
+            )
+        )
+    return problems
+
+
+def _squeeze(expr: str) -> str:
+    return re.sub(r"\s+", "", expr)
+
+
+# -- Entries: each template message as one catalog has it --------------------------
+
+
+@dataclass
+class Entry:
+    """One message of the English template, as one language's catalog has it."""
+
+    domain: str
+    section: str
+    critical: bool
+    state: str  # "translated", "fuzzy", "untranslated" or "missing" (no entry in the catalog)
+    file: str  # where to fix it: the .po line, or the English source when the catalog lacks it
+    line: int | None
+    msgid: str
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "translated" and not self.errors
+
+    def problems(self) -> list[Problem]:
+        """Why this entry is not printed, one Problem per reason."""
+        label = "safety-critical entry" if self.critical else "entry"
+        if self.state == "missing":
+            why = f"{label} has no translation entry; run: handouts i18n update, then translate it"
+        elif self.state == "untranslated":
+            why = f"{label} is not translated yet"
+        elif self.state == "fuzzy":
+            why = f"{label} is fuzzy (the English changed or it was guessed); review it and remove the fuzzy flag"
+        else:
+            return [Problem(self.file, f"{label}: {error}", self.line) for error in self.errors]
+        return [Problem(self.file, why, self.line)]
+
+
+def section_of(message: Message, domain: str) -> str:
+    """The handout section a template message comes from, read from the extractor's comment."""
+    prefix = f"{domain} › "
+    for comment in message.auto_comments:
+        if comment.startswith(prefix):
+            return re.split(r"[.\[]", comment.removeprefix(prefix), maxsplit=1)[0]
+    return TEMPLATE_SECTION
+
+
+def is_safety_critical(message: Message) -> bool:
+    # Taken from the template, not the catalog: a translator cannot remove the mark.
+    return any(SAFETY_MARK in comment for comment in message.auto_comments)
+
+
+def entries(template: Catalog, catalog: Catalog, shown_as: str) -> Iterator[Entry]:
+    """Every message of the template, with its state and errors in catalog."""
+    domain = template.domain or ""
+    for source in template:
+        if not source.id:
+            continue
+        msgid = source.id if isinstance(source.id, str) else source.id[0]
+        # Without an entry in the catalog, point at the English source instead.
+        file, line = source.locations[0] if source.locations else (shown_as, None)
+        entry = Entry(domain, section_of(source, domain), is_safety_critical(source), "missing", file, line, msgid)
+        message = catalog.get(source.id, source.context)
+        if message is not None:
+            entry.file, entry.line, entry.state = shown_as, message.lineno, state_of(message)
+            if entry.state == "translated":
+                entry.errors = message_errors(catalog, message)
+        yield entry
+
+
+def state_of(message: Message) -> str:
+    strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    if not any(strings):
+        return "untranslated"
+    return "fuzzy" if message.fuzzy else "translated"

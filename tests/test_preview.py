@@ -1,0 +1,172 @@
+"""handouts serve: the live preview, in a real headless browser and over plain HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import HANDOUT
+from handoutgen.preview import PreviewServer
+from handoutgen.project import Project
+from i18n_helpers import edit_entry, po_path
+
+TITLE_EN = "Microcurrent therapy for back pain"
+TITLE_DE = "Mikrostromtherapie bei Rückenschmerzen"
+CHROME_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def server(project: Path) -> Iterator[PreviewServer]:
+    preview = PreviewServer(Project(project), "127.0.0.1", 0)
+    thread = threading.Thread(target=preview.serve_forever, daemon=True)
+    thread.start()
+    yield preview
+    preview.shutdown()
+    preview.server_close()
+    thread.join(timeout=10)
+
+
+def get(server: PreviewServer, path: str) -> tuple[int, str, bytes]:
+    """A raw GET: the path is sent exactly as written (no .. clean-up as in urllib)."""
+    host, port = server.server_address[:2]
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    result = response.status, response.getheader("Content-Type", ""), response.read()
+    connection.close()
+    return result
+
+
+def test_index_lists_every_clinic_language_and_handout(server: PreviewServer) -> None:
+    status, _, body = get(server, "/")
+    assert status == 200
+    for lang in ("de", "ru", "ar", "en"):
+        assert f'href="/page/stadtpark/{lang}/{HANDOUT}"' in body.decode()
+        assert f'href="/pdf/stadtpark/{lang}/{HANDOUT}.pdf"' in body.decode()
+
+
+def test_page_uses_the_print_css_and_serves_only_allowed_files(server: PreviewServer) -> None:
+    status, _, body = get(server, f"/page/stadtpark/de/{HANDOUT}")
+    page = body.decode()
+    assert status == 200
+    assert TITLE_DE in page
+    assert "file://" not in page  # every asset comes from this server
+    assert '<base href="/assets/templates/">' in page
+    assert '<link rel="stylesheet" href="handout.css">' in page
+    assert 'src: url("/assets/fonts/NotoSans-Regular.ttf")' in page
+    assert 'src="/assets/clinics/stadtpark/logo.png"' in page
+    assert get(server, "/assets/templates/handout.css")[:2] == (200, "text/css")
+    assert get(server, "/assets/clinics/stadtpark/logo.png")[:2] == (200, "image/png")
+    assert get(server, "/assets/fonts/NotoSans-Regular.ttf")[0] == 200
+    for outside in (
+        "/assets/handouts/microcurrent-back-pain.yaml",
+        "/assets/templates/../handouts/microcurrent-back-pain.yaml",
+        "/assets/templates/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/assets/locales/de/LC_MESSAGES/common.po",
+        f"/page/stadtpark/fr/{HANDOUT}",  # a language the clinic does not offer
+    ):
+        assert get(server, outside)[0] == 404, outside
+
+
+def test_pdf_link_renders_the_pdf(server: PreviewServer) -> None:
+    status, content_type, body = get(server, f"/pdf/stadtpark/en/{HANDOUT}.pdf")
+    assert (status, content_type) == (200, "application/pdf")
+    assert body.startswith(b"%PDF-")
+
+
+def test_a_broken_catalog_shows_its_problem_instead_of_the_page(project: Path, server: PreviewServer) -> None:
+    po_path(project, "de", "common").write_text('msgid "x"\nfoo bar\n')
+    status, _, body = get(server, f"/page/stadtpark/de/{HANDOUT}")
+    assert status == 200
+    assert "locales/de/LC_MESSAGES/common.po:2: not a valid .po file (Unknown or misformatted keyword)" in body.decode()
+
+
+def find_browser() -> tuple[str, str]:
+    pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[test]')")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver") or (
+        "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
+    )
+    if not chromium or not driver:
+        pytest.skip("no headless browser found: install Debian's chromium and chromium-driver (.ci/run does)")
+    return chromium, driver
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[object]:
+    chromium, driver_path = find_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in [*CHROME_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(driver_path))
+    yield driver
+    driver.quit()
+
+
+def test_saved_translation_appears_in_the_open_page_without_reload(
+    project: Path, server: PreviewServer, browser: object
+) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def heading(driver: object) -> str:
+        return driver.find_element(By.TAG_NAME, "h1").text
+
+    def wait_for_heading(text: str) -> None:
+        WebDriverWait(browser, 15, poll_frequency=0.05, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda driver: heading(driver) == text, f"the page never showed {text!r}"
+        )
+
+    browser.get(f"{server.url}page/stadtpark/de/{HANDOUT}")
+    wait_for_heading(TITLE_DE)
+
+    saved = time.monotonic()
+    edit_entry(po_path(project, "de", HANDOUT), TITLE_EN, "Mikrostrom gegen Rückenschmerzen")
+    wait_for_heading("Mikrostrom gegen Rückenschmerzen")
+    # Typically 0.3–0.5 s here; the margin is for a busy CI machine.
+    assert time.monotonic() - saved < 2.5
+
+
+def test_ctrl_c_stops_the_server_cleanly(project: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "handoutgen", "-C", str(project), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("Previewing on http://127.0.0.1:"), line + process.stderr.read()
+        url = line.split()[2]
+        with urllib.request.urlopen(url + "events", timeout=30) as events:  # an open event stream
+            assert events.readline() == b"data: 0\n"
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert (process.returncode, err) == (0, "")
+    assert out.strip() == "Stopped."

@@ -1,0 +1,373 @@
+"""Print quality and accessibility (issue #4): themes, PDF/UA, large print, bilingual,
+contrast, fit to sheet, review dates, the screening form and `handouts check`."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from pypdf import PdfReader
+
+from conftest import HANDOUT, REPO, copy_project, pdf_fonts, pdf_text
+from handoutgen.build import BuildOptions, Job, load, with_print_style
+from handoutgen.catalogs import Translations
+from handoutgen.contrast import contrast_ratio
+from handoutgen.extract import handout_template
+from handoutgen.project import Project
+from handoutgen.render import Renderer
+
+FORM = "microcurrent-screening-form"
+TODAY = "2026-11-23"  # review dates are judged against this day, never the clock
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def body_size(path: Path) -> float:
+    """The font size (pt) that most characters of the PDF are set in: the body text."""
+    sizes: Counter[float] = Counter()
+    for page in PdfReader(path).pages:
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+            scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+            if text.strip():
+                sizes[round(size * scale, 1)] += len(text.strip())
+
+        page.extract_text(visitor_text=visit)
+    return sizes.most_common(1)[0][0]
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- Built once for several tests: A4 default, Letter bilingual, large print ---------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from handoutgen.cli import main
+
+    root = copy_project(tmp_path_factory.mktemp("built"), ["stadtpark", "riverside"])
+    riverside = root / "clinics/riverside/clinic.yaml"
+    riverside.write_text(riverside.read_text() + "bilingual: true\n")  # English beside each patient's language
+    common = ["-C", str(root), "build", "--handout", HANDOUT, "--today", TODAY]
+    assert main([*common, "--clinic", "stadtpark", "--lang", "de"]) == 0
+    assert main([*common, "--clinic", "stadtpark", "--lang", "en", "--large-print"]) == 0
+    assert main([*common, "--clinic", "riverside", "--lang", "es"]) == 0
+    return root / "output"
+
+
+def test_a4_and_letter_page_sizes(built: Path) -> None:
+    a4 = PdfReader(built / "stadtpark/de" / f"{HANDOUT}.pdf").pages[0].mediabox
+    letter = PdfReader(built / "riverside/es" / f"{HANDOUT}-bilingual.pdf").pages[0].mediabox
+    assert (round(a4.width), round(a4.height)) == (595, 842)
+    assert (round(letter.width), round(letter.height)) == (612, 792)
+
+
+def test_body_text_is_12_pt_and_large_print_16_pt(built: Path) -> None:
+    assert body_size(built / "stadtpark/de" / f"{HANDOUT}.pdf") >= 12
+    large = built / "stadtpark/en" / f"{HANDOUT}-large-print.pdf"
+    assert body_size(large) >= 16
+    assert not (built / "stadtpark/en" / f"{HANDOUT}.pdf").exists()  # the large print copy has its own name
+
+
+def test_pdf_ua_markers(built: Path) -> None:
+    reader = PdfReader(built / "stadtpark/de" / f"{HANDOUT}.pdf")
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] == True  # noqa: E712 (a pypdf BooleanObject)
+    assert "/StructTreeRoot" in root
+    assert root["/Lang"] == "de"
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712
+    assert reader.metadata.title == "Mikrostromtherapie bei Rückenschmerzen"
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfuaid:part="1"' in xmp
+
+
+def test_bilingual_copy_has_both_titles(built: Path) -> None:
+    path = built / "riverside/es" / f"{HANDOUT}-bilingual.pdf"
+    text = one_line(pdf_text(path))
+    assert "Terapia de microcorriente para el dolor de espalda" in text
+    assert "Microcurrent therapy for back pain" in text
+    assert PdfReader(path).metadata.title == (
+        "Terapia de microcorriente para el dolor de espalda / Microcurrent therapy for back pain"
+    )
+
+
+# -- Contrast --------------------------------------------------------------------------
+
+
+def test_bilingual_flag_overrides_the_clinic_setting() -> None:
+    project = Project(REPO)
+    sources = load(project, ["riverside"], [HANDOUT])
+    job = Job("riverside", "es", HANDOUT, Path("out/riverside/es") / f"{HANDOUT}.pdf")
+    assert with_print_style(job, sources, BuildOptions()) == job  # riverside.yaml: not bilingual
+    both = with_print_style(job, sources, BuildOptions(bilingual=True, large_print=True))
+    assert (both.second_lang, both.output.name) == ("en", f"{HANDOUT}-bilingual-large-print.pdf")
+    main_language = Job("riverside", "en", HANDOUT, job.output)
+    assert with_print_style(main_language, sources, BuildOptions(bilingual=True)) == main_language
+
+
+def test_contrast_ratio_follows_wcag() -> None:
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+
+
+def test_low_contrast_brand_colour_is_an_error_with_its_ratio(project: Path, run) -> None:
+    edit(project / "clinics/stadtpark/clinic.yaml", '"#2d5a27"', '"#999999"')
+    result = run(project, "build")
+    assert result.code == 1
+    assert (
+        "error: clinics/stadtpark/clinic.yaml:5 colors.primary: #999999 on #ffffff has a contrast ratio of 2.84:1; "
+        "WCAG 2.1 AA needs at least 4.5:1 for the clinic name, step titles and headings on white paper. "
+        "Choose a darker primary colour"
+    ) in result.out
+    assert "#999999 on #eaf3e8 has a contrast ratio of" in result.out
+    assert "0 built" in result.out
+
+
+# -- Clinic settings ---------------------------------------------------------------------
+
+
+def test_body_size_below_12_pt_is_a_schema_error(project: Path, run) -> None:
+    clinic = project / "clinics/stadtpark/clinic.yaml"
+    clinic.write_text(
+        clinic.read_text()
+        + "body_size: 10\nmain_language: fr\nfont: Comic Sans\n"
+        + "clinic_section:\n  heading: {klingon: Qapla}\n  text: Welcome\n"
+    )
+    result = run(project, "check", "--clinic", "stadtpark", "--lang", "en", "--handout", HANDOUT)
+    assert result.code == 1
+    assert (
+        "error: clinics/stadtpark/clinic.yaml:18 body_size: body text must be at least 12 pt (clear print); got 10"
+        in (result.out)
+    )
+    assert "clinic.yaml:19 main_language: 'fr' is not one of this clinic's languages (de, ru, ar, en)" in result.out
+    assert "clinic.yaml:22 clinic_section.heading: unknown language 'klingon'" in result.out
+
+
+def test_unknown_font_names_the_families(project: Path, run) -> None:
+    clinic = project / "clinics/stadtpark/clinic.yaml"
+    clinic.write_text(clinic.read_text() + "font: Comic Sans\n")
+    result = run(project, "build")
+    assert result.code == 1
+    assert "clinics/stadtpark/clinic.yaml:18 font: unknown font 'Comic Sans'; use one of the families" in result.out
+    assert "Noto Serif" in result.out
+
+
+def test_clinic_theme_font_footer_section_and_qr(project: Path, run) -> None:
+    clinic = project / "clinics/stadtpark/clinic.yaml"
+    clinic.write_text(
+        clinic.read_text()
+        + "font: Noto Serif\n"
+        + "body_size: 14\n"
+        + "logo_placement: end\n"
+        + "footer_text: Termine nach Vereinbarung\n"
+        + "handout_url: https://physio-stadtpark.example/info/{handout}/{lang}\n"
+        + "clinic_section:\n"
+        + "  heading: {de: So finden Sie uns, en: Finding us}\n"
+        + "  text:\n"
+        + "    de: Der Eingang ist im Hof. Bitte bringen Sie bequeme Kleidung mit.\n"
+        + "    en: The entrance is in the courtyard.\n"
+    )
+    result = run(project, "build", "--lang", "de", "--handout", HANDOUT, "--today", TODAY)
+    assert result.code == 0, result.out
+    pdf = project / "output/stadtpark/de" / f"{HANDOUT}.pdf"
+    text = one_line(pdf_text(pdf))
+    assert "Termine nach Vereinbarung" in text
+    assert "So finden Sie uns" in text
+    assert "Der Eingang ist im Hof." in text
+    assert any("Noto-Serif" in font["name"] for font in pdf_fonts(pdf))
+    assert body_size(pdf) == 14
+    # The QR code is drawn from the URL (no fetch); its alt text is the URL.
+    alts = _struct_alts(PdfReader(pdf))
+    assert "https://physio-stadtpark.example/info/microcurrent-back-pain/de" in alts
+    assert any("Physiotherapie am Stadtpark" in alt for alt in alts)  # the logo's alt text
+
+
+def _struct_alts(reader: PdfReader) -> list[str]:
+    """Every /Alt text in the PDF's structure tree (figures: logo, QR code)."""
+    alts, seen = [], set()
+    stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            if "/Alt" in node:
+                alts.append(str(node["/Alt"]))
+            kids = node.get("/K")
+            if kids is not None:
+                stack.extend(kids if isinstance(kids, list) else [kids])
+        elif isinstance(node, list):
+            stack.extend(node)
+    return alts
+
+
+def test_clinic_template_override_extends_the_base(project: Path, run) -> None:
+    templates = project / "clinics/stadtpark/templates"
+    templates.mkdir()
+    (templates / "handout.html").write_text(
+        '{% extends "base/handout.html" %}\n'
+        "{% block content %}<p>Bitte 10 Minuten vor dem Termin kommen.</p>{{ super() }}{% endblock %}\n",
+        encoding="utf-8",
+    )
+    result = run(project, "build", "--lang", "de", "--handout", HANDOUT, "--today", TODAY)
+    assert result.code == 0, result.out
+    text = one_line(pdf_text(project / "output/stadtpark/de" / f"{HANDOUT}.pdf"))
+    assert "Bitte 10 Minuten vor dem Termin kommen." in text  # the clinic's override
+    assert "Mikrostromtherapie bei Rückenschmerzen" in text  # the base template's content
+    assert text.index("Bitte 10 Minuten") < text.index("Wer diese Behandlung nicht")
+
+
+# -- Fit to sheet and review dates --------------------------------------------------------
+
+
+def test_extra_text_trips_the_fit_check_naming_the_language(project: Path, run) -> None:
+    extra = "\n".join(f"    - Extra paragraph {i}. " + "More words to fill the page. " * 12 for i in range(40))
+    edit(
+        project / f"handouts/{HANDOUT}.yaml",
+        "    - We want you to know what the research says",
+        extra + "\n    - We want",
+    )
+    scope = ["--lang", "en", "--handout", HANDOUT, "--today", TODAY]
+    checked = run(project, "check", *scope)
+    assert checked.code == 1
+    assert re.search(
+        r"error: handouts/microcurrent-back-pain.yaml:20 meta.target_pages: the 'en' version for stadtpark takes "
+        r"(\d+) pages, \d+ pages over the target of 4; shorten the text or its translation, or raise the target",
+        checked.out,
+    )
+    assert "fit          FAILED" in checked.out
+    built = run(project, "build", *scope)
+    assert built.code == 0  # the build reports, `handouts check` fails
+    assert "warning: handouts/microcurrent-back-pain.yaml:20 meta.target_pages: the 'en' version for stadtpark" in (
+        built.out
+    )
+
+
+def test_expired_handout_is_refused_unless_allowed(project: Path, run) -> None:
+    edit(project / f"handouts/{HANDOUT}.yaml", "review_due: 2028-11-01", "review_due: 2026-11-01")
+    scope = ["--lang", "en", "--handout", HANDOUT, "--today", TODAY]
+    refused = run(project, "build", *scope)
+    assert refused.code == 1
+    assert (
+        "error: handouts/microcurrent-back-pain.yaml:17 meta.review_due: this handout was due for review on "
+        "2026-11-01 and is not printed; have it reviewed, then update meta.review_due and meta.version "
+        "(or build with --allow-expired)"
+    ) in refused.out
+    assert not (project / "output/stadtpark/en" / f"{HANDOUT}.pdf").exists()
+    checked = run(project, "check", *scope)
+    assert checked.code == 1
+    assert "review       FAILED" in checked.out
+    allowed = run(project, "build", *scope, "--allow-expired")
+    assert allowed.code == 0, allowed.out
+    assert (project / "output/stadtpark/en" / f"{HANDOUT}.pdf").is_file()
+
+
+def test_check_lists_reviews_due_within_60_days(project: Path, run) -> None:
+    edit(project / f"handouts/{HANDOUT}.yaml", "review_due: 2028-11-01", "review_due: 2027-01-10")
+    result = run(project, "check", "--lang", "en", "--handout", HANDOUT, "--today", TODAY, "--format", "json")
+    assert result.code == 0, result.out
+    report = json.loads(result.out)
+    assert report["due_soon"] == {HANDOUT: {"review_due": "2027-01-10", "days_left": 48}}
+    assert report["gates"]["review"]["ok"] is True
+
+
+# -- The screening form ---------------------------------------------------------------------
+
+
+def test_screening_form_builds_for_every_clinic_and_language(tmp_path: Path, run) -> None:
+    project = copy_project(tmp_path / "project")
+    result = run(project, "build", "--handout", FORM, "--today", TODAY)
+    assert result.code == 0, result.out
+    assert "11 built, 0 skipped, 0 failed" in result.out
+    for clinic in ("riverside", "stadtpark", "tilleuls"):
+        langs = [p.name for p in (project / "output" / clinic).iterdir()]
+        assert len(langs) >= 3
+        for lang in langs:
+            text = one_line(pdf_text(project / "output" / clinic / lang / f"{FORM}.pdf"))
+            if lang == "ar":  # pdftotext cannot give Arabic back in reading order
+                continue
+            assert _epilepsy(lang) in text
+
+
+def test_unknown_kind_names_the_kinds(project: Path, run) -> None:
+    edit(project / f"handouts/{HANDOUT}.yaml", "meta:\n", "kind: brochure\nmeta:\n")
+    result = run(project, "build", "--handout", HANDOUT)
+    assert result.code == 1
+    assert (
+        "error: handouts/microcurrent-back-pain.yaml:13 kind: unknown kind 'brochure'; "
+        "use one of: leaflet, screening-form"
+    ) in result.out
+
+
+def test_form_declares_its_leaflet_and_extracts_only_its_own_strings(project: Path, run) -> None:
+    catalog = handout_template(REPO / f"handouts/{FORM}.yaml", REPO)
+    ids = {message.id for message in catalog if message.id}
+    assert {"Yes", "No", "Notes", "Patient signature", "Clinician signature", "Date"} <= ids
+    assert "You have epilepsy." not in ids  # the leaflet's catalog has it
+    assert any("SAFETY-CRITICAL" in c for c in catalog.get("Yes").auto_comments)
+    edit(project / f"handouts/{FORM}.yaml", "based_on: microcurrent-back-pain", "based_on: microcurrent-knee")
+    result = run(project, "build", "--handout", FORM)
+    assert result.code == 1
+    assert (
+        "error: handouts/microcurrent-screening-form.yaml:12 based_on: no handout 'microcurrent-knee'; "
+        "the handouts are: microcurrent-back-pain, microcurrent-screening-form"
+    ) in result.out
+    edit(project / f"handouts/{FORM}.yaml", "based_on: microcurrent-knee", f"based_on: {FORM}")
+    result = run(project, "build", "--handout", FORM)
+    assert (
+        f"error: handouts/{FORM}.yaml:12 based_on: '{FORM}' is not a leaflet; a form builds on a leaflet"
+    ) in result.out
+
+
+def _epilepsy(lang: str) -> str:
+    """The leaflet's translation of one contraindication item, read from its catalog."""
+    if lang == "en":
+        return "You have epilepsy."
+    with (REPO / f"locales/{lang}/LC_MESSAGES/{HANDOUT}.po").open("rb") as f:
+        return read_po(f, locale=lang).get("You have epilepsy.").string
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "de", "vi", "ru", "ar", "zh_Hans"])
+def test_screening_form_questions_come_from_the_leaflet_catalog(lang: str) -> None:
+    project = Project(REPO)
+    form = project.load_handout(FORM)
+    clinic = project.load_clinic("riverside")
+    translations = Translations.load(project.locales_dir, project.root, lang, [FORM, HANDOUT, "common"])
+    page = Renderer(project).page(clinic, form, translations)
+    leaflet_catalog = f"locales/{lang}/LC_MESSAGES/{HANDOUT}.po:"
+    from_leaflet = {text for origin, text in page.strings if origin.startswith(leaflet_catalog)}
+    with (REPO / f"locales/{lang}/LC_MESSAGES/{HANDOUT}.po").open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    items = [item.text for group in form.base.handout.contraindications.groups for item in group.items]
+    assert {catalog.get(item).string for item in items} <= from_leaflet
+    with (REPO / f"locales/{lang}/LC_MESSAGES/{FORM}.po").open("rb") as f:
+        form_catalog = read_po(f, locale=lang)
+    assert all(form_catalog.get(item) is None for item in items)  # never duplicated in the form's catalog
+    assert translations.fallbacks == []
+
+
+# -- handouts check -------------------------------------------------------------------------
+
+
+def test_check_passes_on_the_shipped_project_and_shows_readability(tmp_path: Path, run) -> None:
+    project = copy_project(tmp_path / "project")
+    result = run(project, "check", "--today", TODAY)
+    assert result.code == 0, result.out
+    assert "All checks passed." in result.out
+    assert re.search(
+        r"readability  ok\s+microcurrent-back-pain: Flesch–Kincaid grade \d+\.\d, SMOG \d+\.\d", result.out
+    )
+    assert "fit          ok     22 clinic × language × handout layouts within their target pages" in result.out
+    assert not (project / "output").exists()  # nothing written
