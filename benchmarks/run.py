@@ -24,7 +24,7 @@ from handoutgen.build import BuildOptions, build, load
 from handoutgen.catalogs import Translations
 from handoutgen.extract import COMMON_DOMAIN
 from handoutgen.project import Project
-from handoutgen.render import PROJECT_URL
+from handoutgen.render import PDF_OPTIONS, PROJECT_URL
 from handoutgen.workers import JobRenderer, Task, default_jobs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,9 +48,12 @@ def make_fixture(root: Path, clinics: int, langs: list[str], handouts: int) -> P
     for n in range(handouts):
         handout_id = HANDOUT if n == 0 else f"{HANDOUT}-{n + 1}"
         shutil.copy(REPO / "handouts" / f"{HANDOUT}.yaml", root / "handouts" / f"{handout_id}.yaml")
-        for po in (root / "locales").glob(f"*/LC_MESSAGES/{HANDOUT}.po"):
-            if n:
-                shutil.copy(po, po.with_name(f"{handout_id}.po"))
+        if n:
+            for catalog in [
+                root / "locales" / f"{HANDOUT}.pot",
+                *(root / "locales").glob(f"*/LC_MESSAGES/{HANDOUT}.po"),
+            ]:
+                shutil.copy(catalog, catalog.with_name(handout_id + catalog.suffix))
     for n in range(clinics):
         sample = SAMPLE_CLINICS[n % len(SAMPLE_CLINICS)]
         folder = root / "clinics" / f"clinic-{n + 1:02d}"
@@ -126,9 +129,8 @@ def overhead_per_pdf(project: Project, langs: list[str], rounds: int) -> tuple[f
             assert not outcome.problems, outcome.problems
             page = pages[job.lang]
             start = time.perf_counter()
-            HTML(
-                string=page.html.replace(PROJECT_URL, real_root), base_url=page.base_url.replace(PROJECT_URL, real_root)
-            ).write_pdf()
+            html = page.html.replace(PROJECT_URL, real_root)
+            HTML(string=html, base_url=page.base_url.replace(PROJECT_URL, real_root)).write_pdf(**PDF_OPTIONS)
             raw = time.perf_counter() - start
             if round_:
                 tool_times[job.lang].append(tool)
