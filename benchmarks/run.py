@@ -183,9 +183,9 @@ def main() -> None:
     parser.add_argument("--langs", type=int, default=len(LANGS), help=f"the first N of {' '.join(LANGS)}")
     parser.add_argument("--handouts", type=int, default=2)
     parser.add_argument("--workers", type=int, default=default_jobs())
-    parser.add_argument("--speedup-clinics", type=int, default=2, help="clinics in the 1 vs N workers comparison")
+    parser.add_argument("--speedup-clinics", type=int, default=4, help="clinics in the 1 vs N workers comparison")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds of the tool vs raw WeasyPrint comparison")
-    parser.add_argument("--repeats", type=int, default=2, help="runs of each speed-up build; the fastest counts")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each speed-up build; the fastest counts")
     args = parser.parse_args()
     if args.langs < 2:
         parser.error("--langs must be 2 or more: the .po rebuild changes a translation")
