@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po, write_po
 
 from conftest import HANDOUT, copy_project, pdf_text
+from i18n_helpers import edit_entry, po_path
 
 LANGS = ("en", "de")  # the fastest two of the sample clinic's languages
 
@@ -58,12 +58,7 @@ def test_second_build_skips_everything(built: Path, run) -> None:
 
 
 def test_editing_one_po_rebuilds_only_that_language(built: Path, run) -> None:
-    path = built / "locales" / "de" / "LC_MESSAGES" / f"{HANDOUT}.po"
-    with path.open("rb") as file:
-        catalog = read_po(file)
-    catalog["Microcurrent therapy for back pain"].string = "Mikrostrom gegen Rückenschmerzen"
-    with path.open("wb") as file:
-        write_po(file, catalog)
+    edit_entry(po_path(built, "de", HANDOUT), "Microcurrent therapy for back pain", "Mikrostrom gegen Rückenschmerzen")
     result = run(built, *build_args("-j", "1"))
     assert result.code == 0
     assert result.out.splitlines() == [
@@ -118,12 +113,7 @@ def test_manifest_lists_each_pdf(built_once: Path) -> None:
 
 
 def test_untranslated_entries_show_in_the_manifest(built: Path, run) -> None:
-    path = built / "locales" / "de" / "LC_MESSAGES" / f"{HANDOUT}.po"
-    with path.open("rb") as file:
-        catalog = read_po(file)
-    catalog["Microcurrent therapy for back pain"].string = ""
-    with path.open("wb") as file:
-        write_po(file, catalog)
+    edit_entry(po_path(built, "de", HANDOUT), "Microcurrent therapy for back pain", "")
     assert run(built, "build", "--handout", HANDOUT, "--lang", "de", "-j", "1").code == 0
     german = manifest(built)[f"stadtpark/de/{HANDOUT}.pdf"]
     assert german["translated"] == german["total"] - 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 
 from conftest import HANDOUT, copy_project
+from i18n_helpers import entry_line
 
 CLINIC = "clinics/stadtpark/clinic.yaml"
 PHONE_MSGID = "For any other worries about your treatment, call us on {clinic_phone}."
@@ -20,12 +20,6 @@ def edit(path: Path, old: str, new: str, *, last: bool = False) -> None:
     assert old in text, f"fixture text {old!r} not found in {path}"
     before, _, after = text.rpartition(old) if last else text.partition(old)
     path.write_text(before + new + after, encoding="utf-8")
-
-
-def entry_line(po: Path, msgid: str) -> int:
-    """The line of msgid's entry, as Babel reports it."""
-    with po.open("rb") as fileobj:
-        return read_po(fileobj).get(msgid).lineno
 
 
 def line_of(path: Path, text: str) -> int:
