@@ -1,4 +1,6 @@
-"""The batch build: load → check → plan jobs → render → write → summary."""
+"""The batch build, top to bottom: load → plan → skip what is up to date → render (an
+executor, the one render path, the gate) → write → withdraw what can no longer be
+built → manifest and summary."""
 
 from __future__ import annotations
 
@@ -8,58 +10,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handoutgen.atomic import remove_stale_temps
-from handoutgen.catalogs import Translations
+from handoutgen import log
+from handoutgen.atomic import remove_stale_temps, write_atomically
 from handoutgen.errors import HandoutsError, Problem
+from handoutgen.executors import run_jobs
 from handoutgen.extract import COMMON_DOMAIN
-from handoutgen.gate import gate_translations
 from handoutgen.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
+from handoutgen.jobs import BuildOptions, Job, Outcome, Sources, Task
+from handoutgen.layout import output_path
 from handoutgen.progress import Progress, progress
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
+from handoutgen.render_job import translations_for
 from handoutgen.review import expired_problem, over_target_problem
-from handoutgen.workers import Outcome, Task, run_jobs
+from handoutgen.variants import VARIANTS, second_language
 
 Echo = Callable[[str], None]
 
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """What to build and how. Each field left empty means "as the project's files say"."""
-
-    clinics: tuple[str, ...] = ()
-    langs: tuple[str, ...] = ()
-    handouts: tuple[str, ...] = ()
-    out_dir: Path | None = None
-    strict: bool = False  # every warning (e.g. an English fallback) fails that clinic × language
-    large_print: bool = False  # body text 16 pt and up; written as <handout>-large-print.pdf
-    bilingual: bool | None = None  # None: as each clinic.yaml says
-    allow_expired: bool = False  # print handouts past their review date
-    today: dt.date | None = None  # the day review dates are judged against (default: today)
-    jobs: int | None = None  # worker processes; None: up to one per core, 1: render in this process
-    force: bool = False  # rebuild even the PDFs whose inputs are unchanged
-
-
-@dataclass(frozen=True)
-class Job:
-    clinic_id: str
-    lang: str
-    handout_id: str
-    output: Path
-    second_lang: str | None = None  # a bilingual copy's second language: the clinicians'
-    large_print: bool = False
-
-    @property
-    def name(self) -> str:
-        return f"{self.clinic_id}/{self.lang}/{self.handout_id}"
-
-
-@dataclass
-class Sources:
-    """Everything loaded from disk; a file that failed to load is kept as its problems."""
-
-    clinics: dict[str, LoadedClinic | HandoutsError] = field(default_factory=dict)
-    handouts: dict[str, LoadedHandout | HandoutsError] = field(default_factory=dict)
-    translations: dict[str, Translations | HandoutsError] = field(default_factory=dict)
+__all__ = ["BuildOptions", "Job", "Sources", "Summary", "build", "load", "plan", "select"]
 
 
 @dataclass
@@ -67,41 +34,65 @@ class Summary:
     built: list[tuple[Job, int]] = field(default_factory=list)
     skipped: list[Job] = field(default_factory=list)  # up to date: inputs unchanged since the last build
     failed: list[tuple[str, HandoutsError]] = field(default_factory=list)  # (job or file, why)
+    refused: list[tuple[Job, tuple[Problem, ...]]] = field(default_factory=list)  # the gate said no
+    withdrawn: list[tuple[str, str]] = field(default_factory=list)  # (path, why) taken out of the print folders
+    over_target: list[tuple[Job, Problem]] = field(default_factory=list)  # fit to sheet: a warning
+    warnings: int = 0
+    strict: bool = False
     seconds: float = 0.0
-    over_target: list[tuple[Job, Problem]] = field(default_factory=list)  # fit to sheet; reported, not failed
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.refused and not (self.strict and self.warnings)
 
 
-def build(project: Project, options: BuildOptions = BuildOptions(), echo: Echo = print) -> Summary:
+def build(project: Project, options: BuildOptions | None = None, echo: Echo = print) -> Summary:
+    options = options or BuildOptions()
+    with log.capture(echo) as logged:
+        summary = _build(project, options, logged)
+        summary.warnings = logged.warnings
+    summary.strict = options.strict
+    if options.strict and summary.warnings and not summary.failed and not summary.refused:
+        echo(f"--strict: {summary.warnings} warning(s) count as failures")
+    return summary
+
+
+def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> Summary:
     start = time.perf_counter()
+    summary = Summary()
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
     if not options.allow_expired:
         refuse_expired(sources, options.today or dt.date.today())
-    summary = Summary()
-    report_load_problems(sources, summary, echo)
-    gate_translations(project, sources, options, summary, echo)
+    report_load_problems(sources, summary)
     out_dir = options.out_dir or project.root / "output"
-    jobs = [
-        with_print_style(job, sources, options)
-        for job in plan(sources, clinic_ids, list(options.langs), handout_ids, out_dir)
-    ]
+    jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, options)
+    sources.translations = translations_for(project, _languages(jobs), _domains(sources))
     manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
-    tasks = skip_unchanged(project, sources, jobs, manifest, options.force, summary)
-    remove_stale_temps_beside(tasks)
+    tasks = skip_unchanged(project, sources, jobs, manifest, out_dir, options.force, summary)
+    remove_stale_temps_beside(out_dir, tasks)
+    kept: set[Path] = {output_path(out_dir, job) for job in summary.skipped}
+    echo = logged.echo
     try:
         with progress(echo, len(tasks)) as shown:
-            for outcome in run_jobs(project, sources, tasks, options.jobs, shown.note):
-                record(project, sources, manifest, outcome, summary, shown)
+            logged.echo = shown.note  # while a progress bar is drawn, messages print above it
+            for outcome in run_jobs(
+                project, sources, tasks, options.jobs, shown.note, options.strict, options.executor
+            ):
+                if record(project, sources, manifest, out_dir, outcome, summary, shown):
+                    kept.add(output_path(out_dir, outcome.job))
+        logged.echo = echo
+        in_scope = _scope(clinic_ids, options, handout_ids)
+        withdraw_stale(sources, manifest, out_dir, kept, in_scope, summary, options)
     finally:
+        logged.echo = echo
         manifest.save()  # even on Ctrl-C: what was built is recorded
-        remove_stale_temps_beside(tasks)  # left by a worker that was killed
+        remove_stale_temps_beside(out_dir, tasks)  # left by a worker that was killed
     summary.seconds = time.perf_counter() - start
-    echo(
-        f"{len(summary.built)} built, {len(summary.skipped)} skipped, {len(summary.failed)} failed "
+    withdrawn = f", {len(summary.withdrawn)} withdrawn" if summary.withdrawn else ""
+    refused = f", {len(summary.refused)} refused" if summary.refused else ""
+    log.info(
+        f"{len(summary.built)} built, {len(summary.skipped)} skipped, {len(summary.failed)} failed{refused}{withdrawn} "
         f"in {summary.seconds:.1f} s"
     )
     return summary
@@ -130,12 +121,6 @@ def load(project: Project, clinic_ids: list[str], handout_ids: list[str]) -> Sou
         sources.clinics[clinic_id] = _try(project.load_clinic, clinic_id)
     for handout_id in handout_ids:
         sources.handouts[handout_id] = _try(project.load_handout, handout_id)
-    langs = {lang for c in sources.clinics.values() if isinstance(c, LoadedClinic) for lang in c.clinic.languages}
-    # A form's questions come from its leaflet's catalog, so that catalog is loaded too.
-    used = [d for h in sources.handouts.values() if isinstance(h, LoadedHandout) for d in h.domains]
-    domains = list(dict.fromkeys([*handout_ids, *used, COMMON_DOMAIN]))
-    for lang in sorted(langs):
-        sources.translations[lang] = _try(Translations.load, project.locales_dir, project.root, lang, domains)
     return sources
 
 
@@ -146,6 +131,15 @@ def _try(loader: Callable, *args: object) -> object:
         return exc
 
 
+def _domains(sources: Sources) -> list[str]:
+    used = [d for h in sources.handouts.values() if isinstance(h, LoadedHandout) for d in h.domains]
+    return list(dict.fromkeys([*used, COMMON_DOMAIN]))
+
+
+def _languages(jobs: list[Job]) -> list[str]:
+    return sorted({lang for job in jobs for lang in (job.lang, job.second_lang) if lang})
+
+
 def refuse_expired(sources: Sources, today: dt.date) -> None:
     """A handout past its review date is treated as a broken file: reported once, its jobs left out."""
     for handout_id, loaded in sources.handouts.items():
@@ -153,43 +147,51 @@ def refuse_expired(sources: Sources, today: dt.date) -> None:
             sources.handouts[handout_id] = HandoutsError(problem)
 
 
-def with_print_style(job: Job, sources: Sources, options: BuildOptions) -> Job:
-    """Large-print and bilingual copies get their own file names, so they never replace the plain copy."""
-    loaded = sources.clinics[job.clinic_id]
-    assert isinstance(loaded, LoadedClinic)  # plan() makes jobs only for clinics that loaded
-    clinic = loaded.clinic
-    bilingual = clinic.bilingual if options.bilingual is None else options.bilingual
-    second = clinic.clinicians_language if bilingual and clinic.clinicians_language != job.lang else None
-    suffix = ("-bilingual" if second else "") + ("-large-print" if options.large_print else "")
-    if not suffix:
-        return job
-    output = job.output.with_name(f"{job.handout_id}{suffix}.pdf")
-    return Job(job.clinic_id, job.lang, job.handout_id, output, second, options.large_print)
-
-
-def report_load_problems(sources: Sources, summary: Summary, echo: Echo) -> None:
+def report_load_problems(sources: Sources, summary: Summary) -> None:
     """Print each broken file once, however many jobs it breaks."""
-    for group in (sources.clinics, sources.handouts, sources.translations):
+    for group in (sources.clinics, sources.handouts):
         for name, loaded in group.items():
             if isinstance(loaded, HandoutsError):
                 summary.failed.append((name, loaded))
                 for problem in loaded.problems:
-                    echo(f"error: {problem}")
+                    log.error(problem)
 
 
-def plan(sources: Sources, clinic_ids: list[str], langs: list[str], handout_ids: list[str], out_dir: Path) -> list[Job]:
-    """Every clinic × each of its languages × every handout, narrowed by --lang.
+def offered(clinic: LoadedClinic, handout: LoadedHandout, lang: str) -> bool:
+    """Does this clinic print this handout in this language? Drafts never print for patients."""
+    listed = clinic.clinic.handouts
+    languages = handout.handout.meta.languages
+    return (
+        not handout.handout.is_draft
+        and (listed is None or handout.id in listed)
+        and (languages is None or lang in languages or lang == "en")
+    )
 
-    Jobs whose clinic, handout or catalogs failed to load are left out: their
-    problems were reported once already."""
-    offered = {lang for c in sources.clinics.values() if isinstance(c, LoadedClinic) for lang in c.clinic.languages}
-    unknown = [lang for lang in langs if lang not in offered]
+
+def copies(clinic: LoadedClinic, lang: str, options: BuildOptions) -> list[tuple[str, ...]]:
+    """The standard copy, then one copy per variant asked for (on the command line or by the clinic)."""
+    wanted = list(options.variants)
+    bilingual = clinic.clinic.bilingual if options.bilingual is None else options.bilingual
+    if bilingual and "bilingual" not in wanted:
+        wanted.append("bilingual")
+    return [(), *((name,) for name in VARIANTS if name in wanted and VARIANTS[name].applies(clinic.clinic, lang))]
+
+
+def plan(
+    sources: Sources, clinic_ids: list[str], langs: list[str], handout_ids: list[str], options: BuildOptions
+) -> list[Job]:
+    """Every clinic × each of its languages × each handout it offers × each copy, narrowed by --lang.
+
+    Jobs whose clinic or handout failed to load are left out: their problems were reported once already."""
+    loaded_clinics = [c for c in sources.clinics.values() if isinstance(c, LoadedClinic)]
+    known = {lang for c in loaded_clinics for lang in c.clinic.languages}
+    unknown = [lang for lang in langs if lang not in known]
     broken_clinics = any(isinstance(c, HandoutsError) for c in sources.clinics.values())
     if unknown and not broken_clinics:
         raise HandoutsError(
             [
                 Problem(
-                    "clinics/", f"no selected clinic offers language {lang!r}; they offer: {', '.join(sorted(offered))}"
+                    "clinics/", f"no selected clinic offers language {lang!r}; they offer: {', '.join(sorted(known))}"
                 )
                 for lang in unknown
             ]
@@ -200,72 +202,193 @@ def plan(sources: Sources, clinic_ids: list[str], langs: list[str], handout_ids:
         if not isinstance(clinic, LoadedClinic):
             continue
         for lang in clinic.clinic.languages:
-            if (langs and lang not in langs) or isinstance(sources.translations[lang], HandoutsError):
+            if langs and lang not in langs:
                 continue
             for handout_id in handout_ids:
-                if isinstance(sources.handouts[handout_id], LoadedHandout):
-                    jobs.append(Job(clinic_id, lang, handout_id, out_dir / clinic_id / lang / f"{handout_id}.pdf"))
+                handout = sources.handouts[handout_id]
+                if not isinstance(handout, LoadedHandout) or not offered(clinic, handout, lang):
+                    continue
+                for variants in copies(clinic, lang, options):
+                    second = second_language(variants, clinic.clinic)
+                    jobs.append(Job(clinic_id, lang, handout_id, variants, second))
     return jobs
 
 
 def skip_unchanged(
-    project: Project, sources: Sources, jobs: list[Job], manifest: Manifest, force: bool, summary: Summary
+    project: Project,
+    sources: Sources,
+    jobs: list[Job],
+    manifest: Manifest,
+    out_dir: Path,
+    force: bool,
+    summary: Summary,
 ) -> list[Task]:
-    """The jobs to render: all with --force, else those whose PDF is missing, altered or out of date."""
+    """The jobs to render: all with --force, else those whose output is missing, altered or out of date."""
     hasher = InputHasher(project)
     tasks = []
     for job in jobs:
         clinic, handout = sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
         langs = [job.lang] + ([job.second_lang] if job.second_lang else [])
         translations = [sources.translations[lang] for lang in langs]
-        inputs = hasher.job_hash(clinic, handout, translations, job.large_print)  # type: ignore[arg-type]
-        if not force and manifest.up_to_date(job.output, inputs):
+        inputs = hasher.job_hash(clinic, handout, translations, job.variants)  # type: ignore[arg-type]
+        if not force and manifest.up_to_date(output_path(out_dir, job), inputs):
             summary.skipped.append(job)
         else:
             tasks.append(Task(job, inputs))
     return tasks
 
 
-def remove_stale_temps_beside(tasks: list[Task]) -> None:
+def remove_stale_temps_beside(out_dir: Path, tasks: list[Task]) -> None:
     """Temp files left by a killed build are never PDFs anyone should print: remove them."""
-    for folder in sorted({task.job.output.parent for task in tasks}):
+    for folder in sorted({output_path(out_dir, task.job).parent for task in tasks}):
         remove_stale_temps(folder)
 
 
+# -- Recording outcomes ---------------------------------------------------------------
+
+
 def record(
-    project: Project, sources: Sources, manifest: Manifest, outcome: Outcome, summary: Summary, shown: Progress
-) -> None:
+    project: Project,
+    sources: Sources,
+    manifest: Manifest,
+    out_dir: Path,
+    outcome: Outcome,
+    summary: Summary,
+    shown: Progress,
+) -> bool:
+    """Write a rendered file and record it; report a refusal or failure. True when the file is current."""
     job = outcome.job
-    where = project.shown(job.output)
+    target = output_path(out_dir, job)
+    where = project.shown(target)
+    if outcome.internal_error:
+        _internal_error(out_dir, job, outcome.internal_error, summary, shown)
+        return False
+    if outcome.refused:
+        summary.refused.append((job, outcome.refused))
+        _print_once(summary, outcome.refused)
+        noun = "problem" if len(outcome.refused) == 1 else "problems"
+        shown.failed([f"refused {job.name}: {len(outcome.refused)} {noun} (listed above); not printed"])
+        manifest.refuse(manifest.key(target), outcome.refused[0])
+        return False
     if outcome.problems:
         summary.failed.append((job.name, HandoutsError(list(outcome.problems))))
         shown.failed([*(f"error: {problem}" for problem in outcome.problems), f"failed  {where}"])
-        return
-    meta = sources.handouts[job.handout_id].handout.meta  # type: ignore[union-attr]
-    manifest.record(
-        Entry(
-            path=manifest.key(job.output),
-            clinic=job.clinic_id,
-            language=job.lang,
-            handout=job.handout_id,
-            version=meta.version,
-            review_due=meta.review_due.isoformat(),
-            translated=outcome.translated,
-            total=outcome.total,
-            pages=outcome.pages,
-            sha256=outcome.sha256,
-            inputs=outcome.task.inputs,
-        )
-    )
+        manifest.refuse(manifest.key(target), outcome.problems[0])
+        return False
+    try:
+        write_atomically(target, outcome.data)
+    except OSError as exc:
+        problem = Problem(where, f"cannot write the file ({exc.strerror}); check the output folder and free space")
+        summary.failed.append((job.name, HandoutsError(problem)))
+        shown.failed([f"error: {problem}"])
+        return False
+    for warning in outcome.warnings:
+        log.warning(f"{warning} (printed in English)")
+    handout = sources.handouts[job.handout_id]
+    assert isinstance(handout, LoadedHandout)
+    manifest.record(_entry(manifest, target, job, handout, outcome))
     summary.built.append((job, outcome.pages))
     noun = "page" if outcome.pages == 1 else "pages"
     shown.done(f"built   {where} ({outcome.pages} {noun})")
     # Fit to sheet applies to the standard copy; large print and bilingual copies may take more pages.
-    handout = sources.handouts[job.handout_id]
-    if (
-        not job.large_print
-        and not job.second_lang
-        and (problem := over_target_problem(handout, job.clinic_id, job.lang, outcome.pages))  # type: ignore[arg-type]
-    ):
+    if not job.variants and (problem := over_target_problem(handout, job.clinic_id, job.lang, outcome.pages)):
         summary.over_target.append((job, problem))
-        shown.note(f"warning: {problem}")
+        log.warning(problem)
+    return True
+
+
+def _entry(manifest: Manifest, target: Path, job: Job, handout: LoadedHandout, outcome: Outcome) -> Entry:
+    import hashlib
+
+    meta = handout.handout.meta
+    return Entry(
+        path=manifest.key(target),
+        clinic=job.clinic_id,
+        language=job.lang,
+        handout=job.handout_id,
+        version=meta.version,
+        review_due=meta.review_due.isoformat(),
+        translated=outcome.translated,
+        total=outcome.total,
+        pages=outcome.pages,
+        sha256=hashlib.sha256(outcome.data).hexdigest(),
+        inputs=outcome.task.inputs,
+        variants=list(job.variants),
+    )
+
+
+def _print_once(summary: Summary, problems: tuple[Problem, ...]) -> None:
+    """A problem shared by many jobs (one catalog entry, many clinics) is listed once."""
+    printed = summary.__dict__.setdefault("_printed", set())
+    for problem in problems:
+        if problem not in printed:
+            printed.add(problem)
+            log.error(problem)
+
+
+INTERNAL_LOG = "handouts-internal-errors.log"
+
+
+def _internal_error(out_dir: Path, job: Job, trace: str, summary: Summary, shown: Progress) -> None:
+    """A bug, not the user's mistake: this job fails, the traceback goes to a log file."""
+    path = out_dir / INTERNAL_LOG
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as file:
+            file.write(f"--- {job.name}\n{trace}\n")
+        where = f"the traceback is in {path}"
+    except OSError:
+        where = "the traceback follows:\n" + trace
+    problem = Problem(job.name, f"internal error (a bug in handouts, not in your files); {where}")
+    summary.failed.append((job.name, HandoutsError(problem)))
+    shown.failed([f"error: {problem}"])
+
+
+# -- Withdrawing what can no longer be built --------------------------------------------
+
+
+NOT_OFFERED = "no longer offered (not in the clinic's handouts or languages, or a draft)"
+
+
+def _load_failure(sources: Sources, entry: Entry) -> str | None:
+    for loaded in (sources.clinics.get(entry.clinic), sources.handouts.get(entry.handout)):
+        if isinstance(loaded, HandoutsError):
+            return str(loaded.problems[0])
+    return None
+
+
+def _scope(clinic_ids: list[str], options: BuildOptions, handout_ids: list[str]) -> Callable[[Entry], bool]:
+    """Which manifest entries this build speaks for: its clinics, languages, handouts and copies."""
+    variants = set(options.variants) | {"bilingual"}
+
+    def in_scope(entry: Entry) -> bool:
+        return (
+            entry.clinic in clinic_ids
+            and (not options.langs or entry.language in options.langs)
+            and entry.handout in handout_ids
+            and set(entry.variants) <= variants
+        )
+
+    return in_scope
+
+
+def withdraw_stale(
+    sources: Sources,
+    manifest: Manifest,
+    out_dir: Path,
+    kept: set[Path],
+    in_scope: Callable[[Entry], bool],
+    summary: Summary,
+    options: BuildOptions,
+) -> None:
+    """A file this build could not make from the current inputs (refused, failed, expired, a draft,
+    no longer offered) leaves the print folders; the manifest says why and when."""
+    today = (options.today or dt.date.today()).isoformat()
+    for key, entry in sorted(manifest.entries.items()):
+        target = out_dir / key
+        if target in kept or not in_scope(entry):
+            continue
+        why = manifest.refusals.get(key) or _load_failure(sources, entry) or NOT_OFFERED
+        if manifest.withdraw(key, why, today):
+            summary.withdrawn.append((key, why))
+            log.warning(f"withdrew {key}: {why}")

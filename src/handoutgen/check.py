@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from handoutgen.build import Sources, load, plan, select
-from handoutgen.catalogs import SOURCE_LANGUAGE, Translations
+from handoutgen.build import load, plan, select
+from handoutgen.catalogs import SOURCE_LANGUAGE
 from handoutgen.contrast import ContrastError
 from handoutgen.errors import HandoutsError, Problem
-from handoutgen.extract import iter_texts
+from handoutgen.handout import texts
+from handoutgen.jobs import BuildOptions, Sources, Task
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
-from handoutgen.render import Renderer, count_pages
+from handoutgen.render_job import JobRenderer, translations_for
 from handoutgen.review import DUE_SOON_DAYS, due_within, expired_problem, over_target_problem
+from handoutgen.text import spoken
 
 TARGET_GRADE = 7.0  # Flesch–Kincaid grade of the English source: plain English for patients
 GATES = ("schema", "catalogs", "glyphs", "contrast", "fit", "review", "readability")
@@ -86,8 +87,10 @@ def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
     check_loading(sources, report)
-    langs = sorted(sources.translations)
-    report.gates["catalogs"].problems += catalog_problems(project, sources, langs)
+    offered = {lang for c in sources.clinics.values() if isinstance(c, LoadedClinic) for lang in c.clinic.languages}
+    langs = sorted(offered & set(options.langs) if options.langs else offered)
+    report.gates["catalogs"].notes.append(f"{_count(len(langs), 'language')}: {', '.join(langs)}" if langs else "")
+    report.gates["catalogs"].problems += catalog_problems(project, handout_ids, langs)
     check_review(sources, today, report)
     check_readability(sources, report)
     check_pages(project, sources, clinic_ids, list(options.langs), handout_ids, report)
@@ -100,36 +103,41 @@ def check_loading(sources: Sources, report: Report) -> None:
             if isinstance(loaded, HandoutsError):
                 gate = "contrast" if isinstance(loaded, ContrastError) else "schema"
                 report.gates[gate].problems += loaded.problems
-    for loaded in sources.translations.values():
-        if isinstance(loaded, HandoutsError):
-            report.gates["catalogs"].problems += loaded.problems
     clinics = sum(isinstance(c, LoadedClinic) for c in sources.clinics.values())
     handouts = sum(isinstance(h, LoadedHandout) for h in sources.handouts.values())
     report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")
     if report.gates["contrast"].ok:
         report.gates["contrast"].notes.append(f"{_count(clinics, 'clinic')}: brand colours meet WCAG 2.1 AA")
-    langs = sorted(sources.translations)
-    report.gates["catalogs"].notes.append(f"{_count(len(langs), 'language')}: {', '.join(langs)}" if langs else "")
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def catalog_problems(project: Project, sources: Sources, langs: list[str]) -> list[Problem]:
-    """Catalog checks beyond loading and parsing (which `load` has done): the same
-    checks as `handouts i18n check` — placeholders, markup, whitespace, headers and
-    safety-critical entries."""
+def catalog_problems(project: Project, handout_ids: list[str], langs: list[str]) -> list[Problem]:
+    """The same checks as `handouts i18n check` (reading, headers, placeholders, markup,
+    whitespace, safety-critical entries), for the handouts and languages checked."""
     from handoutgen import i18n
 
-    found = i18n.templates(project)
+    try:
+        found = i18n.templates(project, [h for h in handout_ids if _loads(project, h)])
+    except HandoutsError as exc:
+        return exc.problems
     problems: list[Problem] = []
     for lang in langs:
-        if lang == SOURCE_LANGUAGE or isinstance(sources.translations.get(lang), HandoutsError):
+        if lang == SOURCE_LANGUAGE:
             continue
         result = i18n.review_language(project, lang, found)
         problems += result.blocking() + result.failing()
     return problems
+
+
+def _loads(project: Project, handout_id: str) -> bool:
+    try:
+        project.load_handout(handout_id)
+    except HandoutsError:
+        return False
+    return True
 
 
 def check_review(sources: Sources, today: dt.date, report: Report) -> None:
@@ -180,35 +188,40 @@ def readability(loaded: LoadedHandout) -> dict[str, float]:
 def english_prose(loaded: LoadedHandout) -> str:
     """Each text as a sentence: markup removed, placeholders read as the words they stand for."""
     sentences = []
-    for _, text in iter_texts(loaded.handout):
-        plain = re.sub(r"<[^>]+>", "", text.text).strip()
-        plain = re.sub(r"\{[a-z_]+\}", "the clinic", plain)
-        sentences.append(plain if plain[-1] in ".?!:" else plain + ".")
+    for ref in texts(loaded.handout, loaded.asset_dir):
+        plain = spoken(ref.text.text)
+        if plain:
+            sentences.append(plain if plain[-1] in ".?!:" else plain + ".")
     return " ".join(sentences)
 
 
 def check_pages(
     project: Project, sources: Sources, clinic_ids: list[str], langs: list[str], handout_ids: list[str], report: Report
 ) -> None:
-    """Glyph coverage and fit to sheet for every clinic × language × handout: laid out, not written."""
-    renderer = Renderer(project)
+    """Gate, glyph coverage and fit to sheet for every clinic × language × handout: laid out, not written."""
     try:
-        jobs = plan(sources, clinic_ids, langs, handout_ids, project.root / "output")
+        jobs = plan(sources, clinic_ids, langs, handout_ids, BuildOptions(bilingual=False))
     except HandoutsError as exc:
         report.gates["schema"].problems += exc.problems
         return
+    domains = list(
+        dict.fromkeys(d for h in sources.handouts.values() if isinstance(h, LoadedHandout) for d in h.domains)
+    )
+    sources.translations = translations_for(project, sorted({job.lang for job in jobs}), [*domains, "common"])
+    render = JobRenderer(project, sources)
     for job in jobs:
-        clinic, handout = sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
-        translations = sources.translations[job.lang]
-        assert isinstance(clinic, LoadedClinic) and isinstance(handout, LoadedHandout)
-        assert isinstance(translations, Translations)
-        try:
-            page = renderer.page(clinic, handout, translations)
-            pages = count_pages(page, job.name)
-        except HandoutsError as exc:
-            report.gates["glyphs"].problems += exc.problems
+        outcome = render(Task(job, ""), write=False)
+        if outcome.refused:
+            report.gates["catalogs"].problems += [
+                p for p in outcome.refused if p not in report.gates["catalogs"].problems
+            ]
             continue
-        if problem := over_target_problem(handout, job.clinic_id, job.lang, pages):
+        if outcome.problems or outcome.internal_error:
+            report.gates["glyphs"].problems += list(outcome.problems) or [Problem(job.name, "internal error")]
+            continue
+        handout = sources.handouts[job.handout_id]
+        assert isinstance(handout, LoadedHandout)
+        if problem := over_target_problem(handout, job.clinic_id, job.lang, outcome.pages):
             report.gates["fit"].problems.append(problem)
     if report.gates["fit"].ok:
         report.gates["fit"].notes.append(f"{len(jobs)} clinic × language × handout layouts within their target pages")

@@ -15,16 +15,18 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from string import Formatter
+from typing import TYPE_CHECKING
 
 from babel import Locale
 from babel.messages.catalog import Catalog, Message, TranslationError
 from babel.messages.plurals import get_plural
 
 from handoutgen.errors import Problem
+from handoutgen.text import PlaceholderError, names
 
-SAFETY_MARK = "SAFETY-CRITICAL"
-TEMPLATE_SECTION = "templates"
+if TYPE_CHECKING:
+    from handoutgen.extract import Template
+
 # Anything that looks like an HTML tag, comment or declaration, closed or not.
 TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>?")
 
@@ -39,14 +41,10 @@ def _sources_and_translations(message: Message) -> tuple[list[str], list[str]]:
 
 
 def _placeholders(text: str) -> Counter[str]:
-    names: Counter[str] = Counter()
     try:
-        for _, name, spec, conversion in Formatter().parse(text):
-            if name is not None:
-                names["{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"] += 1
-    except ValueError as exc:
-        raise TranslationError(f"broken placeholder ({exc}); write placeholders as {{name}}") from None
-    return names
+        return Counter(names(text))
+    except PlaceholderError as exc:
+        raise TranslationError(str(exc)) from None
 
 
 def placeholders(catalog: Catalog | None, message: Message) -> None:
@@ -195,30 +193,19 @@ class Entry:
         return [Problem(self.file, why, self.line)]
 
 
-def section_of(message: Message, domain: str) -> str:
-    """The handout section a template message comes from, read from the extractor's comment."""
-    prefix = f"{domain} › "
-    for comment in message.auto_comments:
-        if comment.startswith(prefix):
-            return re.split(r"[.\[]", comment.removeprefix(prefix), maxsplit=1)[0]
-    return TEMPLATE_SECTION
-
-
-def is_safety_critical(message: Message) -> bool:
-    # Taken from the template, not the catalog: a translator cannot remove the mark.
-    return any(SAFETY_MARK in comment for comment in message.auto_comments)
-
-
-def entries(template: Catalog, catalog: Catalog, shown_as: str) -> Iterator[Entry]:
-    """Every message of the template, with its state and errors in catalog."""
-    domain = template.domain or ""
-    for source in template:
+def entries(template: Template, catalog: Catalog, shown_as: str) -> Iterator[Entry]:
+    """Every message of the template, with its state and errors in catalog. Which entries are
+    safety-critical, and their sections, come from the model (the Template), never from comments."""
+    domain = template.domain
+    for source in template.catalog:
         if not source.id:
             continue
         msgid = source.id if isinstance(source.id, str) else source.id[0]
+        critical = template.is_critical(msgid, source.context)
         # Without an entry in the catalog, point at the English source instead.
         file, line = source.locations[0] if source.locations else (shown_as, None)
-        entry = Entry(domain, section_of(source, domain), is_safety_critical(source), "missing", file, line, msgid)
+        section = template.section_of(msgid, source.context)
+        entry = Entry(domain, section, critical, "missing", file, line, msgid)
         message = catalog.get(source.id, source.context)
         if message is not None:
             entry.file, entry.line, entry.state = shown_as, message.lineno, state_of(message)

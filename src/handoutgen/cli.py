@@ -15,6 +15,7 @@ import click
 from handoutgen import __version__
 from handoutgen.errors import HandoutsError
 from handoutgen.project import Project
+from handoutgen.variants import VARIANTS
 
 
 def _project(ctx: click.Context) -> Project:
@@ -50,10 +51,19 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
 )
 @click.option("--strict", is_flag=True, default=None, help="Treat every warning (e.g. English fallback) as a failure.")
 @click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    type=click.Choice(list(VARIANTS)),
+    help="Also print this variant of each handout (repeatable): "
+    + "; ".join(f"{v.name}: {v.help}, as <handout>{v.suffix}.pdf" for v in VARIANTS.values())
+    + ".",
+)
+@click.option(
     "--large-print",
     is_flag=True,
-    default=False,
-    help="Large print (body text 16 pt and up), written as <handout>-large-print.pdf.",
+    default=None,
+    help="Also print large-print copies (the same as --variant large-print).",
 )
 @click.option(
     "--bilingual/--no-bilingual",
@@ -79,7 +89,8 @@ def build(
     handouts: tuple[str, ...],
     out_dir: Path | None,
     strict: bool | None,
-    large_print: bool,
+    variants: tuple[str, ...],
+    large_print: bool | None,
     bilingual: bool | None,
     allow_expired: bool,
     today: Any,
@@ -89,17 +100,19 @@ def build(
     """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf.
 
     PDFs whose inputs are unchanged since the last build are skipped; output/manifest.json
-    records each PDF's version, translation completeness, sha256 and inputs hash."""
-    from handoutgen.build import BuildOptions
+    records each PDF's version, translation completeness, sha256 and inputs hash, and
+    each file withdrawn from the print folders because it can no longer be built."""
     from handoutgen.build import build as run_build
+    from handoutgen.jobs import BuildOptions
 
+    wanted = tuple(dict.fromkeys([*variants, *(["large-print"] if large_print else [])]))
     options = BuildOptions(
         clinics,
         langs,
         handouts,
         out_dir,
         strict=bool(strict),
-        large_print=large_print,
+        variants=wanted,
         bilingual=bilingual,
         allow_expired=allow_expired,
         today=today.date() if today else None,

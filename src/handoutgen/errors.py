@@ -29,6 +29,10 @@ class HandoutsError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple:
+        # Crosses process boundaries (pool workers) with its problems intact.
+        return type(self), (self.problems,)
+
 
 class ConfigError(HandoutsError):
     """A clinic or handout file does not match its schema."""

@@ -9,89 +9,122 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
-from pydantic import BaseModel
+from babel.messages.extract import DEFAULT_KEYWORDS
 
 from handoutgen import __version__
-from handoutgen.schema import Text, document_model, load_model
-from handoutgen.yamlfile import KeyPath, format_key
+from handoutgen.handout import Handout, TextRef, texts
+from handoutgen.schema import load_model
+from handoutgen.yamlfile import format_key
 
 COMMON_DOMAIN = "common"
-JINJA_METHOD = "jinja2.ext:babel_extract"
 JINJA_OPTIONS = {"trimmed": "true"}
-# page_counter() translates "Page {page} of {pages}" into CSS counters.
-JINJA_KEYWORDS = {**DEFAULT_KEYWORDS, "page_counter": None}
+# page_counter() translates "Page {page} of {pages}" into CSS counters; _safety() marks a
+# template string safety-critical (the clinic's phone number, say).
+SAFETY_FUNCTION = "_safety"
+JINJA_KEYWORDS = {**DEFAULT_KEYWORDS, "page_counter": None, SAFETY_FUNCTION: None}
 SAFETY_NOTE = "SAFETY-CRITICAL: this handout is not printed in a language until this entry is translated and checked."
+TEMPLATE_SECTION = "templates"
+
+Key = tuple[str, str | None]  # (msgid, context)
 
 
-def iter_texts(model: BaseModel, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Text]]:
-    """Every translatable text in a handout, in reading order, with its key path."""
-    for name, value in model:
-        if name == "meta":
-            continue
-        yield from _walk(value, (*path, name))
+@dataclass
+class Template:
+    """A domain's English catalog (.pot), plus what the model says of each entry:
+    which are safety-critical and which section each comes from."""
+
+    catalog: Catalog
+    critical: set[Key] = field(default_factory=set)
+    sections: dict[Key, str] = field(default_factory=dict)
+
+    @property
+    def domain(self) -> str:
+        return self.catalog.domain or ""
+
+    def is_critical(self, msgid: str, context: str | None) -> bool:
+        return (msgid, context) in self.critical
+
+    def section_of(self, msgid: str, context: str | None) -> str:
+        return self.sections.get((msgid, context), TEMPLATE_SECTION)
 
 
-def _walk(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Text]]:
-    if isinstance(value, Text):
-        yield path, value
-    elif isinstance(value, BaseModel):
-        yield from iter_texts(value, path)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk(item, (*path, index))
-
-
-def section_of(path: KeyPath) -> str:
-    return str(path[0])
+def handout_texts(path: Path, shown_as: str) -> tuple[Handout, list[TextRef], Any]:
+    handout, lines = load_model(Handout, path, shown_as)
+    return handout, list(texts(handout, path.with_suffix(""))), lines
 
 
 def extract_handout(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]) -> Iterator:
     """Babel extraction method for handout YAML files."""
     path = Path(getattr(fileobj, "name", "handout.yaml"))
-    handout, lines = load_model(document_model, path, options.get("shown_as", path.name))
-    for key_path, text in iter_texts(handout):
-        comments = [f"{path.stem} › {format_key(key_path)}"]
-        if section_of(key_path) in type(handout).SAFETY_CRITICAL:
+    _, refs, lines = handout_texts(path, options.get("shown_as", path.name))
+    for ref in refs:
+        text = ref.text
+        comments = [f"{path.stem} › {format_key(ref.path)}"]
+        if ref.safety:
             comments.append(SAFETY_NOTE)
         if text.note:
             comments.append(text.note)
         if "{" in text.text:
             comments.append("Keep every {placeholder} exactly as it is; the clinic's details are put there.")
-        line = lines.line_for(key_path) or 0
-        if text.context:
-            yield line, "pgettext", (text.context, text.text), comments
+        line = lines.line_for(ref.path) or 0
+        if text.plural is not None:
+            funcname, message = (
+                ("npgettext", (text.context, text.text, text.plural))
+                if text.context
+                else ("ngettext", (text.text, text.plural))
+            )
+        elif text.context:
+            funcname, message = "pgettext", (text.context, text.text)
         else:
-            yield line, "gettext", text.text, comments
+            funcname, message = "gettext", text.text
+        yield line, funcname, message, comments
 
 
-def handout_template(path: Path, root: Path) -> Catalog:
+def handout_template(path: Path, root: Path) -> Template:
     """The .pot catalog of one handout."""
     shown_as = path.relative_to(root).as_posix()
-    catalog = _new_catalog(path.stem)
+    template = Template(_new_catalog(path.stem))
+    _, refs, _ = handout_texts(path, shown_as)
     with path.open("rb") as fileobj:
         messages = list(extract_handout(fileobj, DEFAULT_KEYWORDS, [], {"shown_as": shown_as}))
-    for line, funcname, message, comments in messages:
-        context, msgid = message if funcname == "pgettext" else (None, message)
-        _add(catalog, msgid, context, shown_as, line, comments)
-    return catalog
+    for ref, (line, funcname, message, comments) in zip(refs, messages, strict=True):
+        if funcname in ("pgettext", "npgettext"):
+            context, msgid = message[0], (message[1] if funcname == "pgettext" else message[1:])
+        else:
+            context, msgid = None, message
+        _add(template.catalog, msgid, context, shown_as, line, comments)
+        key = (ref.text.text, context)
+        template.sections.setdefault(key, ref.section)
+        if ref.safety:
+            template.critical.add(key)
+    return template
 
 
-def common_template(template_dirs: list[Path], root: Path) -> Catalog:
-    """The .pot catalog of the strings in the Jinja2 templates."""
-    catalog = _new_catalog(COMMON_DOMAIN)
+def common_template(template_dirs: list[Path], root: Path) -> Template:
+    """The .pot catalog of the strings in the Jinja2 templates; `_safety(...)` marks the critical ones."""
+    from jinja2.ext import babel_extract
+
+    template = Template(_new_catalog(COMMON_DOMAIN))
     for folder in template_dirs:
         for path in sorted(folder.rglob("*.html")):
             shown_as = path.relative_to(root).as_posix()
-            for line, msgid, comments, context in extract_from_file(
-                JINJA_METHOD, str(path), keywords=JINJA_KEYWORDS, comment_tags=("Translators:",), options=JINJA_OPTIONS
-            ):
-                _add(catalog, msgid, context, shown_as, line, comments)
-    return catalog
+            with path.open("rb") as fileobj:
+                found = list(babel_extract(fileobj, JINJA_KEYWORDS, ["Translators:"], JINJA_OPTIONS))
+            for line, funcname, message, comments in found:
+                msgid = message if isinstance(message, str) else message[0]
+                if not msgid:
+                    continue
+                comments = list(comments)
+                if funcname == SAFETY_FUNCTION:
+                    template.critical.add((msgid, None))
+                    comments.append(SAFETY_NOTE)
+                _add(template.catalog, msgid, None, shown_as, line, comments)
+    return template
 
 
 def _new_catalog(domain: str) -> Catalog:

@@ -1,71 +1,77 @@
-"""Safety gating: a language prints only when its safety-critical text is ready.
+"""The translation gate: may this one PDF print? A decision, returned as a value.
 
-Runs between loading and planning. A language whose safety-critical entries are
-untranslated, fuzzy or fail a check is refused for every clinic that offers it;
-the rest still build. A non-critical entry that is not ready is printed in
-English, with a warning; --strict makes those failures too.
+The unit that prints or is refused is one job (clinic, language, handout, variant),
+judged by the catalog entries its page actually used:
+- a safety-critical entry (marked in the handout, or by `_safety` in a template)
+  that is missing, untranslated, fuzzy or fails a check refuses the job: it never
+  prints in English;
+- other entries that are not ready print in English only when the clinic allows it
+  (`min_translated`, a percentage; by default 100, so a leaflet prints only when
+  fully translated) and each is a warning; --strict refuses those too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from handoutgen.catalogs import SOURCE_LANGUAGE, Translations
-from handoutgen.errors import CatalogError, Problem
-from handoutgen.i18n import Review, review, templates
-from handoutgen.project import LoadedClinic, LoadedHandout, Project
-
-if TYPE_CHECKING:
-    from handoutgen.build import BuildOptions, Sources, Summary
-
-Echo = Callable[[str], None]
+from handoutgen.catalogs import Lookup, problem_at
+from handoutgen.errors import Problem
 
 
-def gate_translations(project: Project, sources: Sources, options: BuildOptions, summary: Summary, echo: Echo) -> None:
-    """Refuse each clinic × language that may not print; warn about English fallbacks."""
-    handout_ids = [h for h, loaded in sources.handouts.items() if isinstance(loaded, LoadedHandout)]
-    found = None
-    for lang, translations in sources.translations.items():
-        if not isinstance(translations, Translations) or lang == SOURCE_LANGUAGE:
-            continue
-        if options.langs and lang not in options.langs:
-            continue
-        found = found or templates(project, handout_ids)
-        result = review(project, lang, found, translations.catalogs)
-        errors, warnings = result.blocking(), in_file_order(result.failing() + result.untranslated())
-        if options.strict:
-            errors, warnings = errors + warnings, []
-        for problem in warnings:
-            echo(f"warning: {problem} (printed in English)")
-        if errors:
-            refuse(lang, errors, sources, summary, echo)
-        else:
-            fall_back_on_failing(result, translations)
+@dataclass(frozen=True)
+class Decision:
+    refused: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    translated: int = 0  # distinct entries printed in the job's language
+    total: int = 0  # distinct entries the page used
+
+    @property
+    def prints(self) -> bool:
+        return not self.refused
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else 100 * self.translated // self.total
 
 
-def in_file_order(problems: list[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: (p.file, p.line or 0))
+def decide(lookups: list[Lookup], min_translated: int = 100, strict: bool = False) -> Decision:
+    entries = _distinct(lookups)
+    translated = sum(lookup.translated for lookup in entries)
+    fallbacks = [lookup for lookup in entries if not lookup.translated]
+    refused = [_worded(lookup, "safety-critical entry") for lookup in fallbacks if lookup.safety]
+    others = [_worded(lookup, "entry") for lookup in fallbacks if not lookup.safety]
+    percent = 100 if not entries else 100 * translated // len(entries)
+    if others and (strict or percent < min_translated):
+        if not strict:
+            refused.append(_below_minimum(others[0], percent, min_translated, len(others)))
+        refused += others
+        others = []
+    return Decision(tuple(_unique(refused)), tuple(_unique(others)), translated, len(entries))
 
 
-def refuse(lang: str, errors: list[Problem], sources: Sources, summary: Summary, echo: Echo) -> None:
-    for problem in errors:
-        echo(f"error: {problem}")
-    error = CatalogError(errors)
-    for clinic_id, clinic in sources.clinics.items():
-        if isinstance(clinic, LoadedClinic) and lang in clinic.clinic.languages:
-            summary.failed.append((f"{clinic_id}/{lang}", error))
-            echo(f"refused {clinic_id}/{lang}: {len(errors)} translation problem(s) listed above")
-    # plan() leaves out languages whose catalogs are an error.
-    sources.translations[lang] = error
+def _distinct(lookups: list[Lookup]) -> list[Lookup]:
+    """One lookup per entry (a text used twice counts once); safety wins if either use was."""
+    seen: dict[tuple[str, str], Lookup] = {}
+    for lookup in lookups:
+        key = (lookup.origin, lookup.text)
+        if key not in seen or (lookup.safety and not seen[key].safety):
+            seen[key] = lookup
+    return list(seen.values())
 
 
-def fall_back_on_failing(result: Review, translations: Translations) -> None:
-    """A non-critical translation that fails a check is not printed: mark it fuzzy in
-    memory so the renderer falls back to English (the file is left alone)."""
-    for entry in result.entries:
-        if entry.errors and not entry.critical:
-            catalog, _ = translations.catalogs[entry.domain]
-            for message in catalog:
-                if message.lineno == entry.line and message.id:
-                    message.flags.add("fuzzy")
+def _worded(lookup: Lookup, label: str) -> Problem:
+    why = lookup.why or problem_at(lookup.origin, "not translated")
+    return Problem(why.file, f"{label}: {why.message}", why.line, why.key)
+
+
+def _below_minimum(first: Problem, percent: int, minimum: int, count: int) -> Problem:
+    allowed = "the clinic allows no English text" if minimum == 100 else f"the clinic's min_translated is {minimum}%"
+    return Problem(
+        first.file,
+        f"only {percent}% translated ({count} {'entry' if count == 1 else 'entries'} would print in English) "
+        f"and {allowed}; translate them (listed below), or lower min_translated in clinic.yaml",
+    )
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))

@@ -22,7 +22,7 @@ from babel.messages.pofile import write_po
 from handoutgen.catalogs import SOURCE_LANGUAGE, catalog_path, load_catalog, template_path
 from handoutgen.checks import Entry, entries, header_problems
 from handoutgen.errors import CatalogError, HandoutsError, Problem
-from handoutgen.extract import COMMON_DOMAIN, common_template, handout_template
+from handoutgen.extract import COMMON_DOMAIN, Template, common_template, handout_template
 from handoutgen.project import Project
 
 Echo = Callable[[str], None]
@@ -39,8 +39,8 @@ def template_dirs(project: Project) -> list[Path]:
     return [project.templates_dir, *clinic_dirs]
 
 
-def templates(project: Project, handout_ids: list[str] | None = None) -> dict[str, Catalog]:
-    """The English templates, extracted afresh from the handouts and templates: domain -> catalog."""
+def templates(project: Project, handout_ids: list[str] | None = None) -> dict[str, Template]:
+    """The English templates, extracted afresh from the handouts and templates: domain -> template."""
     found = {}
     for handout_id in project.handout_ids() if handout_ids is None else handout_ids:
         found[handout_id] = handout_template(project.handout_path(handout_id), project.root)
@@ -70,8 +70,8 @@ def extract(project: Project, echo: Echo) -> None:
     """`handouts i18n extract`: regenerate every .pot."""
     for domain, template in templates(project).items():
         path = template_path(project.locales_dir, domain)
-        write_catalog(template, path)
-        echo(f"wrote   {project.shown(path)} ({len(template)} messages)")
+        write_catalog(template.catalog, path)
+        echo(f"wrote   {project.shown(path)} ({len(template.catalog)} messages)")
 
 
 # -- init and update ----------------------------------------------------------------
@@ -117,7 +117,7 @@ def init(project: Project, lang: str, echo: Echo) -> None:
             [Problem(project.shown(p), "catalog exists already; use: handouts i18n update") for p in existing]
         )
     for domain, template in found.items():
-        write_catalog(new_catalog(template, lang), paths[domain])
+        write_catalog(new_catalog(template.catalog, lang), paths[domain])
         echo(f"created {project.shown(paths[domain])}")
     echo(
         f"Translate the new catalogs ({locale.english_name}), then add {lang!r} to `languages` in a clinic's "
@@ -133,12 +133,12 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
     found = templates(project)
     problems = []
     for domain, template in found.items():
-        write_catalog(template, template_path(project.locales_dir, domain))
+        write_catalog(template.catalog, template_path(project.locales_dir, domain))
     for lang in _selected(project, langs):
         for domain, template in found.items():
             path = catalog_path(project.locales_dir, lang, domain)
             if not path.exists():
-                write_catalog(new_catalog(template, lang), path)
+                write_catalog(new_catalog(template.catalog, lang), path)
                 echo(f"created {project.shown(path)}")
                 continue
             try:
@@ -147,7 +147,7 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
                 problems += exc.problems
                 continue
             fuzzy_before = {m.id for m in catalog if m.fuzzy}
-            catalog.update(template, update_creation_date=True)
+            catalog.update(template.catalog, update_creation_date=True)
             write_catalog(catalog, path)
             newly_fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.id not in fuzzy_before)
             echo(f"updated {project.shown(path)} ({newly_fuzzy} newly fuzzy)")
@@ -192,7 +192,7 @@ class Review:
         return [p for e in self.entries if not e.critical and e.state != "translated" for p in e.problems()]
 
 
-def review(project: Project, lang: str, found: dict[str, Catalog], catalogs: dict[str, tuple[Catalog, str]]) -> Review:
+def review(project: Project, lang: str, found: dict[str, Template], catalogs: dict[str, tuple[Catalog, str]]) -> Review:
     """Measure lang's catalogs (domain -> (catalog, shown_as)) against the templates."""
     result = Review(lang)
     for domain, template in found.items():
@@ -204,7 +204,7 @@ def review(project: Project, lang: str, found: dict[str, Catalog], catalogs: dic
     return result
 
 
-def review_language(project: Project, lang: str, found: dict[str, Catalog]) -> Review:
+def review_language(project: Project, lang: str, found: dict[str, Template]) -> Review:
     """Load lang's catalog for every domain in found, then review them."""
     catalogs, problems = {}, []
     for domain in found:

@@ -9,9 +9,12 @@ import functools
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+import shutil
+from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+
+from babel.messages.catalog import Catalog
 
 from handoutgen import __version__
 from handoutgen.atomic import write_atomically
@@ -19,9 +22,11 @@ from handoutgen.catalogs import Translations
 from handoutgen.errors import HandoutsError, Problem
 from handoutgen.extract import COMMON_DOMAIN
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
+from handoutgen.variants import VARIANTS
 
 MANIFEST_NAME = "manifest.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
+READABLE_FORMATS = (1, 2)  # format 1 had no variants and no withdrawn list
 
 
 def sha256_file(path: Path) -> str:
@@ -42,7 +47,7 @@ class InputHasher:
         self._catalogs: dict[tuple[str, str], str] = {}
 
     def job_hash(
-        self, clinic: LoadedClinic, handout: LoadedHandout, translations: list[Translations], large_print: bool
+        self, clinic: LoadedClinic, handout: LoadedHandout, translations: list[Translations], variants: tuple[str, ...]
     ) -> str:
         """translations: the patient's language, then a bilingual copy's second language."""
         parts = [
@@ -50,13 +55,14 @@ class InputHasher:
             f"clinic {clinic.id} {self.folder(clinic.folder)}",
             f"templates {self.folder(self.project.templates_dir)}",
             f"fonts {self.folder(self.project.fonts_dir)}",
-            f"large print {large_print}",
+            f"variants {' '.join(variants)}",
         ]
-        # A screening form is built on a leaflet: the leaflet's file and catalog are inputs too.
-        loaded: LoadedHandout | None = handout
-        while loaded is not None:
+        parts += [f"{part}" for name in variants for part in VARIANTS[name].hash_parts]
+        # A form prints another handout's sections: that handout's file and catalog are inputs too.
+        for loaded in (handout, *handout.refs.values()):
             parts.append(f"handout {loaded.id} {self.file(loaded.path)}")
-            loaded = loaded.base
+            if loaded.asset_dir.is_dir():
+                parts.append(f"assets {loaded.id} {self.folder(loaded.asset_dir)}")
         for language in translations:
             parts.append(f"lang {language.lang}")
             parts += [f"catalog {d} {self.catalog(language, d)}" for d in (*handout.domains, COMMON_DOMAIN)]
@@ -77,12 +83,15 @@ class InputHasher:
         """The entries of one catalog that can reach a page: ids, contexts, translations and fuzzy flags.
 
         Comments, line numbers and headers are left out: changing them changes no PDF."""
-        if domain not in translations.catalogs:
-            return "none"
+        if translations.is_source:
+            return "source"
+        catalog = translations.catalog(domain)
+        if not isinstance(catalog, Catalog):
+            return f"error {catalog}"
         key = (translations.lang, domain)
         if key not in self._catalogs:
-            catalog, _ = translations.catalogs[domain]
-            entries = sorted(repr((m.id, m.context, m.string, m.fuzzy)) for m in catalog if m.id)
+            plural = f"plural {catalog.num_plurals} {catalog.plural_expr}"
+            entries = [plural, *sorted(repr((m.id, m.context, m.string, m.fuzzy)) for m in catalog if m.id)]
             self._catalogs[key] = hashlib.sha256("\n".join(entries).encode()).hexdigest()
         return self._catalogs[key]
 
@@ -102,6 +111,19 @@ class Entry:
     pages: int
     sha256: str
     inputs: str
+    variants: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A file taken out of the print folders: what it was, why, when, and where it went."""
+
+    path: str
+    handout: str
+    version: str
+    reason: str
+    date: str
+    moved_to: str
 
 
 class Manifest:
@@ -112,20 +134,30 @@ class Manifest:
         self.path = out_dir / MANIFEST_NAME
         self.shown_as = shown_as
         self.entries: dict[str, Entry] = {}
+        self.withdrawn: list[Withdrawn] = []
+        self.refusals: dict[str, str] = {}  # this build's reasons not to make a file (not saved)
 
     @classmethod
     def load(cls, out_dir: Path, shown_as: str) -> Manifest:
         manifest = cls(out_dir, shown_as)
         if not manifest.path.is_file():
             return manifest
+        fix = "delete it and build again with --force"
         try:
             data = json.loads(manifest.path.read_text(encoding="utf-8"))
-            entries = [Entry(**item) for item in data["pdfs"]] if data.get("format") == MANIFEST_FORMAT else []
-        except (ValueError, TypeError, KeyError) as exc:
-            raise HandoutsError(
-                Problem(shown_as, f"not a handouts manifest ({exc}); delete it and build again with --force")
-            ) from None
+            if not isinstance(data, dict) or data.get("format") not in READABLE_FORMATS:
+                raise ValueError("not a handouts manifest of a known format")
+            entries = [Entry(**item) for item in data.get("pdfs", [])]
+            withdrawn = [Withdrawn(**item) for item in data.get("withdrawn", [])]
+            if not all(isinstance(e.path, str) and isinstance(e.sha256, str) for e in entries):
+                raise ValueError("an entry has a path or sha256 that is not text")
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            reason = str(exc)[:80]
+            raise HandoutsError(Problem(shown_as, f"damaged manifest ({reason}); {fix}")) from None
+        except OSError as exc:
+            raise HandoutsError(Problem(shown_as, f"cannot read the manifest ({exc.strerror}); {fix}")) from None
         manifest.entries = {entry.path: entry for entry in entries}
+        manifest.withdrawn = withdrawn
         return manifest
 
     def key(self, output: Path) -> str:
@@ -138,12 +170,34 @@ class Manifest:
     def record(self, entry: Entry) -> None:
         self.entries[entry.path] = entry
 
+    def refuse(self, key: str, problem: Problem) -> None:
+        self.refusals[key] = str(problem)
+
+    def withdraw(self, key: str, reason: str, date: str) -> bool:
+        """Move a file out of the print folders into _withdrawn/ and record why; True if one was there."""
+        from handoutgen.layout import withdrawn_path
+
+        entry = self.entries.pop(key, None)
+        source = self.out_dir / key
+        if entry is None or not source.is_file():
+            return False
+        target = withdrawn_path(self.out_dir, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(source, target)
+        moved_to = target.relative_to(self.out_dir).as_posix()
+        self.withdrawn.append(Withdrawn(key, entry.handout, entry.version, reason, date, moved_to))
+        return True
+
     def save(self) -> None:
-        """Write the manifest atomically, dropping entries whose PDF is gone."""
+        """Write the manifest atomically, dropping entries whose file is gone."""
         kept = [entry for key, entry in sorted(self.entries.items()) if (self.out_dir / key).is_file()]
-        data = {"format": MANIFEST_FORMAT, "pdfs": [asdict(entry) for entry in kept]}
+        data = {
+            "format": MANIFEST_FORMAT,
+            "pdfs": [asdict(entry) for entry in kept],
+            "withdrawn": [asdict(item) for item in self.withdrawn],
+        }
         text = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
-        if not kept and not self.path.exists():
+        if not kept and not self.withdrawn and not self.path.exists():
             return
         if not self.path.is_file() or self.path.read_bytes() != text:
             write_atomically(self.path, text)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import mimetypes
-import tempfile
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
@@ -20,12 +19,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from handoutgen.catalogs import Translations
 from handoutgen.errors import HandoutsError, Problem
 from handoutgen.extract import COMMON_DOMAIN
-from handoutgen.i18n import review, templates
+from handoutgen.formats import FORMATS
+from handoutgen.jobs import Job, Sources
 from handoutgen.project import Project
-from handoutgen.render import PROJECT_URL, Page, Renderer, write_pdf
+from handoutgen.render import PROJECT_URL, Page
+from handoutgen.render_job import JobRenderer, translations_for
 
 Echo = Callable[[str], None]
 WATCHED_SUFFIXES = {".po", ".yaml", ".yml", ".html", ".css", ".svg", ".png", ".jpg", ".jpeg"}
@@ -95,7 +95,8 @@ class Preview:
         self.watcher = watcher
 
     def allowed_dirs(self) -> list[Path]:
-        return [self.project.templates_dir, self.project.fonts_dir, *self.project.clinics_dir.glob("*/")]
+        folders = [self.project.templates_dir, self.project.fonts_dir, *self.project.clinics_dir.glob("*/")]
+        return folders + [p for p in self.project.handouts_dir.glob("*/") if p.is_dir()]
 
     def asset(self, relative: str) -> Path | None:
         """A file the PDF renderer could read too; None for anything else."""
@@ -115,23 +116,25 @@ class Preview:
         base = '<base href="/assets/' + self.project.templates_dir.relative_to(self.project.root).as_posix() + '/">'
         return text.replace("<head>", "<head>\n  " + base, 1).replace("</head>", SCREEN_CSS + "\n</head>", 1)
 
-    def _load(self, clinic_id: str, lang: str, handout_id: str) -> tuple:
+    def _renderer(self, clinic_id: str, lang: str, handout_id: str) -> tuple[JobRenderer, Job]:
+        """The build's own render path, for one job. A language no clinic lists yet (but with
+        catalogs) is previewed with this clinic as a sample, so translators can see their work."""
         if clinic_id not in self.project.clinic_ids() or handout_id not in self.project.handout_ids():
             raise LookupError(f"{clinic_id}/{lang}/{handout_id}")
         clinic = self.project.load_clinic(clinic_id)
-        if lang not in clinic.clinic.languages:
+        if lang not in clinic.clinic.languages and lang not in preview_languages(self.project):
             raise LookupError(f"{clinic_id}/{lang}/{handout_id}")
         handout = self.project.load_handout(handout_id)
-        translations = Translations.load(self.project.locales_dir, self.project.root, lang, [handout_id, COMMON_DOMAIN])
-        return clinic, handout, translations
+        sources = Sources({clinic_id: clinic}, {handout_id: handout})
+        sources.translations = translations_for(self.project, [lang], [*handout.domains, COMMON_DOMAIN])
+        return JobRenderer(self.project, sources), Job(clinic_id, lang, handout_id)
 
     def page(self, clinic_id: str, lang: str, handout_id: str) -> str:
         version = self.watcher.version  # read before rendering: a save during it still reloads
         pdf = f"/pdf/{clinic_id}/{lang}/{handout_id}.pdf"
         try:
-            clinic, handout, translations = self._load(clinic_id, lang, handout_id)
-            problems = self.blocking(lang, handout_id, translations)
-            page = Renderer(self.project).page(clinic, handout, translations)
+            render, job = self._renderer(clinic_id, lang, handout_id)
+            page, decision = render.page(job, mark_refused=True)
         except HandoutsError as exc:
             return error_page(f"{clinic_id}/{lang}/{handout_id}", exc.problems, version)
         bar = (
@@ -139,29 +142,24 @@ class Preview:
             f" · {html.escape(clinic_id)}/{html.escape(lang)}/{html.escape(handout_id)}"
             f' · <a style="color:#fff" href="{pdf}">PDF</a>'
         )
-        if problems:
+        if decision.refused:
+            problems = list(decision.refused)
             noun = "problem" if len(problems) == 1 else "problems"
-            bar += f"<div>This language will not print ({len(problems)} {noun}):</div>" + _problem_list(problems)
-        elif page.fallbacks:
-            bar += f" · {len(page.fallbacks)} texts are not translated yet and show in English"
+            bar += f"<div>The build will not print this ({len(problems)} {noun}):</div>" + _problem_list(problems)
+        elif decision.warnings:
+            bar += f" · {len(decision.warnings)} texts are not translated yet and show in English"
         bar += "</nav>"
         text = self.map_urls(page)
         body_end = text.index(">", text.index("<body")) + 1
         text = text[:body_end] + bar + text[body_end:]
         return text.replace("</body>", LIVE_SCRIPT % version + "\n</body>", 1)
 
-    def blocking(self, lang: str, handout_id: str, translations: Translations) -> list[Problem]:
-        if not translations.catalogs:
-            return []
-        return review(self.project, lang, templates(self.project, [handout_id]), translations.catalogs).blocking()
-
     def pdf(self, clinic_id: str, lang: str, handout_id: str) -> bytes:
-        clinic, handout, translations = self._load(clinic_id, lang, handout_id)
-        page = Renderer(self.project).page(clinic, handout, translations)
-        with tempfile.TemporaryDirectory(prefix="handouts-preview-") as folder:
-            target = Path(folder) / f"{handout_id}.pdf"
-            write_pdf(page, target, f"{clinic_id}/{lang}/{handout_id}")
-            return target.read_bytes()
+        """The PDF as the build would make it; one the build refuses is marked "not for patients"."""
+        render, job = self._renderer(clinic_id, lang, handout_id)
+        page, _ = render.page(job, mark_refused=True)
+        data, _ = FORMATS["pdf"].render(page, job.name, render._warm(clinic_id))
+        return data
 
     def index(self) -> str:
         version = self.watcher.version
@@ -174,7 +172,8 @@ class Preview:
                 rows.append(f"<h2>{html.escape(clinic_id)}</h2>" + _problem_list(exc.problems))
                 continue
             rows.append(f"<h2>{html.escape(clinic.clinic.name)} <small>({html.escape(clinic_id)})</small></h2><ul>")
-            for lang in clinic.clinic.languages:
+            extra = [lang for lang in preview_languages(self.project) if lang not in clinic.clinic.languages]
+            for lang in [*clinic.clinic.languages, *extra]:
                 for handout_id in handout_ids:
                     path = f"{clinic_id}/{lang}/{handout_id}"
                     rows.append(
@@ -199,6 +198,11 @@ def _document(title: str, body: str, version: int) -> str:
 def error_page(name: str, problems: list[Problem], version: int) -> str:
     body = f"<h1>{html.escape(name)} cannot be shown</h1><p>Fix these and save; this page reloads by itself.</p>"
     return _document(f"Problems: {name}", body + _problem_list(problems), version)
+
+
+def preview_languages(project: Project) -> list[str]:
+    """Languages with catalogs under locales/ (a clinic may not list them yet)."""
+    return sorted(p.parent.name for p in project.locales_dir.glob("*/LC_MESSAGES") if p.is_dir())
 
 
 class Handler(BaseHTTPRequestHandler):

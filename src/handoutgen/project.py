@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from handoutgen.contrast import ContrastError, contrast_problems
 from handoutgen.errors import ConfigError, HandoutsError, Problem, display_path
 from handoutgen.fonts import FontSet
-from handoutgen.schema import Clinic, Handout, ScreeningForm, document_model, load_model
-from handoutgen.yamlfile import LineMap
+from handoutgen.handout import Handout, texts
+from handoutgen.schema import Clinic, load_model
+from handoutgen.text import PlaceholderError, unknown_names
+from handoutgen.yamlfile import LineMap, format_key
 
+# Number values every clinic sets; a plural text may count by them.
+CLINIC_NUMBERS = ("session_minutes", "session_count")
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
 
 
@@ -38,14 +43,23 @@ class LoadedHandout:
     id: str
     path: Path
     shown_as: str
-    handout: Handout | ScreeningForm
+    handout: Handout
     lines: LineMap
-    base: LoadedHandout | None = None  # the leaflet a screening form is built on
+    # Handouts whose sections this one prints (a form's questions), by id; never followed further.
+    refs: dict[str, LoadedHandout] = field(default_factory=dict)
+
+    @property
+    def asset_dir(self) -> Path:
+        """The handout's own folder of pictures: handouts/<id>/."""
+        return self.path.with_suffix("")
 
     @property
     def domains(self) -> list[str]:
         """The catalogs this handout's texts come from."""
-        return [self.id] + ([self.base.id] if self.base else [])
+        return [self.id, *self.refs]
+
+    def source_of(self, path: tuple) -> str:
+        return f"{self.shown_as}:{self.lines.line_for(path) or 1}"
 
 
 class Project:
@@ -131,24 +145,116 @@ class Project:
         return None
 
     def load_handout(self, handout_id: str) -> LoadedHandout:
+        loaded = self._load_plain(handout_id)
+        refs = {}
+        problems = []
+        for block, path in _blocks_with_references(loaded.handout):
+            for reference in block.references():
+                target, _, section_id = reference.partition("#")
+                line = loaded.lines.line_for((*path, "from"))
+                try:
+                    refs[target] = refs.get(target) or self._load_reference(target, handout_id)
+                except HandoutsError as exc:
+                    problems.append(Problem(loaded.shown_as, exc.problems[0].message, line, "from"))
+                    continue
+                if refs[target].handout.section(section_id) is None:
+                    known = ", ".join(s.id for s in refs[target].handout.sections)
+                    problems.append(
+                        Problem(
+                            loaded.shown_as,
+                            f"{target!r} has no section {section_id!r}; its sections are: {known}",
+                            line,
+                            "from",
+                        )
+                    )
+        if problems:
+            raise ConfigError(problems)
+        return LoadedHandout(loaded.id, loaded.path, loaded.shown_as, loaded.handout, loaded.lines, refs)
+
+    def _load_plain(self, handout_id: str) -> LoadedHandout:
+        """One handout file, checked on its own: schema, placeholders, pictures."""
         path = self.handout_path(handout_id)
         shown_as = self.shown(path)
-        handout, lines = load_model(document_model, path, shown_as)
-        base = self._base_leaflet(handout, lines, shown_as) if isinstance(handout, ScreeningForm) else None
-        return LoadedHandout(handout_id, path, shown_as, handout, lines, base)
+        handout, lines = load_model(Handout, path, shown_as)
+        loaded = LoadedHandout(handout_id, path, shown_as, handout, lines)
+        problems = _placeholder_problems(loaded) + _asset_problems(loaded)
+        if problems:
+            raise ConfigError(problems)
+        return loaded
 
-    def _base_leaflet(self, form: ScreeningForm, lines: LineMap, shown_as: str) -> LoadedHandout:
-        line = lines.line_for(("based_on",))
-        if form.based_on not in self.handout_ids():
-            known = ", ".join(self.handout_ids())
+    def _load_reference(self, target: str, referrer: str) -> LoadedHandout:
+        if target == referrer or target not in self.handout_ids():
+            known = ", ".join(h for h in self.handout_ids() if h != referrer)
             raise ConfigError(
-                Problem(shown_as, f"no handout {form.based_on!r}; the handouts are: {known}", line, "based_on")
+                Problem(self.shown(self.handouts_dir), f"no handout {target!r}; the handouts are: {known}")
             )
-        # Loaded as a plain model first: a form's own base is never followed, so forms cannot loop.
-        path = self.handout_path(form.based_on)
-        base, base_lines = load_model(document_model, path, self.shown(path))
-        if not isinstance(base, Handout):
-            raise ConfigError(
-                Problem(shown_as, f"{form.based_on!r} is not a leaflet; a form builds on a leaflet", line, "based_on")
+        # Loaded plain: a referenced handout's own references are never followed, so nothing loops.
+        return self._load_plain(target)
+
+
+def _blocks_with_references(handout: Handout) -> list[tuple[Any, tuple]]:
+    found = []
+    for number, section in enumerate(handout.sections):
+        for index, block in enumerate(section.blocks):
+            if block.references():
+                found.append((block, ("sections", number, "blocks", index)))
+    return found
+
+
+def _placeholder_problems(loaded: LoadedHandout) -> list[Problem]:
+    """Every unknown or broken placeholder of the English, in one report."""
+    handout = loaded.handout
+    known = handout.value_names()
+    numbers = set(CLINIC_NUMBERS) | {name for name, value in handout.values.items() if not isinstance(value, str)}
+    problems = []
+    for ref in texts(handout):
+        key = format_key(ref.path)
+        line = loaded.lines.line_for(ref.path)
+        for english in filter(None, (ref.text.text, ref.text.plural)):
+            try:
+                unknown = unknown_names(english, known)
+            except PlaceholderError as exc:
+                problems.append(Problem(loaded.shown_as, str(exc), line, key))
+                continue
+            if unknown:
+                names = ", ".join("{" + name + "}" for name in sorted(known))
+                problems.append(
+                    Problem(
+                        loaded.shown_as,
+                        f"unknown placeholder {', '.join(unknown)}; the placeholders are: {names}",
+                        line,
+                        key,
+                    )
+                )
+        if ref.text.count and ref.text.count not in numbers:
+            problems.append(
+                Problem(
+                    loaded.shown_as,
+                    f"count {ref.text.count!r} is not a number value; declare it under `values:`",
+                    line,
+                    key,
+                )
             )
-        return LoadedHandout(form.based_on, path, self.shown(path), base, base_lines)
+    return problems
+
+
+def _asset_problems(loaded: LoadedHandout) -> list[Problem]:
+    problems = []
+    for number, section in enumerate(loaded.handout.sections):
+        for index, block in enumerate(section.blocks):
+            path = ("sections", number, "blocks", index)
+            for inner, inner_path in _nested(block, path):
+                if why := inner.asset_problem(loaded.asset_dir):
+                    problems.append(
+                        Problem(
+                            loaded.shown_as, why, loaded.lines.line_for((*inner_path, "src")), format_key(inner_path)
+                        )
+                    )
+    return problems
+
+
+def _nested(block: Any, path: tuple) -> list[tuple[Any, tuple]]:
+    found = [(block, path)]
+    for index, child in enumerate(getattr(block, "blocks", None) or []):
+        found += _nested(child, (*path, "blocks", index))
+    return found

@@ -1,17 +1,16 @@
-"""One handout for one clinic in one language: HTML from Jinja2, then PDF from WeasyPrint."""
+"""One handout for one clinic in one language, as HTML: Jinja2 templates filled with the
+handout's blocks, translated texts and the clinic's branding. The output formats
+(formats.py) turn the page into a PDF; render_job.py is the one path that does both."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import mimetypes
 import os
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from string import Formatter
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 from urllib.request import url2pathname
@@ -24,34 +23,21 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from handoutgen import __version__
-from handoutgen.atomic import write_atomically
+from handoutgen.blocks import block_template
+from handoutgen.blocks.figure import read_svg, translated_svg
 from handoutgen.catalogs import Lookup, Translations
 from handoutgen.errors import Problem, RenderError, display_path
-from handoutgen.extract import COMMON_DOMAIN, iter_texts
+from handoutgen.extract import COMMON_DOMAIN
 from handoutgen.fonts import FontSet, describe_char
+from handoutgen.handout import Handout, texts
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
-from handoutgen.schema import Handout, Text
+from handoutgen.schema import Text
+from handoutgen.text import ALLOWED_TAGS, PlaceholderError
+from handoutgen.text import parse as parse_placeholders
+from handoutgen.variants import VARIANTS
 from handoutgen.yamlfile import format_key
 
-# The only markup a handout text or translation may carry; everything else is escaped.
-ALLOWED_TAGS = ("strong",)
 TEMPLATE = "handout.html"
-TEMPLATES = {"leaflet": TEMPLATE, "screening-form": "form.html"}
-LARGE_PRINT_PT = 16  # RNIB large print: 16 pt and up
-# Tagged, titled, language-marked PDFs that screen readers can follow.
-PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
-
-
-def template_for(handout: LoadedHandout) -> str:
-    return TEMPLATES[handout.handout.kind]
-
-
-@dataclass(frozen=True)
-class PrintStyle:
-    """How one copy is printed: large print, and the second language of a bilingual copy."""
-
-    large_print: bool = False
-    second: Translations | None = None
 
 
 # -- Text: escaping, the markup allow-list, placeholders --------------------------
@@ -89,9 +75,9 @@ def isolate(value: str) -> str:
 
 def _parse_placeholders(text: str, origin: str) -> list[tuple[str, str | None, str | None, str | None]]:
     try:
-        return list(Formatter().parse(text))
-    except ValueError as exc:
-        raise RenderError(Problem(origin, f"broken placeholder ({exc}); write placeholders as {{name}}")) from None
+        return parse_placeholders(text)
+    except PlaceholderError as exc:
+        raise RenderError(Problem(origin, str(exc))) from None
 
 
 def plain_text(markup: str) -> str:
@@ -195,16 +181,16 @@ def refusal_problem(url: str, why: str, page: Page, origin: str) -> Problem:
 
 @dataclass
 class Page:
-    """A rendered HTML page, plus what the PDF step and the checks need to know."""
+    """A rendered HTML page, plus what the output formats, the gate and the checks need to know."""
 
     html: str
     base_url: str
     allowed_dirs: list[Path]
     title: str
     strings: list[tuple[str, str]] = field(default_factory=list)  # (origin, text) drawn on the page
-    fallbacks: list[Lookup] = field(default_factory=list)
     lookups: list[Lookup] = field(default_factory=list)  # every catalog entry the page used
     root: Path | None = None  # the project folder, to show file names as the user knows them
+    lang: str = "en"
 
 
 class Renderer:
@@ -230,29 +216,29 @@ class Renderer:
         clinic: LoadedClinic,
         handout: LoadedHandout,
         translations: Translations,
-        style: PrintStyle | None = None,
+        variants: tuple[str, ...] = (),
+        second: Translations | None = None,
+        not_for_patients: str | None = None,
     ) -> Page:
-        """One page; with style.second, the patient's language alternates with the clinicians'."""
-        style = style or PrintStyle()
+        """One page. With second (a bilingual copy), the clinicians' language follows each section;
+        not_for_patients (a preview of what the build refuses) marks every page with the reason."""
         lang = translations.lang
         fonts: FontSet = self.project.fonts
         c, meta = clinic.clinic, handout.handout.meta
         strings: list[tuple[str, str]] = [(f"{clinic.shown_as} {key}", str(value)) for key, value in _clinic_strings(c)]
-        first_fallback = len(translations.fallbacks)
-        main = self._language(clinic, handout, translations, strings)
-        second = None
+        env = self.environment(clinic)
+        main = self._language(env, clinic, handout, translations, strings)
+        second_ctx = None
         second_strings: list[tuple[str, str]] = []
-        second_fallback = len(style.second.fallbacks) if style.second else 0
-        if style.second is not None and style.second.lang != lang:
-            second = self._language(clinic, handout, style.second, second_strings)
-        title = main["title"] if second is None else f"{main['title']} / {second['title']}"
+        if second is not None and second.lang != lang:
+            second_ctx = self._language(env, clinic, handout, second, second_strings)
+        title = main["title"] if second_ctx is None else f"{main['title']} / {second_ctx['title']}"
         font_css = (
             fonts.font_face_css(lang, c.font) + f"\nhtml {{ font-family: {fonts.font_family_css(lang, c.font)}; }}"
         )
-        if second is not None:
-            font_css += "\n" + fonts.font_face_css(second["lang"], c.font)
-            font_css += f"\n.second-language {{ font-family: {fonts.font_family_css(second['lang'], c.font)}; }}"
-        body_pt = max(c.body_size, LARGE_PRINT_PT) if style.large_print else c.body_size
+        if second_ctx is not None:
+            font_css += "\n" + fonts.font_face_css(second_ctx["lang"], c.font)
+            font_css += f"\n.second-language {{ font-family: {fonts.font_family_css(second_ctx['lang'], c.font)}; }}"
         own_section = clinic_section(c, lang)
         if own_section:
             strings += [(f"{clinic.shown_as} clinic_section", text) for text in own_section.texts()]
@@ -261,7 +247,6 @@ class Renderer:
             "clinic": c,
             "handout": handout.handout,
             "handout_id": handout.id,
-            "base_handout": handout.base.handout if handout.base else None,
             "meta": meta,
             "title": title,
             "approved": format_date(meta.approved, "long", locale=main["locale"]),
@@ -269,52 +254,58 @@ class Renderer:
             "created": created_timestamp(meta.approved),
             "logo_url": project_url(self.project.root, clinic.folder / clinic.clinic.logo),
             "font_css": Markup(font_css),
-            "safety_sections": Handout.SAFETY_CRITICAL,
             "tool_version": __version__,
-            "second": second,
-            "large_print": style.large_print,
-            "body_pt": body_pt,
+            "second": second_ctx,
+            "body_pt": c.body_size,
             "qr": qr_code(c, handout.id, lang),
             "clinic_section": own_section,
+            "variant_classes": " ".join(VARIANTS[name].body_class for name in VARIANTS if name in variants),
+            "variant_stylesheets": [VARIANTS[name].stylesheet for name in VARIANTS if name in variants],
+            "not_for_patients": not_for_patients,
         }
-        html = self.environment(clinic).get_template(template_for(handout)).render(context)
+        for name in variants:
+            context.update(VARIANTS[name].context(context, c))
+        html = env.get_template(TEMPLATE).render(context)
         page = Page(
             html=html,
             base_url=project_url(self.project.root, self.project.templates_dir) + "/",
-            allowed_dirs=[self.project.templates_dir, self.project.fonts_dir, clinic.folder],
+            allowed_dirs=[self.project.templates_dir, self.project.fonts_dir, clinic.folder, handout.asset_dir],
             title=title,
             strings=strings,
-            fallbacks=translations.fallbacks[first_fallback:],
-            lookups=main["lookups"],
+            lookups=main["lookups"] + (second_ctx["lookups"] if second_ctx else []),
             root=self.project.root,
+            lang=lang,
         )
-        if second is not None and style.second is not None:
-            page.fallbacks += style.second.fallbacks[second_fallback:]
         check_glyphs(page, fonts, lang, c.font)
-        check_text_glyphs(second_strings, fonts, second["lang"] if second else lang, c.font)
+        check_text_glyphs(second_strings, fonts, second_ctx["lang"] if second_ctx else lang, c.font)
         return page
 
     def _language(
-        self, clinic: LoadedClinic, handout: LoadedHandout, translations: Translations, strings: list[tuple[str, str]]
+        self,
+        env: SandboxedEnvironment,
+        clinic: LoadedClinic,
+        handout: LoadedHandout,
+        translations: Translations,
+        strings: list[tuple[str, str]],
     ) -> dict[str, Any]:
-        """The template's functions and facts for one language: t, tb (the base leaflet's texts), _, page_counter."""
+        """The template's functions and facts for one language: t, blocks, questions, _, _safety, page_counter."""
         lang = translations.lang
         locale = Locale.parse(lang)
-        c = clinic.clinic
-        values = {
-            "clinic_name": c.name,
-            "clinic_phone": c.phone,
-            "emergency_number": c.emergency_number,
-            "session_minutes": number_range(c.session_minutes, locale),
-            "session_count": number_range(c.session_count, locale),
-        }
+        rtl = locale.text_direction == "rtl"
+        values = filled_values(clinic.clinic, handout.handout, locale)
+        numbers = number_values(clinic.clinic, handout.handout)
         lookups: list[Lookup] = []  # every catalog entry this language's text used
+        language: dict[str, Any] = {}
 
         def translator(loaded: LoadedHandout) -> Any:
-            sources = _source_lines(loaded)
+            refs = {id(ref.text): ref for ref in texts(loaded.handout, loaded.asset_dir)}
 
-            def t(text: Text) -> Markup:
-                found = translations.lookup(loaded.id, text.text, text.context, sources.get(id(text), loaded.shown_as))
+            def t(text: Text, safety: bool = False) -> Markup:
+                ref = refs.get(id(text))
+                source = loaded.source_of(ref.path) if ref else loaded.shown_as
+                safe = safety or (ref.safety if ref else text.safety)
+                found = translations.lookup(loaded.id, text.msgid, text.context, source, safe)
+                found = _plural_form(found, text, translations, loaded.id, numbers)
                 lookups.append(found)
                 markup = to_markup(found.text, values, found.origin)
                 strings.append((found.origin, plain_text(markup)))
@@ -322,12 +313,15 @@ class Renderer:
 
             return t
 
-        def gettext(msgid: str, **kwargs: Any) -> Markup:
-            found = translations.lookup(COMMON_DOMAIN, msgid, None, f"templates ({msgid!r})")
+        def gettext(msgid: str, safety: bool = False, **kwargs: Any) -> Markup:
+            found = translations.lookup(COMMON_DOMAIN, msgid, None, f"templates ({msgid!r})", safety)
             lookups.append(found)
             markup = to_markup(found.text, {k: str(v) for k, v in kwargs.items()}, found.origin)
             strings.append((found.origin, plain_text(markup)))
             return markup
+
+        def safety_gettext(msgid: str, **kwargs: Any) -> Markup:
+            return gettext(msgid, safety=True, **kwargs)
 
         def page_counter(msgid: str) -> Markup:
             found = translations.lookup(COMMON_DOMAIN, msgid, None, f"templates ({msgid!r})")
@@ -346,28 +340,113 @@ class Renderer:
             return Markup(" ".join(parts))
 
         t = translator(handout)
-        rtl = locale.text_direction == "rtl"
-        return {
-            "lang": lang,
-            "locale": locale,
-            "lang_tag": lang.replace("_", "-"),
-            "direction": "rtl" if rtl else "ltr",
-            "start_side": "right" if rtl else "left",
-            "end_side": "left" if rtl else "right",
-            "title": plain_text(t(handout.handout.title)),
-            "t": t,
-            "tb": translator(handout.base) if handout.base else None,
-            "_": gettext,
-            "page_counter": page_counter,
-            "lookups": lookups,
-        }
+        ref_translators = {ref_id: translator(ref) for ref_id, ref in handout.refs.items()}
+        family = self.project.fonts.font_family_css(lang, clinic.clinic.font)
+
+        def render_blocks(blocks: list[Any]) -> Markup:
+            out = []
+            for block in blocks:
+                template = env.get_template(block_template(block))
+                out.append(template.render({**language, "block": block, **block.template_context()}))
+            return Markup("\n".join(out))
+
+        def figure(block: Any) -> Markup:
+            """The figure's SVG inline, its labels in this language; a PNG as an image."""
+            path = block.path(handout.asset_dir)
+            if path.suffix == ".png":
+                return Markup(f'<img src="{escape(project_url(self.project.root, path))}" alt="">')
+
+            def label(english: str) -> str:
+                return plain_text(t(Text(text=english, context="figure label"), safety=block.is_safety))
+
+            return Markup(translated_svg(read_svg(path), label, family, "rtl" if rtl else "ltr"))
+
+        def questions(block: Any) -> dict[str, Any]:
+            """A yes-no block's statements: each list of the other handout's section, in its words."""
+            source = handout.refs[block.handout_id]
+            tr = ref_translators[block.handout_id]
+            section = source.handout.section(block.section_id)
+            intro, groups = [], []
+            for item in section.blocks if section else []:
+                if item.type == "paragraph" and not groups:
+                    intro.append(tr(item.text, safety=True))
+                elif item.type == "list":
+                    heading = tr(item.heading, safety=True) if item.heading else None
+                    asked = [tr(i.asked(), safety=True) if i.ask else tr(i, safety=True) for i in item.items]
+                    groups.append({"heading": heading, "items": asked})
+            return {"intro": intro, "groups": groups}
+
+        language.update(
+            {
+                "lang": lang,
+                "locale": locale,
+                "lang_tag": lang.replace("_", "-"),
+                "direction": "rtl" if rtl else "ltr",
+                "start_side": "right" if rtl else "left",
+                "end_side": "left" if rtl else "right",
+                "t": t,
+                "blocks": render_blocks,
+                "figure": figure,
+                "questions": questions,
+                "_": gettext,
+                "_safety": safety_gettext,
+                "page_counter": page_counter,
+                "lookups": lookups,
+                "meta": handout.handout.meta,
+                "clinic": clinic.clinic,
+                "handout": handout.handout,
+                "approved": format_date(handout.handout.meta.approved, "long", locale=locale),
+                "review_due": format_date(handout.handout.meta.review_due, "long", locale=locale),
+            }
+        )
+        language["title"] = plain_text(t(handout.handout.title))
+        return language
 
 
-def _source_lines(handout: LoadedHandout) -> dict[int, str]:
-    """Where each English text stands in the handout file, keyed by object identity."""
-    return {
-        id(text): f"{handout.shown_as}:{handout.lines.line_for(path)}" for path, text in iter_texts(handout.handout)
+def _plural_form(found: Lookup, text: Text, translations: Translations, domain: str, numbers: dict[str, int]) -> Lookup:
+    """For a plural text, the form the clinic's number takes in this language."""
+    if text.plural is None or text.count is None:
+        return found
+    count = numbers.get(text.count, 2)
+    if not found.translated:
+        english = text.text if count == 1 else text.plural
+        return Lookup(english, found.origin, False, found.safety, found.why)
+    forms = translations.plural_forms(domain, (text.text, text.plural), text.context) or (found.text,)
+    index = min(translations.plural_index(domain, count), len(forms) - 1)
+    return Lookup(forms[index], found.origin, True, found.safety)
+
+
+def number_values(clinic: Any, handout: Handout) -> dict[str, int]:
+    """The number each number value counts by (a range counts by its top)."""
+    merged = {**handout.values, **{k: v for k, v in clinic.values.items() if k in handout.values}}
+    merged |= {"session_minutes": clinic.session_minutes, "session_count": clinic.session_count}
+    out = {}
+    for name, value in merged.items():
+        if isinstance(value, int):
+            out[name] = value
+        elif isinstance(value, tuple):
+            out[name] = value[1]
+    return out
+
+
+def filled_values(clinic: Any, handout: Handout, locale: Locale) -> dict[str, str]:
+    """What each placeholder prints: the clinic's facts, and the handout's values as the clinic sets them."""
+    values = {
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        "emergency_number": clinic.emergency_number,
+        "session_minutes": number_range(clinic.session_minutes, locale),
+        "session_count": number_range(clinic.session_count, locale),
     }
+    for name, default in handout.values.items():
+        value = clinic.values.get(name, default)
+        if isinstance(value, int):
+            values[name] = format_decimal(value, locale=locale)
+        elif isinstance(value, tuple):
+            values[name] = number_range(value, locale)
+        else:
+            values[name] = value
+    return values
 
 
 def _clinic_strings(clinic: Any) -> list[tuple[str, str]]:
@@ -441,53 +520,3 @@ def created_timestamp(approved: dt.date) -> str:
     else:
         moment = dt.datetime.combine(approved, dt.time(), dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# -- PDF ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PdfResult:
-    path: Path
-    pages: int
-    sha256: str = ""
-
-
-def write_pdf(page: Page, target: Path, origin: str, font_config: Any = None, cache: Any = None) -> PdfResult:
-    """Render page to target atomically: a temp file beside it, flushed, renamed into place.
-
-    font_config and cache (WeasyPrint's) may be shared between pages to keep fonts and images warm."""
-    options = {"font_config": font_config, "cache": cache}
-    data = b""
-
-    def write(document: Any) -> None:
-        nonlocal data
-        data = document.write_pdf(**PDF_OPTIONS)
-
-    document = _layout(page, origin, write, **options)
-    write_atomically(target, data)
-    return PdfResult(target, len(document.pages), hashlib.sha256(data).hexdigest())
-
-
-def count_pages(page: Page, origin: str) -> int:
-    """Lay the page out as the PDF would be, without writing it: for the fit check."""
-    return len(_layout(page, origin).pages)
-
-
-def _layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **options: Any) -> Any:
-    """The laid-out WeasyPrint document; `then` writes it while fetch refusals are still reported."""
-    from weasyprint import HTML
-    from weasyprint.urls import FatalURLFetchingError
-
-    fetcher = make_fetcher(page.allowed_dirs, page.root)
-    try:
-        document = HTML(string=page.html, base_url=page.base_url, url_fetcher=fetcher).render(**PDF_OPTIONS, **options)
-        if then is not None:
-            then(document)
-    except FatalURLFetchingError as exc:
-        url, why = fetcher.refused[-1] if fetcher.refused else (str(exc), OUTSIDE)
-        raise RenderError(refusal_problem(url, why, page, origin)) from None
-    if fetcher.refused:
-        # WeasyPrint draws SVG images leniently and carries on after a refusal: refuse the page anyway.
-        raise RenderError(refusal_problem(*fetcher.refused[0], page, origin))
-    return document

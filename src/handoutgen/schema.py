@@ -6,11 +6,10 @@ Validation collects every error in a file and reports each one as
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from babel import Locale, UnknownLocaleError
 from pydantic import (
@@ -22,9 +21,11 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from handoutgen.errors import ConfigError, Problem
+from handoutgen.text import VALUE_NAME
 from handoutgen.yamlfile import KeyPath, LineMap, format_key, load_yaml
 
 
@@ -32,120 +33,51 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# -- Handouts -----------------------------------------------------------------
+# -- Texts: what every handout and block is made of -------------------------------
+
+MAX_TEXT = 2000  # characters in one text
+MAX_ITEMS = 100  # items in one list
+MAX_BLOCKS = 100  # blocks in one section or callout
 
 
 class Text(Strict):
-    """A translatable English string, with optional help for translators."""
+    """A translatable English string, with optional help for translators.
 
-    text: str = Field(min_length=1)
-    context: str | None = None
-    note: str | None = None
+    `safety: true` makes this one text safety-critical; `plural` and `count` make it
+    an ngettext entry whose form follows the number value named by `count`; `ask` is
+    a form's own wording when a list item is printed as a yes/no question."""
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    context: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=MAX_TEXT)
+    safety: bool = False
+    plural: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+    count: str | None = Field(default=None, pattern=VALUE_NAME)
+    ask: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+
+    @model_validator(mode="after")
+    def _plural_has_count(self) -> Text:
+        if (self.plural is None) != (self.count is None):
+            raise ValueError("a plural text needs both `plural` (the English plural) and `count` (the value's name)")
+        return self
+
+    @property
+    def msgid(self) -> str | tuple[str, str]:
+        """The catalog key: the English, or (singular, plural)."""
+        return self.text if self.plural is None else (self.text, self.plural)
+
+    def asked(self) -> Text:
+        """The form's wording of this item (itself when it has none)."""
+        if self.ask is None:
+            return self
+        return Text(text=self.ask, context=self.context, note=self.note, safety=self.safety)
 
 
-def _text_from_str(value: Any) -> Any:
+def text_from_str(value: Any) -> Any:
     return {"text": value} if isinstance(value, str) else value
 
 
-Msg = Annotated[Text, BeforeValidator(_text_from_str)]
-
-
-class Step(Strict):
-    title: Msg
-    text: Msg
-
-
-class Group(Strict):
-    heading: Msg
-    items: list[Msg] = Field(min_length=1)
-    note: Msg | None = None
-
-
-class Section(Strict):
-    heading: Msg
-    intro: Msg | None = None
-    paragraphs: list[Msg] = []
-    items: list[Msg] = []
-    steps: list[Step] = []
-    groups: list[Group] = []
-    note: Msg | None = None
-
-
-class Meta(Strict):
-    code: str
-    version: str
-    approved: dt.date
-    review_due: dt.date
-    target_pages: int = Field(default=2, ge=1)
-    references: list[str] = Field(min_length=1)
-
-
-class Handout(Strict):
-    """A patient information leaflet. Sections print in the order declared here."""
-
-    # Sections a patient's safety depends on: they must be fully translated to print.
-    SAFETY_CRITICAL: ClassVar[frozenset[str]] = frozenset({"contraindications", "side_effects", "urgent_help"})
-
-    kind: str = "leaflet"
-    meta: Meta
-    title: Msg
-    subtitle: Msg | None = None
-    key_points: Section
-    what_it_is: Section
-    evidence: Section
-    what_to_expect: Section
-    contraindications: Section
-    side_effects: Section
-    aftercare: Section
-    urgent_help: Section
-    questions: Section
-    about: Section
-
-    def sections(self) -> list[tuple[str, Section]]:
-        return [(name, value) for name, value in self if isinstance(value, Section)]
-
-    @field_validator("kind")
-    @classmethod
-    def _known_kind(cls, value: str) -> str:
-        # document_model() sends every other kind here, so this is where an unknown one is named.
-        if value != "leaflet":
-            raise ValueError(f"unknown kind {value!r}; use one of: {', '.join(DOCUMENT_KINDS)}")
-        return value
-
-
-class ScreeningForm(Strict):
-    """A form built on a leaflet: its contraindication items become yes/no questions.
-
-    The questions are the leaflet's own texts, looked up in the leaflet's catalog,
-    so a form never carries a second, drifting translation of a safety statement."""
-
-    # A swapped Yes/No would reverse every answer: these must be translated to print.
-    SAFETY_CRITICAL: ClassVar[frozenset[str]] = frozenset({"instructions", "answer_yes", "answer_no"})
-
-    kind: Literal["screening-form"]
-    based_on: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")  # the leaflet's id (its file name without .yaml)
-    meta: Meta
-    title: Msg
-    instructions: Msg
-    answer_yes: Msg
-    answer_no: Msg
-    notes: Msg
-    patient_name: Msg
-    patient_signature: Msg
-    clinician_signature: Msg
-    date: Msg
-
-    def sections(self) -> list[tuple[str, Section]]:
-        return []
-
-
-DOCUMENT_KINDS = ("leaflet", "screening-form")
-
-
-def document_model(data: Any) -> type[Handout] | type[ScreeningForm]:
-    """Which schema a handout file follows, from its `kind` key (a leaflet when absent)."""
-    kind = data.get("kind") if isinstance(data, dict) else None
-    return ScreeningForm if kind == "screening-form" else Handout
+Msg = Annotated[Text, BeforeValidator(text_from_str)]
 
 
 # -- Clinics ------------------------------------------------------------------
@@ -163,6 +95,11 @@ def _range(value: Any) -> Any:
 
 
 NumberRange = Annotated[tuple[int, int], BeforeValidator(_range)]
+
+
+def _range_list(value: Any) -> Any:
+    # YAML gives [4, 8] as a list; a range is a pair.
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _check_language(code: str) -> None:
@@ -186,7 +123,8 @@ def _language_keys(value: Any) -> Any:
 
 
 # Clinic text given once for every language, or per language (lang -> text).
-ClinicText = Annotated[str | dict[str, str], AfterValidator(_language_keys)]
+LongText = Annotated[str, Field(min_length=1, max_length=4000)]
+ClinicText = Annotated[LongText | dict[str, LongText], AfterValidator(_language_keys)]
 
 
 class ClinicSection(Strict):
@@ -197,29 +135,43 @@ class ClinicSection(Strict):
     text: ClinicText
 
 
+# A value a clinic or handout fills into texts: a number, a range of numbers, or a short text.
+Value = Annotated[int | tuple[int, int] | Annotated[str, Field(max_length=100)], BeforeValidator(_range_list)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+MAX_BODY_PT = 24
+
+
 class Clinic(Strict):
-    name: str
-    logo: str
-    logo_alt: str | None = None
+    name: ShortText
+    logo: ShortText
+    logo_alt: ShortText | None = None
     colors: Colors
-    address: list[str] = Field(min_length=1)
-    phone: str
-    email: str
-    website: str
-    emergency_number: str
+    address: list[ShortText] = Field(min_length=1, max_length=8)
+    phone: Annotated[str, Field(min_length=1, max_length=40)]
+    email: ShortText
+    website: ShortText
+    emergency_number: Annotated[str, Field(min_length=1, max_length=20)]
     paper: Literal["A4", "Letter"]
-    languages: list[str] = Field(min_length=1)
+    languages: list[str] = Field(min_length=1, max_length=60)
     session_minutes: NumberRange
     session_count: NumberRange
+    # Which handouts this clinic prints (default: every published handout).
+    handouts: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]] | None = Field(default=None, max_length=500)
+    # Handout values this clinic sets (a handout declares them, with defaults, under `values:`).
+    values: dict[Annotated[str, Field(pattern=VALUE_NAME)], Value] = Field(default={}, max_length=100)
+    # The share of a handout's entries that must be translated for it to print in a language;
+    # below 100, other text may print in English. Safety-critical text never does.
+    min_translated: int = Field(default=100, ge=0, le=100)
     # Theme and print settings; all optional.
     logo_placement: Literal["start", "end", "center"] = "start"
-    font: str | None = None  # a family from fonts/fonts.yaml for Latin, Greek and Cyrillic text
-    body_size: int = MIN_BODY_PT  # body text in points
-    footer_text: str | None = None
+    font: ShortText | None = None  # a family from fonts/fonts.yaml for Latin, Greek and Cyrillic text
+    body_size: int = Field(default=MIN_BODY_PT, le=MAX_BODY_PT)  # body text in points
+    footer_text: Annotated[str, Field(max_length=200)] | None = None
     clinic_section: ClinicSection | None = None
     main_language: str | None = None  # the clinicians' language; default: the first of `languages`
     bilingual: bool = False  # print the patient's language beside the main language
-    handout_url: str | None = Field(default=None, pattern=r"^https?://")  # QR code target; {handout}, {lang}
+    # QR code target; {handout}, {lang}. Short enough for a QR code a phone reads easily.
+    handout_url: str | None = Field(default=None, pattern=r"^https?://", max_length=300)
 
     @field_validator("body_size")
     @classmethod
@@ -288,44 +240,95 @@ def load_model(model: type[M] | Callable[[Any], type[M]], path: Path, shown_as: 
 
 
 def _problem(model: type[BaseModel], err: Any, lines: LineMap, shown_as: str) -> Problem:
-    loc = _yaml_path(err["loc"])
+    loc = _yaml_path(model, err["loc"])
     key = format_key(loc)
-    if err["type"] == "extra_forbidden":
-        allowed = _allowed_keys(model, loc[:-1])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, err["loc"][:-1])
         guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         fix = f"did you mean {guess[0]!r}?" if guess else "remove it or fix its spelling"
         message = f"unknown key; {fix} (allowed here: {', '.join(allowed)})"
-    elif err["type"] == "missing":
+    elif kind == "missing":
         # Point at the mapping that lacks the key; a top-level key has no better line.
         message = "required key is missing; add it"
         return Problem(shown_as, message, lines.line_for(loc[:-1]) if len(loc) > 1 else None, key)
-    elif err["type"] == "string_pattern_mismatch" and "#" in str(err["ctx"].get("pattern", "")):
-        message = f"{err['input']!r} is not a colour; write it as #RRGGBB, e.g. #1a5f7a"
-    elif err["type"] == "literal_error":
-        message = f"{err['input']!r} is not allowed; use one of {err['ctx']['expected']}"
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = _tags_in(err)
+        given = err["ctx"].get("tag") if kind == "union_tag_invalid" else None
+        guess = difflib.get_close_matches(str(given), tags, n=1) if given else []
+        fix = f"did you mean {guess[0]!r}? " if guess else ""
+        what = f"unknown block type {_quote(given)}" if given else "a block needs a `type`"
+        message = f"{what}; {fix}(the types are: {', '.join(tags)})"
+        return Problem(shown_as, message, lines.line_for((*loc, "type")), format_key((*loc, "type")))
+    elif kind == "string_pattern_mismatch" and "#" in str(err["ctx"].get("pattern", "")):
+        message = f"{_quote(err['input'])} is not a colour; write it as #RRGGBB, e.g. #1a5f7a"
+    elif kind == "literal_error":
+        message = f"{_quote(err['input'])} is not allowed; use one of {err['ctx']['expected']}"
+    elif kind == "string_too_long":
+        message = f"too long ({len(err['input'])} characters); keep it to {err['ctx']['max_length']}"
+    elif kind == "too_long":
+        message = f"too many entries; at most {err['ctx']['max_length']} are allowed here"
     else:
         message = err["msg"].removeprefix("Value error, ")
     return Problem(shown_as, message, lines.line_for(loc), key)
 
 
-def _yaml_path(loc: tuple[Any, ...]) -> KeyPath:
-    # Pydantic adds validator names (e.g. "function-before[...]") for annotated types.
-    return tuple(part for part in loc if isinstance(part, int) or "[" not in str(part))
+def _quote(value: Any, limit: int = 80) -> str:
+    """A user's value in a message: never more than about 80 characters of it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
-def _allowed_keys(model: type[BaseModel], path: KeyPath) -> list[str]:
+def _tags_in(err: Any) -> list[str]:
+    expected = str(err["ctx"].get("expected_tags", ""))
+    return sorted(tag.strip(" '\"") for tag in expected.split(",") if tag.strip(" '\""))
+
+
+def _yaml_path(model: type[BaseModel], loc: tuple[Any, ...]) -> KeyPath:
+    """The key path as in the YAML file: without the names pydantic adds for validators
+    (e.g. "function-before[...]") and for the chosen member of a tagged union (a block's type)."""
+    out: list[Any] = []
     current: Any = model
-    for part in path:
-        if isinstance(part, int):
+    for part in loc:
+        if isinstance(part, str) and "[" in part:
             continue
-        annotation = current.model_fields[part].annotation
-        current = _model_in(annotation)
-        if current is None:
-            return []
-    return list(current.model_fields)
+        if isinstance(current, dict) and isinstance(part, str):  # a tag: the block type pydantic chose
+            current = current.get(part)
+            continue
+        out.append(part)
+        current = _step(current, part)
+    return tuple(out)
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def _step(current: Any, part: Any) -> Any:
+    """The model (or a tag -> model dict for a tagged union) found below part."""
+    if isinstance(part, int) or current is None or isinstance(current, dict):
+        return current
+    fields = {field.alias or name: field for name, field in current.model_fields.items()}
+    if part not in fields:
+        return None
+    return _model_in(fields[part].annotation)
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, str) and "[" in part:
+            continue
+        if isinstance(current, dict) and isinstance(part, str):
+            current = current.get(part)
+            continue
+        current = _step(current, part)
+    if not isinstance(current, type):
+        return []
+    return [field.alias or name for name, field in current.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | dict[str, type[BaseModel]] | None:
+    """The model inside an annotation; for a tagged union, its members by tag."""
+    members = _tagged_members(annotation)
+    if members:
+        return members
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()):
@@ -333,3 +336,18 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
         if found is not None:
             return found
     return None
+
+
+def _tagged_members(annotation: Any) -> dict[str, type[BaseModel]]:
+    metadata = getattr(annotation, "__metadata__", ())
+    discriminator = next(
+        (getattr(m, "discriminator", None) for m in metadata if getattr(m, "discriminator", None)), None
+    )
+    if not discriminator:
+        return {}
+    members = {}
+    for member in get_args(get_args(annotation)[0]):
+        tag = get_args(member.model_fields[discriminator].annotation)
+        if tag:
+            members[tag[0]] = member
+    return members

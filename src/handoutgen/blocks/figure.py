@@ -1,0 +1,124 @@
+"""figure: an SVG or PNG from the handout's own folder (`handouts/<id>/`), with alt text
+and a caption. An SVG's `<text>` labels are translated: each is a catalog entry
+(context "figure label") and is replaced per language when the page is drawn."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+from xml.etree import ElementTree as ET
+
+from pydantic import Field
+
+from handoutgen.blocks.base import BlockModel
+from handoutgen.schema import Msg, Text
+from handoutgen.yamlfile import KeyPath
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+LABEL_CONTEXT = "figure label"
+MAX_FIGURE_BYTES = 1_000_000
+MAX_LABEL_CHARS = 200
+# Elements that could run code or pull in other files.
+FORBIDDEN = {"script", "foreignObject", "image", "use", "iframe", "audio", "video"}
+
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", XLINK_NS)
+
+
+class FigureError(ValueError):
+    """An SVG the tool will not draw; the message names the fix."""
+
+
+class Figure(BlockModel):
+    type: Literal["figure"]
+    src: str = Field(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*\.(svg|png)$")
+    alt: Msg
+    caption: Msg
+    width: int = Field(default=80, ge=20, le=180)  # millimetres on paper
+    has_extra_texts = True
+
+    def path(self, asset_dir: Path) -> Path:
+        return asset_dir / self.src
+
+    def asset_problem(self, asset_dir: Path) -> str | None:
+        path = self.path(asset_dir)
+        if not path.is_file():
+            return f"figure {self.src!r} not found in {asset_dir.name}/; put the picture there or fix the name"
+        if asset_dir.resolve() not in path.resolve().parents:
+            return f"figure {self.src!r} is outside the handout's folder {asset_dir.name}/"
+        if path.stat().st_size > MAX_FIGURE_BYTES:
+            return f"figure {self.src!r} is over {MAX_FIGURE_BYTES // 1000} kB; make it smaller"
+        if path.suffix == ".svg":
+            try:
+                svg_labels(read_svg(path))
+            except FigureError as exc:
+                return f"figure {self.src!r}: {exc}"
+        return None
+
+    def extra_texts(self, asset_dir: Path, path: KeyPath) -> Iterator[tuple[KeyPath, Text]]:
+        if self.src.endswith(".svg"):
+            for number, label in enumerate(svg_labels(read_svg(self.path(asset_dir)))):
+                yield (*path, "src", number), Text(text=label, context=LABEL_CONTEXT, safety=self.safety)
+
+
+def read_svg(path: Path) -> ET.Element:
+    data = path.read_bytes()
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise FigureError("an SVG with a DOCTYPE or ENTITY is not drawn; remove it")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise FigureError(f"not valid SVG/XML ({exc}); save it again from your drawing program") from None
+    if root.tag != f"{{{SVG_NS}}}svg":
+        raise FigureError("not an SVG file (its root element is not <svg>)")
+    for element in root.iter():
+        name = element.tag.rsplit("}", 1)[-1]
+        if name in FORBIDDEN:
+            raise FigureError(f"<{name}> is not allowed in a figure; draw it with plain shapes and <text>")
+        for attribute, value in element.attrib.items():
+            if attribute.rsplit("}", 1)[-1] == "href" and not value.startswith("#"):
+                raise FigureError(f"a figure may not refer to other files ({value[:60]!r})")
+            if attribute.startswith("on"):
+                raise FigureError(f"event attribute {attribute!r} is not allowed in a figure")
+        if name == "style" and re.search(r"@import|url\(\s*['\"]?(?!#)", element.text or ""):
+            raise FigureError("a figure's <style> may not load other files")
+    return root
+
+
+def _text_elements(root: ET.Element) -> list[ET.Element]:
+    return [element for element in root.iter(f"{{{SVG_NS}}}text")]
+
+
+def svg_labels(root: ET.Element) -> list[str]:
+    """The English of each <text>, in document order."""
+    labels = []
+    for element in _text_elements(root):
+        label = " ".join("".join(element.itertext()).split())
+        if not label:
+            continue
+        if len(label) > MAX_LABEL_CHARS:
+            raise FigureError(f"a label is over {MAX_LABEL_CHARS} characters; keep labels short")
+        labels.append(label)
+    return labels
+
+
+def translated_svg(root: ET.Element, translate: object, font_family: str, direction: str) -> str:
+    """The SVG as inline markup, each label replaced by translate(label) (plain text)."""
+    for element in _text_elements(root):
+        label = " ".join("".join(element.itertext()).split())
+        if not label:
+            continue
+        for child in list(element):
+            element.remove(child)
+        element.text = translate(label)  # type: ignore[operator]
+        element.set("font-family", font_family)
+        if direction == "rtl":
+            element.set("direction", "rtl")
+    root.set("role", "img")
+    return ET.tostring(root, encoding="unicode")
+
+
+BLOCKS = [Figure]

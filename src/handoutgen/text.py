@@ -1,0 +1,48 @@
+"""The one placeholder grammar: `{name}` in handout texts, translations and templates.
+
+Every module that reads or fills placeholders asks this one: the schema (unknown
+names, when the English is loaded), the translation checks (same placeholders as
+the English), the renderer (filling values) and the readability measure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from string import Formatter
+
+# Facts every clinic gives in clinic.yaml; a handout adds its own under `values:`.
+CLINIC_VALUES = ("clinic_name", "clinic_phone", "emergency_number", "session_minutes", "session_count")
+# A value name: lowercase words joined by underscores.
+VALUE_NAME = r"^[a-z][a-z0-9_]{0,39}$"
+# The only markup a text or translation may carry; everything else is escaped.
+ALLOWED_TAGS = ("strong",)
+
+
+class PlaceholderError(ValueError):
+    """A text whose braces do not make placeholders, e.g. a lone `{`."""
+
+
+def parse(text: str) -> list[tuple[str, str | None, str | None, str | None]]:
+    """(literal, name, spec, conversion) parts, as str.format reads them."""
+    try:
+        return list(Formatter().parse(text))
+    except ValueError as exc:
+        raise PlaceholderError(f"broken placeholder ({exc}); write placeholders as {{name}}") from None
+
+
+def names(text: str) -> Iterator[str]:
+    """Each placeholder as written, e.g. "{clinic_phone}" or "{n!r}" (to compare exactly)."""
+    for _, name, spec, conversion in parse(text):
+        if name is not None:
+            yield "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+
+
+def unknown_names(text: str, known: set[str]) -> list[str]:
+    """Placeholders not among known (a name with a format spec or conversion is never known)."""
+    return [found for found in names(text) if found[1:-1] not in known]
+
+
+def spoken(text: str) -> str:
+    """The text as a reader meets it for a readability score: no markup, values read as words."""
+    plain = re.sub(r"<[^>]+>", "", text).strip()
+    return re.sub(r"\{[a-z_0-9]+\}", "the clinic", plain)
