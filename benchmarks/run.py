@@ -20,12 +20,15 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from handoutgen.build import BuildOptions, build, load
-from handoutgen.catalogs import Translations
+from handoutgen.atomic import write_atomically
+from handoutgen.build import build, load
+from handoutgen.executors import default_jobs
 from handoutgen.extract import COMMON_DOMAIN
+from handoutgen.formats import PDF_OPTIONS
+from handoutgen.jobs import BuildOptions, Job, Task
 from handoutgen.project import Project
-from handoutgen.render import PDF_OPTIONS, PROJECT_URL
-from handoutgen.workers import JobRenderer, Task, default_jobs
+from handoutgen.render import PROJECT_URL
+from handoutgen.render_job import JobRenderer, translations_for
 
 REPO = Path(__file__).resolve().parents[1]
 HANDOUT = "microcurrent-back-pain"
@@ -103,21 +106,14 @@ def overhead_per_pdf(project: Project, langs: list[str], rounds: int) -> tuple[f
     """Seconds per PDF, warm, for the tool's whole job and for raw WeasyPrint on the same HTML."""
     from weasyprint import HTML
 
-    from handoutgen.build import Job
-
     handout_ids = project.handout_ids()
-    render = JobRenderer(project, load(project, project.clinic_ids(), handout_ids))
+    sources = load(project, project.clinic_ids(), handout_ids)
+    sources.translations = translations_for(project, langs, [*handout_ids, COMMON_DOMAIN])
+    render = JobRenderer(project, sources)
     clinic_id = project.clinic_ids()[0]
     out = Path(tempfile.mkdtemp(prefix="handouts-bench-"))
-    jobs = [Job(clinic_id, lang, HANDOUT, out / lang / f"{HANDOUT}.pdf") for lang in langs]
-    clinic, handout = project.load_clinic(clinic_id), project.load_handout(HANDOUT)
-    domains = [*handout_ids, COMMON_DOMAIN]
-    pages = {
-        job.lang: render.renderer.page(
-            clinic, handout, Translations.load(project.locales_dir, project.root, job.lang, domains)
-        )
-        for job in jobs
-    }
+    jobs = [Job(clinic_id, lang, HANDOUT) for lang in langs]
+    pages = {job.lang: render.page(job)[0] for job in jobs}
     real_root = project.root.as_uri() + "/"
     tool_times: dict[str, list[float]] = {job.lang: [] for job in jobs}
     raw_times: dict[str, list[float]] = {job.lang: [] for job in jobs}
@@ -125,8 +121,9 @@ def overhead_per_pdf(project: Project, langs: list[str], rounds: int) -> tuple[f
         for job in jobs:
             start = time.perf_counter()
             outcome = render(Task(job, "benchmark"))
+            write_atomically(out / job.lang / f"{HANDOUT}.pdf", outcome.data)
             tool = time.perf_counter() - start
-            assert not outcome.problems, outcome.problems
+            assert outcome.ok, (outcome.problems, outcome.refused, outcome.internal_error)
             page = pages[job.lang]
             start = time.perf_counter()
             html = page.html.replace(PROJECT_URL, real_root)

@@ -1,0 +1,86 @@
+"""Small fixture projects that tests write for themselves (not the shipped content).
+
+`make_project` writes a project with the shipped templates and fonts, one clinic and
+the handouts and catalogs a test gives, so a test's assertions depend only on what
+it wrote."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
+
+REPO = Path(__file__).resolve().parents[1]
+
+CLINIC = """\
+name: Fixture Clinic
+logo: logo.svg
+colors:
+  primary: "#0b5563"
+  accent: "#e3f1f3"
+address: [1 Test Street, Testtown]
+phone: 030 1234 5678
+email: desk@fixture.example
+website: fixture.example
+emergency_number: "112"
+paper: A4
+languages: {languages}
+session_minutes: 30
+session_count: [4, 6]
+"""
+LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#0b5563"/></svg>'
+
+
+def make_project(
+    root: Path,
+    handouts: dict[str, str],
+    catalogs: dict[str, dict[str, dict]] | None = None,
+    languages: tuple[str, ...] = ("en",),
+    clinic_extra: str = "",
+    assets: dict[str, str] | None = None,
+) -> Path:
+    """handouts: id -> YAML; catalogs: lang -> domain -> {msgid or (msgid, ctx): msgstr (str or list)};
+    assets: relative path under handouts/ -> text (e.g. an SVG)."""
+    shutil.copytree(REPO / "templates", root / "templates")
+    (root / "fonts").symlink_to(REPO / "fonts", target_is_directory=True)
+    clinic = root / "clinics" / "fixture"
+    clinic.mkdir(parents=True)
+    (clinic / "logo.svg").write_text(LOGO)
+    (clinic / "clinic.yaml").write_text(CLINIC.format(languages="[" + ", ".join(languages) + "]") + clinic_extra)
+    (root / "handouts").mkdir()
+    for handout_id, text in handouts.items():
+        (root / "handouts" / f"{handout_id}.yaml").write_text(textwrap.dedent(text))
+    for relative, text in (assets or {}).items():
+        path = root / "handouts" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (root / "locales").mkdir()
+    for lang in languages:
+        if lang == "en":
+            continue
+        # The page furniture (footer, page numbers) from the shipped catalogs.
+        common = REPO / "locales" / lang / "LC_MESSAGES" / "common.po"
+        target = root / "locales" / lang / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        shutil.copy(common, target / "common.po")
+    for lang, domains in (catalogs or {}).items():
+        for domain, entries in domains.items():
+            write_catalog(root / "locales" / lang / "LC_MESSAGES" / f"{domain}.po", lang, domain, entries)
+    return root
+
+
+def write_catalog(path: Path, lang: str, domain: str, entries: dict) -> None:
+    """entries: msgid or (msgid, context) -> msgstr, or for a plural {"plural": English, "forms": [...]}."""
+    catalog = Catalog(locale=lang, domain=domain, fuzzy=False)
+    for key, string in entries.items():
+        msgid, context = key if isinstance(key, tuple) else (key, None)
+        if isinstance(string, dict):
+            catalog.add((msgid, string["plural"]), string=tuple(string["forms"]), context=context)
+        else:
+            catalog.add(msgid, string=string, context=context)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as file:
+        write_po(file, catalog)
