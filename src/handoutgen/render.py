@@ -19,7 +19,7 @@ from urllib.request import url2pathname
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined
+from jinja2 import ChoiceLoader, PrefixLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -31,6 +31,7 @@ from handoutgen.extract import COMMON_DOMAIN, iter_texts
 from handoutgen.fonts import FontSet, describe_char
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
 from handoutgen.schema import Handout, Text
+from handoutgen.templating import SandboxedLoader, template_problem
 from handoutgen.yamlfile import format_key
 
 # The only markup a handout text or translation may carry; everything else is escaped.
@@ -216,10 +217,10 @@ class Renderer:
 
     def environment(self, clinic: LoadedClinic) -> SandboxedEnvironment:
         if clinic.id not in self._environments:
-            base = FileSystemLoader(self.project.templates_dir)
+            base = SandboxedLoader([self.project.templates_dir])
             loaders = [PrefixLoader({"base": base}), base]
             if clinic.template_dir.is_dir():
-                loaders.insert(0, FileSystemLoader(clinic.template_dir))
+                loaders.insert(0, SandboxedLoader([clinic.template_dir]))
             self._environments[clinic.id] = SandboxedEnvironment(
                 loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined
             )
@@ -277,7 +278,10 @@ class Renderer:
             "qr": qr_code(c, handout.id, lang),
             "clinic_section": own_section,
         }
-        html = self.environment(clinic).get_template(template_for(handout)).render(context)
+        try:
+            html = self.environment(clinic).get_template(template_for(handout)).render(context)
+        except TemplateError as exc:  # a broken or hostile template: its file and line, no traceback
+            raise RenderError(template_problem(exc, self.project.root)) from None
         page = Page(
             html=html,
             base_url=project_url(self.project.root, self.project.templates_dir) + "/",
