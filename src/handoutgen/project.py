@@ -10,6 +10,7 @@ from pathlib import Path
 from handoutgen.contrast import ContrastError, contrast_problems
 from handoutgen.errors import ConfigError, HandoutsError, Problem, display_path
 from handoutgen.fonts import FontSet
+from handoutgen.images import image_problem
 from handoutgen.schema import Clinic, Handout, ScreeningForm, document_model, load_model
 from handoutgen.yamlfile import LineMap
 
@@ -128,6 +129,9 @@ class Project:
             return Problem(
                 loaded.shown_as, f"logo file {logo!r} not found in {where}; add it or fix the name", line, "logo"
             )
+        if reason := image_problem(loaded.logo_path):
+            fix = "save it again as a plain SVG, PNG or JPEG within the limits"
+            return Problem(loaded.shown_as, f"logo file {logo!r} cannot be used: {reason}; {fix}", line, "logo")
         return None
 
     def load_handout(self, handout_id: str) -> LoadedHandout:
