@@ -9,9 +9,10 @@ import functools
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from importlib.metadata import version
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from handoutgen import __version__
 from handoutgen.atomic import write_atomically
@@ -115,13 +116,13 @@ class Manifest:
 
     @classmethod
     def load(cls, out_dir: Path, shown_as: str) -> Manifest:
+        """The manifest on disk; anything but one this tool wrote is one error naming it, never a traceback."""
         manifest = cls(out_dir, shown_as)
         if not manifest.path.is_file():
             return manifest
         try:
-            data = json.loads(manifest.path.read_text(encoding="utf-8"))
-            entries = [Entry(**item) for item in data["pdfs"]] if data.get("format") == MANIFEST_FORMAT else []
-        except (ValueError, TypeError, KeyError) as exc:
+            entries = _entries(_read_json(manifest.path))
+        except ValueError as exc:
             raise HandoutsError(
                 Problem(shown_as, f"not a handouts manifest ({exc}); delete it and build again with --force")
             ) from None
@@ -146,4 +147,51 @@ class Manifest:
         if not kept and not self.path.exists():
             return
         if not self.path.is_file() or self.path.read_bytes() != text:
-            write_atomically(self.path, text)
+            write_atomically(self.path, text, self.shown_as)
+
+
+MAX_MANIFEST_BYTES = 50_000_000  # about 100,000 PDFs
+_ENTRY_TYPES = {f.name: int if f.type == "int" else str for f in fields(Entry)}
+
+
+def _read_json(path: Path) -> Any:
+    """The manifest's JSON; ValueError saying why when it cannot be read."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_MANIFEST_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"it cannot be read: {exc.strerror}") from None
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ValueError(f"it is larger than {MAX_MANIFEST_BYTES // 1_000_000} MB")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    except RecursionError:
+        raise ValueError("its JSON is nested too deeply") from None
+
+
+def _entries(data: Any) -> list[Entry]:
+    """The entries of a manifest as json.loads gave it; ValueError for any other shape."""
+    if not isinstance(data, dict) or "pdfs" not in data:
+        raise ValueError('expected a JSON object with "format" and "pdfs"')
+    if data.get("format") != MANIFEST_FORMAT:
+        return []  # another format: rebuilt from scratch and rewritten on save
+    if not isinstance(data["pdfs"], list):
+        raise ValueError('"pdfs" must be a list')
+    return [_entry(item, index) for index, item in enumerate(data["pdfs"])]
+
+
+def _entry(item: Any, index: int) -> Entry:
+    where = f"pdfs[{index}]"
+    if not isinstance(item, dict) or set(item) != set(_ENTRY_TYPES):
+        raise ValueError(f"{where} must be an object with exactly the keys {', '.join(_ENTRY_TYPES)}")
+    for name, kind in _ENTRY_TYPES.items():
+        if not isinstance(item[name], kind):
+            raise ValueError(f"{where}.{name} must be {'a whole number' if kind is int else 'text'}")
+    path = PurePosixPath(item["path"])
+    if path.is_absolute() or ".." in path.parts or not item["path"]:
+        raise ValueError(f"{where}.path must be a path inside the output folder")
+    return Entry(**item)

@@ -469,7 +469,7 @@ def write_pdf(page: Page, target: Path, origin: str, font_config: Any = None, ca
         data = document.write_pdf(**PDF_OPTIONS)
 
     document = _layout(page, origin, write, **options)
-    write_atomically(target, data)
+    write_atomically(target, data, display_path(target, page.root) if page.root else None)
     return PdfResult(target, len(document.pages), hashlib.sha256(data).hexdigest())
 
 
