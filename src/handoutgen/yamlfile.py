@@ -141,7 +141,8 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, shown_as: str) -> Problem:
         return Problem(shown_as, str(exc.problem), exc.problem_mark.line + 1)
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        return Problem(shown_as, f"YAML syntax error: {exc.problem}", mark.line + 1 if mark else None)
+        what = exc.problem or exc.context or "this cannot be read"
+        return Problem(shown_as, f"YAML syntax error: {what}", mark.line + 1 if mark else None)
     if isinstance(exc, yaml.reader.ReaderError):
         # The reader only counts characters; a control character or NUL byte is the usual cause.
         line = text.count("\n", 0, exc.position) + 1
