@@ -18,8 +18,8 @@ from babel.messages.pofile import read_po, write_po
 from conftest import HANDOUT, copy_project, pdf_text
 from handoutgen.catalogs import Translations
 from handoutgen.extract import COMMON_DOMAIN
-from handoutgen.project import Project
 from handoutgen.formats import FORMATS
+from handoutgen.project import Project
 from handoutgen.render import Renderer
 
 TITLE = "Microcurrent therapy for back pain"
@@ -176,7 +176,11 @@ def test_svg_logo_cannot_fetch_outside(small: Path, server: Server, run) -> None
     set_template(small, '<img src="{{ logo_url }}" alt="">')
     result = run(small, "build", "--handout", HANDOUT, "--lang", "en", "-j", "1")
     assert result.code == 1
-    assert f"error: clinics/stadtpark/logo.svg:2: refused to fetch '{server.url}/from-logo.png'" in result.out
+    # Refused when the clinic is loaded, before anything is rendered.
+    assert (
+        "error: clinics/stadtpark/clinic.yaml:3 logo: logo file 'logo.svg' cannot be used: line 2 of the SVG refers to "
+        f"'{server.url}/from-logo.png'; only references inside the SVG (#id) are allowed" in result.out
+    )
     assert_no_requests(server)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handoutgen import log
-from handoutgen.atomic import remove_stale_temps, write_atomically
+from handoutgen.atomic import remove_orphaned_temps, write_atomically
 from handoutgen.errors import HandoutsError, Problem
 from handoutgen.executors import run_jobs
 from handoutgen.extract import COMMON_DOMAIN
@@ -70,7 +70,7 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
     sources.translations = translations_for(project, _languages(jobs), _domains(sources))
     manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
     tasks = skip_unchanged(project, sources, jobs, manifest, out_dir, options.force, summary)
-    remove_stale_temps_beside(out_dir, tasks)
+    remove_orphaned_temps(out_dir)  # left anywhere by a build that was killed
     kept: set[Path] = {output_path(out_dir, job) for job in summary.skipped}
     echo = logged.echo
     try:
@@ -87,7 +87,7 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
     finally:
         logged.echo = echo
         manifest.save()  # even on Ctrl-C: what was built is recorded
-        remove_stale_temps_beside(out_dir, tasks)  # left by a worker that was killed
+        remove_orphaned_temps(out_dir)  # left by a worker that was killed
     summary.seconds = time.perf_counter() - start
     withdrawn = f", {len(summary.withdrawn)} withdrawn" if summary.withdrawn else ""
     refused = f", {len(summary.refused)} refused" if summary.refused else ""
@@ -238,12 +238,6 @@ def skip_unchanged(
     return tasks
 
 
-def remove_stale_temps_beside(out_dir: Path, tasks: list[Task]) -> None:
-    """Temp files left by a killed build are never PDFs anyone should print: remove them."""
-    for folder in sorted({output_path(out_dir, task.job).parent for task in tasks}):
-        remove_stale_temps(folder)
-
-
 # -- Recording outcomes ---------------------------------------------------------------
 
 
@@ -276,11 +270,10 @@ def record(
         manifest.refuse(manifest.key(target), outcome.problems[0])
         return False
     try:
-        write_atomically(target, outcome.data)
-    except OSError as exc:
-        problem = Problem(where, f"cannot write the file ({exc.strerror}); check the output folder and free space")
-        summary.failed.append((job.name, HandoutsError(problem)))
-        shown.failed([f"error: {problem}"])
+        write_atomically(target, outcome.data, where)
+    except HandoutsError as exc:  # no room, no permission, something in the way: named, with the fix
+        summary.failed.append((job.name, exc))
+        shown.failed([f"error: {problem}" for problem in exc.problems])
         return False
     for warning in outcome.warnings:
         log.warning(f"{warning} (printed in English)")

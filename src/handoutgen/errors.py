@@ -52,3 +52,7 @@ def display_path(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+class OutputError(HandoutsError):
+    """A file could not be written where the output goes: a full disk, no permission, something in the way."""

@@ -14,6 +14,8 @@ from handoutgen.errors import ConfigError, Problem
 from handoutgen.schema import Strict, load_model
 
 WEIGHTS = {"regular": 400, "bold": 700}
+MAX_FONT_BYTES = 64_000_000  # the largest shipped font (CJK) is about 17 MB
+REQUIRED_TABLES = ("cmap", "head")  # which characters it has, and its basic metrics
 
 
 class FontsFile(Strict):
@@ -56,6 +58,15 @@ class FontSet:
                         Problem(
                             shown_as,
                             f"font file {filename!r} not found in fonts/",
+                            lines.line_for(("families", name, weight)),
+                            f"families.{name}.{weight}",
+                        )
+                    )
+                elif reason := font_file_problem(path):
+                    problems.append(
+                        Problem(
+                            shown_as,
+                            f"font file {filename!r} cannot be used: {reason}; replace it with a working .ttf or .otf",
                             lines.line_for(("families", name, weight)),
                             f"families.{name}.{weight}",
                         )
@@ -112,10 +123,33 @@ class FontSet:
         return missing
 
 
+def font_file_problem(path: Path) -> str | None:
+    """Why the font file cannot be used, or None. Reads only its table directory: cheap enough for every build."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FONT_BYTES:
+            return f"it is {size / 1_000_000:.0f} MB; at most {MAX_FONT_BYTES // 1_000_000} MB is allowed"
+        with TTFont(path, lazy=True) as font:
+            missing = [tag for tag in REQUIRED_TABLES if tag not in font.reader]
+            if missing:
+                return f"it has no {missing[0]!r} table"
+            if any(entry.offset + entry.length > size for entry in font.reader.tables.values()):
+                return "it is cut short (a table runs past the end of the file)"
+    # fontTools raises TTLibError, struct.error, AssertionError, ... for a file that is not a font.
+    except Exception as exc:
+        return f"it is not a readable font ({' '.join(str(exc).split())[:80] or type(exc).__name__})"
+    return None
+
+
 @functools.cache
 def _codepoints(path: Path) -> frozenset[int]:
-    with TTFont(path, lazy=True) as font:
-        return frozenset(font.getBestCmap())
+    try:
+        with TTFont(path, lazy=True) as font:
+            return frozenset(font.getBestCmap() or {})
+    # A damaged character map passes font_file_problem's cheap look at the table directory.
+    except Exception as exc:
+        message = f"its character map cannot be read ({' '.join(str(exc).split())[:80]}); replace the font file"
+        raise ConfigError(Problem(f"fonts/{path.name}", message)) from None
 
 
 def describe_char(char: str) -> str:

@@ -10,9 +10,10 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from importlib.metadata import version
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from babel.messages.catalog import Catalog
 
@@ -139,23 +140,16 @@ class Manifest:
 
     @classmethod
     def load(cls, out_dir: Path, shown_as: str) -> Manifest:
+        """The manifest on disk; anything but one this tool wrote is one error naming it, never a traceback."""
         manifest = cls(out_dir, shown_as)
         if not manifest.path.is_file():
             return manifest
         fix = "delete it and build again with --force"
         try:
-            data = json.loads(manifest.path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or data.get("format") not in READABLE_FORMATS:
-                raise ValueError("not a handouts manifest of a known format")
-            entries = [Entry(**item) for item in data.get("pdfs", [])]
-            withdrawn = [Withdrawn(**item) for item in data.get("withdrawn", [])]
-            if not all(isinstance(e.path, str) and isinstance(e.sha256, str) for e in entries):
-                raise ValueError("an entry has a path or sha256 that is not text")
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            reason = str(exc)[:80]
-            raise HandoutsError(Problem(shown_as, f"damaged manifest ({reason}); {fix}")) from None
-        except OSError as exc:
-            raise HandoutsError(Problem(shown_as, f"cannot read the manifest ({exc.strerror}); {fix}")) from None
+            data = _read_json(manifest.path)
+            entries, withdrawn = _entries(data), _withdrawn(data)
+        except ValueError as exc:
+            raise HandoutsError(Problem(shown_as, f"not a handouts manifest ({exc}); {fix}")) from None
         manifest.entries = {entry.path: entry for entry in entries}
         manifest.withdrawn = withdrawn
         return manifest
@@ -200,4 +194,64 @@ class Manifest:
         if not kept and not self.withdrawn and not self.path.exists():
             return
         if not self.path.is_file() or self.path.read_bytes() != text:
-            write_atomically(self.path, text)
+            write_atomically(self.path, text, self.shown_as)
+
+
+MAX_MANIFEST_BYTES = 50_000_000  # about 100,000 PDFs
+_TYPES = {"int": int, "str": str, "list[str]": list}
+_ENTRY_TYPES = {f.name: _TYPES[str(f.type)] for f in fields(Entry)}
+_OPTIONAL = {"variants"}  # not in format 1
+
+
+def _read_json(path: Path) -> Any:
+    """The manifest's JSON; ValueError saying why when it cannot be read."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_MANIFEST_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"it cannot be read: {exc.strerror}") from None
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ValueError(f"it is larger than {MAX_MANIFEST_BYTES // 1_000_000} MB")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    except RecursionError:
+        raise ValueError("its JSON is nested too deeply") from None
+
+
+def _entries(data: Any) -> list[Entry]:
+    """The entries of a manifest as json.loads gave it; ValueError for any other shape."""
+    if not isinstance(data, dict) or "pdfs" not in data:
+        raise ValueError('expected a JSON object with "format" and "pdfs"')
+    if data.get("format") not in READABLE_FORMATS:
+        return []  # another format: rebuilt from scratch and rewritten on save
+    if not isinstance(data["pdfs"], list):
+        raise ValueError('"pdfs" must be a list')
+    return [_entry(item, index) for index, item in enumerate(data["pdfs"])]
+
+
+def _entry(item: Any, index: int) -> Entry:
+    where = f"pdfs[{index}]"
+    if not isinstance(item, dict) or not set(_ENTRY_TYPES) - _OPTIONAL <= set(item) <= set(_ENTRY_TYPES):
+        raise ValueError(f"{where} must be an object with the keys {', '.join(_ENTRY_TYPES)}")
+    for name, kind in _ENTRY_TYPES.items():
+        if name in item and not isinstance(item[name], kind):
+            raise ValueError(f"{where}.{name} must be {'a whole number' if kind is int else 'text'}")
+    path = PurePosixPath(item["path"])
+    if path.is_absolute() or ".." in path.parts or not item["path"]:
+        raise ValueError(f"{where}.path must be a path inside the output folder")
+    return Entry(**item)
+
+
+def _withdrawn(data: Any) -> list[Withdrawn]:
+    items = data.get("withdrawn", []) if data.get("format") in READABLE_FORMATS else []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ValueError('"withdrawn" must be a list of objects')
+    keys = {f.name for f in fields(Withdrawn)}
+    for index, item in enumerate(items):
+        if set(item) != keys or not all(isinstance(value, str) for value in item.values()):
+            raise ValueError(f"withdrawn[{index}] must be an object with the text keys {', '.join(sorted(keys))}")
+    return [Withdrawn(**item) for item in items]

@@ -10,8 +10,10 @@ themselves when it changes. Standard library HTTP server; watchfiles watches.
 
 from __future__ import annotations
 
+import errno
 import html
 import mimetypes
+import socket
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
@@ -63,7 +65,8 @@ class ChangeWatcher:
         self.stopping.set()
         with self.changed:
             self.changed.notify_all()
-        self._thread.join(timeout=5)
+        if self._thread.ident is not None:  # never started when the server could not listen
+            self._thread.join(timeout=5)
 
     def _watch(self) -> None:
         from watchfiles import watch
@@ -281,10 +284,13 @@ class PreviewServer(ThreadingHTTPServer):
 
 def serve(project: Project, host: str, port: int, echo: Echo = print) -> None:
     """Serve until Ctrl-C."""
+    where = f"cannot listen on {host}:{port}"
+    if not 0 <= port <= 65535:
+        raise HandoutsError(Problem(where, "that is not a port number; pass --port with one from 1024 to 65535"))
     try:
         server = PreviewServer(project, host, port)
     except OSError as exc:
-        raise HandoutsError(Problem(f"{host}:{port}", f"cannot listen there ({exc.strerror}); try --port")) from None
+        raise HandoutsError(Problem(where, _listen_problem(exc))) from None
     echo(f"Previewing on {server.url} (press Ctrl-C to stop)")
     try:
         server.serve_forever()
@@ -292,3 +298,13 @@ def serve(project: Project, host: str, port: int, echo: Echo = print) -> None:
         echo("Stopped.")
     finally:
         server.server_close()
+
+
+def _listen_problem(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "the port is in use; pass --port with a free one, e.g. --port 8001"
+    if exc.errno == errno.EACCES:
+        return "this port needs special rights; pass --port with one from 1024 to 65535"
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return "no such address on this machine; pass --host 127.0.0.1"
+    return f"{exc.strerror or exc}; pass --port with another port"

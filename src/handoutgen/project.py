@@ -12,6 +12,7 @@ from handoutgen.contrast import ContrastError, contrast_problems
 from handoutgen.errors import ConfigError, HandoutsError, Problem, display_path
 from handoutgen.fonts import FontSet
 from handoutgen.handout import Handout, texts
+from handoutgen.images import image_problem
 from handoutgen.schema import Clinic, load_model
 from handoutgen.text import PlaceholderError, unknown_names
 from handoutgen.yamlfile import LineMap, format_key
@@ -142,6 +143,9 @@ class Project:
             return Problem(
                 loaded.shown_as, f"logo file {logo!r} not found in {where}; add it or fix the name", line, "logo"
             )
+        if reason := image_problem(loaded.logo_path):
+            fix = "save it again as a plain SVG, PNG or JPEG within the limits"
+            return Problem(loaded.shown_as, f"logo file {logo!r} cannot be used: {reason}; {fix}", line, "logo")
         return None
 
     def load_handout(self, handout_id: str) -> LoadedHandout:

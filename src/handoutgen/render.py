@@ -18,7 +18,7 @@ from urllib.request import url2pathname
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined
+from jinja2 import ChoiceLoader, PrefixLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -32,6 +32,7 @@ from handoutgen.fonts import FontSet, describe_char
 from handoutgen.handout import Handout, texts
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
 from handoutgen.schema import Text
+from handoutgen.templating import SandboxedLoader, template_problem
 from handoutgen.text import ALLOWED_TAGS, PlaceholderError
 from handoutgen.text import parse as parse_placeholders
 from handoutgen.variants import VARIANTS
@@ -202,10 +203,10 @@ class Renderer:
 
     def environment(self, clinic: LoadedClinic) -> SandboxedEnvironment:
         if clinic.id not in self._environments:
-            base = FileSystemLoader(self.project.templates_dir)
+            base = SandboxedLoader([self.project.templates_dir])
             loaders = [PrefixLoader({"base": base}), base]
             if clinic.template_dir.is_dir():
-                loaders.insert(0, FileSystemLoader(clinic.template_dir))
+                loaders.insert(0, SandboxedLoader([clinic.template_dir]))
             self._environments[clinic.id] = SandboxedEnvironment(
                 loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined
             )
@@ -265,7 +266,10 @@ class Renderer:
         }
         for name in variants:
             context.update(VARIANTS[name].context(context, c))
-        html = env.get_template(TEMPLATE).render(context)
+        try:
+            html = env.get_template(TEMPLATE).render(context)
+        except TemplateError as exc:  # a broken or hostile template: its file and line, no traceback
+            raise RenderError(template_problem(exc, self.project.root)) from None
         page = Page(
             html=html,
             base_url=project_url(self.project.root, self.project.templates_dir) + "/",
