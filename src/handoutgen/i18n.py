@@ -9,7 +9,6 @@ with fuzzy matching, writing); this module decides which files and reports.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,16 +16,17 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
 
 from handoutgen.catalogs import SOURCE_LANGUAGE, catalog_path, load_catalog, template_path
 from handoutgen.checks import Entry, entries, header_problems
 from handoutgen.errors import CatalogError, HandoutsError, Problem
 from handoutgen.extract import COMMON_DOMAIN, common_template, handout_template
+from handoutgen.powriter import format_po
 from handoutgen.project import Project
 
 Echo = Callable[[str], None]
-# The line width the shipped catalogs are written with, so rewrites keep diffs small.
+# The line width Babel's writer needs to match msgmerge's 79 columns as closely as it can
+# (tests edit catalogs through Babel); handouts itself writes with powriter.
 WIDTH = 78
 
 
@@ -55,12 +55,11 @@ def languages(project: Project) -> list[str]:
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
     """Write a .po/.pot atomically: an editor or the preview never sees half a file."""
-    buffer = io.BytesIO()
-    write_po(buffer, catalog, width=WIDTH, include_previous=True)
+    text = format_po(catalog, getattr(catalog, "header", None))
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temp.write_bytes(buffer.getvalue())
+        temp.write_bytes(text.encode("utf-8"))
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
