@@ -143,7 +143,8 @@ def parse_line(body: str, number: int) -> tuple[str | None, int | None, str]:
         if LOOSE_KEYWORD.match(body):
             raise PoSyntaxError(
                 number,
-                'not a valid .po file (misformatted keyword); write it as msgstr "..." or msgstr[0] "...", with one space before the text',
+                "not a valid .po file (misformatted keyword); "
+                'write it as msgstr "..." or msgstr[0] "...", with one space before the text',
             )
         raise PoSyntaxError(number, "not a valid .po file (Unknown or misformatted keyword); " + QUOTE_HINT)
     keyword, index = found.group(1), found.group(2)
@@ -226,7 +227,8 @@ def add_keyword(entry: PoEntry, keyword: str, index: int | None, value: str, num
         if index != expected:
             raise PoSyntaxError(
                 number,
-                f"not a valid .po file (msgstr[{index}] where msgstr[{expected}] is due); number the forms 0, 1, 2, ... in order",
+                f"not a valid .po file (msgstr[{index}] where msgstr[{expected}] is due); "
+                "number the forms 0, 1, 2, ... in order",
             )
         entry.strings[index] = value
     elif keyword == "msgstr":
@@ -279,7 +281,8 @@ def check_entries(entries: list[PoEntry]) -> None:
     if header is None:
         raise PoSyntaxError(
             1,
-            'no header entry (msgid "" with Content-Type and Plural-Forms); run handouts i18n update, or copy the header from another catalog',
+            'no header entry (msgid "" with Content-Type and Plural-Forms); '
+            "run handouts i18n update, or copy the header from another catalog",
         )
     check_plural_forms(header, [e for e in entries if e.plural is not None and not e.obsolete])
 
@@ -301,7 +304,8 @@ def check_plural_forms(header: PoEntry, plurals: list[PoEntry]) -> None:
         if len(entry.strings) != nplurals:
             raise PoSyntaxError(
                 entry.line,
-                f"entry has {len(entry.strings)} plural forms but Plural-Forms says nplurals={nplurals}; give it exactly {nplurals}",
+                f"entry has {len(entry.strings)} plural forms but Plural-Forms says nplurals={nplurals}; "
+                f"give it exactly {nplurals}",
             )
 
 
