@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.core import parse_locale
 from babel.messages.catalog import Catalog
 
 from handoutgen.catalogs import SOURCE_LANGUAGE, catalog_path, load_catalog, template_path
@@ -74,12 +75,8 @@ def folder_problem(name: str, folders: list[str]) -> Problem | None:
 
 def _canonical_order(name: str) -> tuple:
     # zh_Hans before zh_CN, pt_BR before pt-BR: the names `handouts i18n init` and TRANSLATING.md use.
-    return (
-        "-" in name,
-        not likely_locale(name) or Locale.parse(name.replace("-", "_")).script is None,
-        len(name),
-        name,
-    )
+    script = parse_locale(name.replace("-", "_"))[2]
+    return ("-" in name, script is None, len(name), name)
 
 
 def write_catalog(catalog: Catalog, path: Path) -> None:

@@ -50,6 +50,7 @@ class PoEntry:
     plural: str | None = None
     strings: dict[int, str] = field(default_factory=dict)
     previous: dict[str, str] = field(default_factory=dict)  # from #| lines: keyword -> text
+    msgstr_line: int | None = None  # where its msgstr starts: msgfmt reports plural problems there
     last: str = "start"  # the last keyword seen, to check their order
 
 
@@ -220,8 +221,9 @@ ORDER = {  # keyword -> the keywords it may follow within one entry
 
 def add_keyword(entry: PoEntry, keyword: str, index: int | None, value: str, number: int) -> None:
     if entry.last not in ORDER[keyword]:
-        # A new msgid where msgstr is due: msgfmt blames the unfinished entry.
-        raise PoSyntaxError(entry.line if keyword in ("msgctxt", "msgid") else number, misplaced(entry, keyword))
+        # A new msgid where msgstr is due, or msgstr[N] with no msgid_plural: msgfmt names the entry's line.
+        blame_entry = keyword in ("msgctxt", "msgid") or (keyword == "msgstr[]" and entry.last == "msgid")
+        raise PoSyntaxError(entry.line if blame_entry else number, misplaced(entry, keyword))
     if keyword == "msgstr[]":
         expected = len(entry.strings)
         if index != expected:
@@ -235,6 +237,8 @@ def add_keyword(entry: PoEntry, keyword: str, index: int | None, value: str, num
         entry.strings[0] = value
     else:
         setattr(entry, {"msgctxt": "context", "msgid": "msgid", "msgid_plural": "plural"}[keyword], value)
+    if keyword.startswith("msgstr") and entry.msgstr_line is None:
+        entry.msgstr_line = number
     entry.last = keyword
 
 
@@ -298,12 +302,13 @@ def check_plural_forms(header: PoEntry, plurals: list[PoEntry]) -> None:
     nplurals = plural_count(found.group(1))
     if nplurals is None:
         raise PoSyntaxError(
-            header.line, f"invalid Plural-Forms {found.group(1).strip()!r}; write it as nplurals=N; plural=EXPRESSION;"
+            header.msgstr_line,
+            f"invalid Plural-Forms {found.group(1).strip()!r}; write it as nplurals=N; plural=EXPRESSION;",
         )
     for entry in plurals:
         if len(entry.strings) != nplurals:
             raise PoSyntaxError(
-                entry.line,
+                entry.msgstr_line,
                 f"entry has {len(entry.strings)} plural forms but Plural-Forms says nplurals={nplurals}; "
                 f"give it exactly {nplurals}",
             )
