@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import gettext
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import PoFileError, read_po
+from babel.messages.pofile import PoFileError, PoFileParser
 
 from handoutgen.checks import header_problems, message_errors, state_of
 from handoutgen.errors import CatalogError, Problem
+from handoutgen.pofile import PREVIOUS_LINE, QUOTE_HINT, PoEntry, check_po, decode
 
 SOURCE_LANGUAGE = "en"
 
@@ -25,20 +27,52 @@ def template_path(locales: Path, domain: str) -> Path:
     return locales / f"{domain}.pot"
 
 
-def load_catalog(path: Path, shown_as: str, lang: str | None = None) -> Catalog:
-    """Read a .po or .pot file; a syntax error names the file and line."""
+class PoCatalog(Catalog):
+    """A Babel catalog that remembers its header as written, for powriter to keep it."""
+
+    header: str | None = None
+
+
+def load_catalog(path: Path, shown_as: str, lang: str | None = None) -> PoCatalog:
+    """Read a .po or .pot file strictly (see pofile): any syntax error names the file and line."""
     try:
-        with path.open("rb") as fileobj:
-            return read_po(fileobj, locale=lang, abort_invalid=True, domain=path.stem)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise CatalogError(Problem(shown_as, "catalog not found")) from None
+    text, problem = decode(data, shown_as)
+    entries, problem = ([], problem) if problem else check_po(text, shown_as)
+    if problem is not None:
+        raise CatalogError(problem)
+    catalog = PoCatalog(locale=lang, domain=path.stem)
+    try:
+        # Decoded already (Babel would read the header lines as UTF-8 whatever the charset),
+        # and without the #| lines, which Babel would take for translator comments.
+        PoFileParser(catalog, abort_invalid=True).parse(io.StringIO(PREVIOUS_LINE.sub("", text)))
     except PoFileError as exc:
         reason = re.sub(r" on \d+$", "", str(exc))
-        hint = 'check the quotes on this line and the one above: every text line must start and end with "'
         # Babel counts lines from 0 in its errors.
-        raise CatalogError(Problem(shown_as, f"not a valid .po file ({reason}); {hint}", exc.lineno + 1)) from None
-    except UnicodeDecodeError as exc:
-        raise CatalogError(Problem(shown_as, f"not UTF-8 text ({exc.reason}); save it as UTF-8")) from None
+        raise CatalogError(
+            Problem(shown_as, f"not a valid .po file ({reason}); {QUOTE_HINT}", exc.lineno + 1)
+        ) from None
+    restore_previous(catalog, entries)
+    return catalog
+
+
+def restore_previous(catalog: PoCatalog, entries: list[PoEntry]) -> None:
+    """Put back what Babel does not read: the header as written and the #| previous msgids."""
+    for entry in entries:
+        if entry.msgid == "" and entry.context is None and not entry.obsolete:
+            catalog.header = entry.strings.get(0)
+        if not entry.previous.get("msgid"):
+            continue
+        key = entry.msgid if entry.plural is None else (entry.msgid, entry.plural)
+        message = (
+            catalog.obsolete.get(catalog._key_for(key, entry.context))
+            if entry.obsolete
+            else catalog.get(key, entry.context)
+        )
+        if message is not None:
+            message.previous_id = [entry.previous["msgid"], *filter(None, [entry.previous.get("msgid_plural")])]
 
 
 def problem_at(origin: str, message: str) -> Problem:

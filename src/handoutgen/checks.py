@@ -10,14 +10,17 @@ the environment checks.
 
 from __future__ import annotations
 
+import gettext
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.messages.catalog import Catalog, Message, TranslationError
 from babel.messages.plurals import get_plural
 
@@ -108,7 +111,42 @@ def whitespace(catalog: Catalog | None, message: Message) -> None:
             )
 
 
-CHECKERS: list[Callable[[Catalog | None, Message], None]] = [placeholders, markup, whitespace]
+# Bidi embeddings, overrides and isolates reorder text without showing it: a dose or a phone
+# number could print reversed. LRM/RLM (U+200E/F) only mark direction, and ZWJ/ZWNJ (U+200D/C)
+# shape letters in many scripts; those are allowed.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def control_characters(catalog: Catalog | None, message: Message) -> None:
+    """No invisible control characters: C0/C1 (a line break \\n excepted), carriage returns, bidi controls."""
+    _, strings = _sources_and_translations(message)
+    for string in strings:
+        for char in string:
+            if char != "\n" and (char in BIDI_CONTROLS or unicodedata.category(char) == "Cc"):
+                name = unicodedata.name(char, "control character")
+                raise TranslationError(
+                    f"contains the invisible character U+{ord(char):04X} ({name}); delete it "
+                    "(line breaks are written \\n, direction marks as U+200E/U+200F)"
+                )
+
+
+def plural_forms(catalog: Catalog | None, message: Message) -> None:
+    """No plural form left empty (Babel's own checker counts them; the .po reader refuses a wrong count)."""
+    if not message.pluralizable or not isinstance(message.string, (list, tuple)):
+        return
+    strings = list(message.string)
+    empty = [str(i) for i, string in enumerate(strings) if not string]
+    if any(strings) and empty:
+        raise TranslationError(f"plural form msgstr[{', '.join(empty)}] is empty; translate every form")
+
+
+CHECKERS: list[Callable[[Catalog | None, Message], None]] = [
+    placeholders,
+    markup,
+    whitespace,
+    control_characters,
+    plural_forms,
+]
 
 
 def message_errors(catalog: Catalog, message: Message) -> list[str]:
@@ -134,7 +172,7 @@ def header_problems(catalog: Catalog, path: Path, shown_as: str, lang: str) -> l
         return next((n for n, text in enumerate(lines, 1) if text.startswith(f'"{header}:')), None)
 
     language = catalog.mime_headers and dict(catalog.mime_headers).get("Language", "")
-    if (language or "").replace("-", "_") != lang:
+    if not same_language(language or "", lang):
         problems.append(
             Problem(
                 shown_as,
@@ -143,7 +181,7 @@ def header_problems(catalog: Catalog, path: Path, shown_as: str, lang: str) -> l
             )
         )
     expected = get_plural(Locale.parse(lang))
-    if catalog.num_plurals != expected.num_plurals or _squeeze(catalog.plural_expr) != _squeeze(expected.plural_expr):
+    if not same_plural_rule(catalog.num_plurals, catalog.plural_expr, expected.num_plurals, expected.plural_expr):
         problems.append(
             Problem(
                 shown_as,
@@ -155,8 +193,43 @@ def header_problems(catalog: Catalog, path: Path, shown_as: str, lang: str) -> l
     return problems
 
 
-def _squeeze(expr: str) -> str:
-    return re.sub(r"\s+", "", expr)
+def same_plural_rule(count: int, expr: str, expected_count: int, expected_expr: str) -> bool:
+    """Whether two Plural-Forms sort n = 0..1000 into the same groups: Weblate's "n != 1" is
+    Babel's "(n != 1)", and GNU's Arabic numbers its forms 4 and 5 the other way round from Babel's."""
+    try:
+        rule, expected = gettext.c2py(expr), gettext.c2py(expected_expr)
+    except (ValueError, RecursionError):
+        return False
+    pairs = {(rule(n), expected(n)) for n in range(1001)}
+    forms = {form for form, _ in pairs}
+    one_to_one = len(forms) == len(pairs) == len({e for _, e in pairs})
+    return count == expected_count and one_to_one and all(0 <= form < count for form in forms)
+
+
+def likely_locale(code: str) -> tuple[str, ...] | None:
+    """The language, script and territory a code most likely means (CLDR likely subtags), or None."""
+    try:
+        locale = Locale.parse(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+    likely = get_global("likely_subtags")
+    parts = [locale.language, locale.script, locale.territory]
+    for key in (
+        "_".join(filter(None, parts)),
+        "_".join(filter(None, [locale.language, locale.territory])),
+        "_".join(filter(None, [locale.language, locale.script])),
+        locale.language,
+    ):
+        if key in likely:
+            found = Locale.parse(likely[key])
+            return (locale.language, locale.script or found.script or "", locale.territory or found.territory or "")
+    return (locale.language, locale.script or "", locale.territory or "")
+
+
+def same_language(code: str, other: str) -> bool:
+    """zh_CN, zh-Hans and zh_Hans name the same language; de and de_AT do not."""
+    mine = likely_locale(code)
+    return mine is not None and mine == likely_locale(other)
 
 
 # -- Entries: each template message as one catalog has it --------------------------
@@ -210,8 +283,17 @@ def entries(template: Template, catalog: Catalog, shown_as: str) -> Iterator[Ent
         if message is not None:
             entry.file, entry.line, entry.state = shown_as, message.lineno, state_of(message)
             if entry.state == "translated":
-                entry.errors = message_errors(catalog, message)
+                entry.errors = shape_errors(source, message) or message_errors(catalog, message)
         yield entry
+
+
+def shape_errors(source: Message, message: Message) -> list[str]:
+    """A plural entry for a singular English message, or the reverse: the form printed would be a guess."""
+    if source.pluralizable == message.pluralizable:
+        return []
+    if source.pluralizable:
+        return ["the English has plural forms but this entry has none; run handouts i18n update and translate it again"]
+    return ["this entry has plural forms but the English has none; run handouts i18n update and translate it again"]
 
 
 def state_of(message: Message) -> str:

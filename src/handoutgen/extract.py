@@ -17,9 +17,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS
 
 from handoutgen import __version__
-from handoutgen.handout import Handout, TextRef, texts
+from handoutgen.handout import Handout, TextRef, describe, texts
 from handoutgen.schema import load_model
-from handoutgen.yamlfile import format_key
 
 COMMON_DOMAIN = "common"
 JINJA_OPTIONS = {"trimmed": "true"}
@@ -61,10 +60,10 @@ def handout_texts(path: Path, shown_as: str) -> tuple[Handout, list[TextRef], An
 def extract_handout(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]) -> Iterator:
     """Babel extraction method for handout YAML files."""
     path = Path(getattr(fileobj, "name", "handout.yaml"))
-    _, refs, lines = handout_texts(path, options.get("shown_as", path.name))
+    handout, refs, lines = handout_texts(path, options.get("shown_as", path.name))
     for ref in refs:
         text = ref.text
-        comments = [f"{path.stem} › {format_key(ref.path)}"]
+        comments = [f"{path.stem} › {describe(handout, ref.path)}"]
         if ref.safety:
             comments.append(SAFETY_NOTE)
         if text.note:

@@ -165,3 +165,31 @@ def _walk(value: Any, path: KeyPath, safety: bool, section: str) -> Iterator[Tex
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _walk(item, (*path, index), safety, section)
+
+
+def describe(handout: Handout, path: KeyPath) -> str:
+    """A text's place as an author or translator reads it, e.g. "urgent-help › callout › list 1 › item 3"."""
+    parts: list[str] = []
+    current: Any = handout
+    steps = list(path)
+    while steps:
+        name = steps.pop(0)
+        if name in ("sections", "blocks", "items", "steps", "fields", "rows", "header") and steps:
+            index = steps.pop(0)
+            current = current[index] if isinstance(current, list) else getattr(current, str(name))[index]
+            if name == "sections":
+                parts.append(current.id)
+            elif name == "blocks":
+                parts.append(f"{current.type} {index + 1}")
+            else:
+                parts.append(f"{name.removesuffix('s')} {index + 1}")
+        else:
+            if isinstance(name, int):
+                parts.append(f"cell {name + 1}")
+                continue
+            parts.append(str(name))
+            current = getattr(current, str(name), None)
+            if isinstance(current, list):
+                current_list = current
+                current = current_list
+    return " › ".join(parts).removesuffix(" › text")

@@ -9,24 +9,25 @@ with fuzzy matching, writing); this module decides which files and reports.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.core import parse_locale
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
 
 from handoutgen.catalogs import SOURCE_LANGUAGE, catalog_path, load_catalog, template_path
-from handoutgen.checks import Entry, entries, header_problems
+from handoutgen.checks import Entry, entries, header_problems, likely_locale, same_language
 from handoutgen.errors import CatalogError, HandoutsError, Problem
 from handoutgen.extract import COMMON_DOMAIN, Template, common_template, handout_template
+from handoutgen.powriter import format_po
 from handoutgen.project import Project
 
 Echo = Callable[[str], None]
-# The line width the shipped catalogs are written with, so rewrites keep diffs small.
+# The line width Babel's writer needs to match msgmerge's 79 columns as closely as it can
+# (tests edit catalogs through Babel); handouts itself writes with powriter.
 WIDTH = 78
 
 
@@ -49,18 +50,42 @@ def templates(project: Project, handout_ids: list[str] | None = None) -> dict[st
 
 
 def languages(project: Project) -> list[str]:
-    """Every language with a catalog folder under locales/."""
-    return sorted(p.parent.name for p in project.locales_dir.glob("*/LC_MESSAGES") if p.parent.name != SOURCE_LANGUAGE)
+    """Every language with a catalog folder under locales/; two folders for one language are an error."""
+    found = sorted(p.parent.name for p in project.locales_dir.glob("*/LC_MESSAGES") if p.parent.name != SOURCE_LANGUAGE)
+    problems = [problem for name in found if (problem := folder_problem(name, found))]
+    if problems:
+        raise HandoutsError(problems)
+    return found
+
+
+def folder_problem(name: str, folders: list[str]) -> Problem | None:
+    """Why locales/<name>/ is not a language folder: unknown, or another spelling of one beside it."""
+    if likely_locale(name) is None:
+        return Problem(f"locales/{name}/", "not a known language code; rename it, e.g. to pl, pt_BR or zh_Hans")
+    same = sorted((f for f in folders if same_language(f, name)), key=_canonical_order)
+    if same[0] != name:
+        return Problem(
+            f"locales/{name}/",
+            f"the same language as locales/{same[0]}/; move its catalogs there and delete locales/{name}/",
+        )
+    if "-" in name:
+        return Problem(f"locales/{name}/", f"rename it to locales/{name.replace('-', '_')}/ (gettext uses _)")
+    return None
+
+
+def _canonical_order(name: str) -> tuple:
+    # zh_Hans before zh_CN, pt_BR before pt-BR: the names `handouts i18n init` and TRANSLATING.md use.
+    script = parse_locale(name.replace("-", "_"))[2]
+    return ("-" in name, script is None, len(name), name)
 
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
     """Write a .po/.pot atomically: an editor or the preview never sees half a file."""
-    buffer = io.BytesIO()
-    write_po(buffer, catalog, width=WIDTH, include_previous=True)
+    text = format_po(catalog, getattr(catalog, "header", None))
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temp.write_bytes(buffer.getvalue())
+        temp.write_bytes(text.encode("utf-8"))
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
@@ -135,11 +160,17 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
     for domain, template in found.items():
         write_catalog(template.catalog, template_path(project.locales_dir, domain))
     for lang in _selected(project, langs):
+        memory = translation_memory(project, lang)
         for domain, template in found.items():
             path = catalog_path(project.locales_dir, lang, domain)
             if not path.exists():
-                write_catalog(new_catalog(template.catalog, lang), path)
-                echo(f"created {project.shown(path)}")
+                catalog = new_catalog(template.catalog, lang)
+                filled = fill_from_memory(catalog, memory)
+                write_catalog(catalog, path)
+                echo(
+                    f"created {project.shown(path)}"
+                    + (f" ({filled} filled from other catalogs, fuzzy)" if filled else "")
+                )
                 continue
             try:
                 catalog = load_catalog(path, project.shown(path), lang)
@@ -148,11 +179,48 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
                 continue
             fuzzy_before = {m.id for m in catalog if m.fuzzy}
             catalog.update(template.catalog, update_creation_date=True)
+            fill_from_memory(catalog, [(other, shown) for other, shown in memory if shown != project.shown(path)])
             write_catalog(catalog, path)
             newly_fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.id not in fuzzy_before)
             echo(f"updated {project.shown(path)} ({newly_fuzzy} newly fuzzy)")
     if problems:
         raise CatalogError(problems)
+
+
+# -- Translation memory, like msgmerge --compendium -----------------------------------
+
+
+def translation_memory(project: Project, lang: str) -> list[tuple[Catalog, str]]:
+    """lang's readable catalogs, each with the path it is shown as (unreadable ones are reported elsewhere)."""
+    memory = []
+    for path in sorted((project.locales_dir / lang / "LC_MESSAGES").glob("*.po")):
+        try:
+            memory.append((load_catalog(path, project.shown(path), lang), project.shown(path)))
+        except CatalogError:
+            continue
+    return memory
+
+
+def fill_from_memory(catalog: Catalog, memory: list[tuple[Catalog, str]]) -> int:
+    """Fill each untranslated message whose English and context another catalog has translated
+    (not fuzzy): as fuzzy, so a translator checks it fits here, with a comment naming the source."""
+    filled = 0
+    for message in catalog:
+        if not message.id or message.fuzzy or _has_text(message.string):
+            continue
+        for other, shown_as in memory:
+            found = other.get(message.id, message.context)
+            if found is not None and found.id == message.id and not found.fuzzy and _has_text(found.string):
+                message.string = found.string
+                message.flags.add("fuzzy")
+                message.user_comments.append(f"translation memory: from {shown_as}")
+                filled += 1
+                break
+    return filled
+
+
+def _has_text(string: str | tuple[str, ...] | None) -> bool:
+    return any(string) if isinstance(string, (list, tuple)) else bool(string)
 
 
 def _selected(project: Project, langs: tuple[str, ...]) -> list[str]:

@@ -86,8 +86,13 @@ def plain_text(markup: str) -> str:
 
 
 def css_string(text: str) -> str:
-    # "<" as a CSS escape: the string goes inside <style>, which a "</style>" in a translation would end.
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ") + '"'
+    """text as a double-quoted CSS string. Everything but letters, digits, spaces and plain punctuation
+    becomes a hex escape, so no translation can end the string, a comment or the <style> element."""
+    return '"' + "".join(char if _css_safe(char) else f"\\{ord(char):06X} " for char in text) + '"'
+
+
+def _css_safe(char: str) -> bool:
+    return char.isalnum() or char in " .,:;!?()-_'%+"
 
 
 def number_range(values: tuple[int, int], locale: Locale) -> str:
