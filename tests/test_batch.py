@@ -62,7 +62,7 @@ def test_editing_one_po_rebuilds_only_that_language(built: Path, run) -> None:
     result = run(built, *build_args("-j", "1"))
     assert result.code == 0
     assert result.out.splitlines() == [
-        "built   output/stadtpark/de/microcurrent-back-pain.pdf (4 pages)",
+        "built   output/stadtpark/de/microcurrent-back-pain.pdf (3 pages)",
         result.out.splitlines()[-1],
     ]
     assert result.out.splitlines()[-1].startswith("1 built, 1 skipped, 0 failed")

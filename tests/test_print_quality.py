@@ -13,10 +13,12 @@ from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
 from conftest import HANDOUT, REPO, copy_project, pdf_fonts, pdf_text
-from handoutgen.build import BuildOptions, Job, load, with_print_style
+from handoutgen.build import copies, load
 from handoutgen.catalogs import Translations
 from handoutgen.contrast import contrast_ratio
 from handoutgen.extract import handout_template
+from handoutgen.jobs import BuildOptions, Job
+from handoutgen.layout import output_path
 from handoutgen.project import Project
 from handoutgen.render import Renderer
 
@@ -76,7 +78,7 @@ def test_body_text_is_12_pt_and_large_print_16_pt(built: Path) -> None:
     assert body_size(built / "stadtpark/de" / f"{HANDOUT}.pdf") >= 12
     large = built / "stadtpark/en" / f"{HANDOUT}-large-print.pdf"
     assert body_size(large) >= 16
-    assert not (built / "stadtpark/en" / f"{HANDOUT}.pdf").exists()  # the large print copy has its own name
+    assert (built / "stadtpark/en" / f"{HANDOUT}.pdf").exists()  # the standard copy too, under its own name
 
 
 def test_pdf_ua_markers(built: Path) -> None:
@@ -106,13 +108,13 @@ def test_bilingual_copy_has_both_titles(built: Path) -> None:
 
 def test_bilingual_flag_overrides_the_clinic_setting() -> None:
     project = Project(REPO)
-    sources = load(project, ["riverside"], [HANDOUT])
-    job = Job("riverside", "es", HANDOUT, Path("out/riverside/es") / f"{HANDOUT}.pdf")
-    assert with_print_style(job, sources, BuildOptions()) == job  # riverside.yaml: not bilingual
-    both = with_print_style(job, sources, BuildOptions(bilingual=True, large_print=True))
-    assert (both.second_lang, both.output.name) == ("en", f"{HANDOUT}-bilingual-large-print.pdf")
-    main_language = Job("riverside", "en", HANDOUT, job.output)
-    assert with_print_style(main_language, sources, BuildOptions(bilingual=True)) == main_language
+    riverside = load(project, ["riverside"], [HANDOUT]).clinics["riverside"]
+    assert copies(riverside, "es", BuildOptions()) == [()]  # riverside.yaml: not bilingual
+    both = copies(riverside, "es", BuildOptions(bilingual=True, variants=("large-print",)))
+    assert both == [(), ("bilingual",), ("large-print",)]  # the standard copy, then one per variant
+    assert copies(riverside, "en", BuildOptions(bilingual=True)) == [()]  # the main language needs no second
+    job = Job("riverside", "es", HANDOUT, ("bilingual",), "en")
+    assert output_path(Path("out"), job).name == f"{HANDOUT}-bilingual.pdf"
 
 
 def test_contrast_ratio_follows_wcag() -> None:
@@ -233,24 +235,27 @@ def test_clinic_template_override_extends_the_base(project: Path, run) -> None:
 
 
 def test_extra_text_trips_the_fit_check_naming_the_language(project: Path, run) -> None:
-    extra = "\n".join(f"    - Extra paragraph {i}. " + "More words to fill the page. " * 12 for i in range(40))
+    extra = "".join(
+        f"      - type: paragraph\n        text: Extra paragraph {i}. {'More words to fill the page. ' * 12}\n"
+        for i in range(40)
+    )
     edit(
         project / f"handouts/{HANDOUT}.yaml",
-        "    - We want you to know what the research says",
-        extra + "\n    - We want",
+        "      - type: paragraph\n        text: We want you to know what the research says",
+        extra + "      - type: paragraph\n        text: We want you to know what the research says",
     )
     scope = ["--lang", "en", "--handout", HANDOUT, "--today", TODAY]
     checked = run(project, "check", *scope)
     assert checked.code == 1
     assert re.search(
-        r"error: handouts/microcurrent-back-pain.yaml:20 meta.target_pages: the 'en' version for stadtpark takes "
+        r"error: handouts/microcurrent-back-pain.yaml:21 meta.target_pages: the 'en' version for stadtpark takes "
         r"(\d+) pages, \d+ pages over the target of 4; shorten the text or its translation, or raise the target",
         checked.out,
     )
     assert "fit          FAILED" in checked.out
     built = run(project, "build", *scope)
     assert built.code == 0  # the build reports, `handouts check` fails
-    assert "warning: handouts/microcurrent-back-pain.yaml:20 meta.target_pages: the 'en' version for stadtpark" in (
+    assert "warning: handouts/microcurrent-back-pain.yaml:21 meta.target_pages: the 'en' version for stadtpark" in (
         built.out
     )
 
@@ -261,7 +266,7 @@ def test_expired_handout_is_refused_unless_allowed(project: Path, run) -> None:
     refused = run(project, "build", *scope)
     assert refused.code == 1
     assert (
-        "error: handouts/microcurrent-back-pain.yaml:17 meta.review_due: this handout was due for review on "
+        "error: handouts/microcurrent-back-pain.yaml:18 meta.review_due: this handout was due for review on "
         "2026-11-01 and is not printed; have it reviewed, then update meta.review_due and meta.version "
         "(or build with --allow-expired)"
     ) in refused.out
@@ -301,34 +306,32 @@ def test_screening_form_builds_for_every_clinic_and_language(tmp_path: Path, run
             assert _epilepsy(lang) in text
 
 
-def test_unknown_kind_names_the_kinds(project: Path, run) -> None:
-    edit(project / f"handouts/{HANDOUT}.yaml", "meta:\n", "kind: brochure\nmeta:\n")
+def test_unknown_layout_names_the_layouts(project: Path, run) -> None:
+    edit(project / f"handouts/{HANDOUT}.yaml", "meta:\n", "layout: brochure\nmeta:\n")
     result = run(project, "build", "--handout", HANDOUT)
     assert result.code == 1
     assert (
-        "error: handouts/microcurrent-back-pain.yaml:13 kind: unknown kind 'brochure'; "
-        "use one of: leaflet, screening-form"
+        "error: handouts/microcurrent-back-pain.yaml:13 layout: 'brochure' is not allowed; use one of 'leaflet' or 'form'"
     ) in result.out
 
 
-def test_form_declares_its_leaflet_and_extracts_only_its_own_strings(project: Path, run) -> None:
-    catalog = handout_template(REPO / f"handouts/{FORM}.yaml", REPO)
-    ids = {message.id for message in catalog if message.id}
+def test_form_takes_its_questions_from_the_leaflet_and_extracts_only_its_own_strings(project: Path, run) -> None:
+    template = handout_template(REPO / f"handouts/{FORM}.yaml", REPO)
+    ids = {message.id for message in template.catalog if message.id}
     assert {"Yes", "No", "Notes", "Patient signature", "Clinician signature", "Date"} <= ids
     assert "You have epilepsy." not in ids  # the leaflet's catalog has it
-    assert any("SAFETY-CRITICAL" in c for c in catalog.get("Yes").auto_comments)
-    edit(project / f"handouts/{FORM}.yaml", "based_on: microcurrent-back-pain", "based_on: microcurrent-knee")
+    assert template.is_critical("Yes", None) and template.is_critical("No", None)
+    assert any("SAFETY-CRITICAL" in c for c in template.catalog.get("Yes").auto_comments)
+    form = project / f"handouts/{FORM}.yaml"
+    edit(form, "  from: microcurrent-back-pain#contraindications", "  from: microcurrent-knee#contraindications")
     result = run(project, "build", "--handout", FORM)
     assert result.code == 1
     assert (
-        "error: handouts/microcurrent-screening-form.yaml:12 based_on: no handout 'microcurrent-knee'; "
-        "the handouts are: microcurrent-back-pain, microcurrent-screening-form"
+        f"error: handouts/{FORM}.yaml:36 from: no handout 'microcurrent-knee'; the handouts are: microcurrent-back-pain"
     ) in result.out
-    edit(project / f"handouts/{FORM}.yaml", "based_on: microcurrent-knee", f"based_on: {FORM}")
+    edit(form, "  from: microcurrent-knee#contraindications", "  from: microcurrent-back-pain#risks")
     result = run(project, "build", "--handout", FORM)
-    assert (
-        f"error: handouts/{FORM}.yaml:12 based_on: '{FORM}' is not a leaflet; a form builds on a leaflet"
-    ) in result.out
+    assert f"error: handouts/{FORM}.yaml:36 from: 'microcurrent-back-pain' has no section 'risks'" in result.out
 
 
 def _epilepsy(lang: str) -> str:
@@ -344,18 +347,20 @@ def test_screening_form_questions_come_from_the_leaflet_catalog(lang: str) -> No
     project = Project(REPO)
     form = project.load_handout(FORM)
     clinic = project.load_clinic("riverside")
-    translations = Translations.load(project.locales_dir, project.root, lang, [FORM, HANDOUT, "common"])
+    translations = Translations(project.locales_dir, project.root, lang)
     page = Renderer(project).page(clinic, form, translations)
     leaflet_catalog = f"locales/{lang}/LC_MESSAGES/{HANDOUT}.po:"
     from_leaflet = {text for origin, text in page.strings if origin.startswith(leaflet_catalog)}
     with (REPO / f"locales/{lang}/LC_MESSAGES/{HANDOUT}.po").open("rb") as f:
         catalog = read_po(f, locale=lang)
-    items = [item.text for group in form.base.handout.contraindications.groups for item in group.items]
+    section = form.refs[HANDOUT].handout.section("contraindications")
+    items = [item.text for block in section.blocks if block.type == "list" for item in block.items]
+    assert len(items) == 8
     assert {catalog.get(item).string for item in items} <= from_leaflet
     with (REPO / f"locales/{lang}/LC_MESSAGES/{FORM}.po").open("rb") as f:
         form_catalog = read_po(f, locale=lang)
     assert all(form_catalog.get(item) is None for item in items)  # never duplicated in the form's catalog
-    assert translations.fallbacks == []
+    assert all(lookup.translated for lookup in page.lookups)
 
 
 # -- handouts check -------------------------------------------------------------------------

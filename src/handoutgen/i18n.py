@@ -8,6 +8,7 @@ with fuzzy matching, writing); this module decides which files and reports.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 from collections.abc import Callable
@@ -125,7 +126,9 @@ def new_catalog(template: Catalog, lang: str) -> Catalog:
         revision_date=dt.datetime.now(dt.UTC).replace(second=0, microsecond=0),
         fuzzy=False,
     )
-    catalog.update(template, no_fuzzy_matching=True)
+    # A copy: Babel's update adopts the template's Message objects, and filling one
+    # language's catalog must never write into the template the next language gets.
+    catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
     return catalog
 
 
@@ -178,7 +181,7 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
                 problems += exc.problems
                 continue
             fuzzy_before = {m.id for m in catalog if m.fuzzy}
-            catalog.update(template.catalog, update_creation_date=True)
+            catalog.update(copy.deepcopy(template.catalog), update_creation_date=True)
             fill_from_memory(catalog, [(other, shown) for other, shown in memory if shown != project.shown(path)])
             write_catalog(catalog, path)
             newly_fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.id not in fuzzy_before)

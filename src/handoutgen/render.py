@@ -420,7 +420,10 @@ def _plural_form(found: Lookup, text: Text, translations: Translations, domain: 
     if not found.translated:
         english = text.text if count == 1 else text.plural
         return Lookup(english, found.origin, False, found.safety, found.why)
-    forms = translations.plural_forms(domain, (text.text, text.plural), text.context) or (found.text,)
+    if translations.is_source:
+        forms: tuple[str, ...] = (text.text, text.plural)
+    else:
+        forms = translations.plural_forms(domain, (text.text, text.plural), text.context) or (found.text,)
     index = min(translations.plural_index(domain, count), len(forms) - 1)
     return Lookup(forms[index], found.origin, True, found.safety)
 

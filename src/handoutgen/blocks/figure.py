@@ -24,9 +24,6 @@ MAX_LABEL_CHARS = 200
 # Elements that could run code or pull in other files.
 FORBIDDEN = {"script", "foreignObject", "image", "use", "iframe", "audio", "video"}
 
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", XLINK_NS)
-
 
 class FigureError(ValueError):
     """An SVG the tool will not draw; the message names the fix."""
@@ -38,6 +35,8 @@ class Figure(BlockModel):
     alt: Msg
     caption: Msg
     width: int = Field(default=80, ge=20, le=180)  # millimetres on paper
+    # `start`: beside the blocks that follow it (left in left-to-right languages, right in Arabic).
+    placement: Literal["block", "start"] = "block"
     has_extra_texts = True
 
     def path(self, asset_dir: Path) -> Path:
@@ -118,7 +117,27 @@ def translated_svg(root: ET.Element, translate: object, font_family: str, direct
         if direction == "rtl":
             element.set("direction", "rtl")
     root.set("role", "img")
+    _drop_foreign(root)
+    # Plain names and an explicit xmlns, not ET.register_namespace: that map is global, and other
+    # code in the process (WeasyPrint's SVG reader) changes it, which would print <ns0:svg>.
+    for element in root.iter():
+        element.tag = element.tag.removeprefix(f"{{{SVG_NS}}}")
+        for key in [k for k in element.attrib if k.startswith(f"{{{XLINK_NS}}}")]:
+            element.set("xlink:" + key.split("}", 1)[1], element.attrib.pop(key))
+    root.set("xmlns", SVG_NS)
+    root.set("xmlns:xlink", XLINK_NS)
     return ET.tostring(root, encoding="unicode")
+
+
+def _drop_foreign(element: ET.Element) -> None:
+    """Editors' metadata in other namespaces: not drawn, and not serialisable as plain SVG."""
+    for key in [k for k in element.attrib if k.startswith("{") and not k.startswith(f"{{{XLINK_NS}}}")]:
+        del element.attrib[key]
+    for child in list(element):
+        if not child.tag.startswith(f"{{{SVG_NS}}}"):
+            element.remove(child)
+        else:
+            _drop_foreign(child)
 
 
 BLOCKS = [Figure]

@@ -24,6 +24,7 @@ class ListBlock(BlockModel):
     heading: Msg | None = None
     items: list[ListItem] = Field(min_length=1, max_length=MAX_ITEMS)
     numbered: bool = False
+    columns: Literal[1, 2] = 1  # two columns for a long list of short items
 
     def template_context(self) -> dict[str, Any]:
         return {"tag": "ol" if self.numbered else "ul"}
