@@ -104,7 +104,7 @@ def test_manifest_lists_each_pdf(built_once: Path) -> None:
     assert german["handout"] == HANDOUT
     assert german["version"] == "1.0"
     assert german["review_due"] == "2028-11-01"
-    assert german["pages"] == 4
+    assert german["pages"] == 3
     assert german["sha256"] == hashlib.sha256(pdf(built_once, "de").read_bytes()).hexdigest()
     assert 0 < german["translated"] <= german["total"]
     english = entries[f"stadtpark/en/{HANDOUT}.pdf"]
@@ -113,10 +113,33 @@ def test_manifest_lists_each_pdf(built_once: Path) -> None:
 
 
 def test_untranslated_entries_show_in_the_manifest(built: Path, run) -> None:
+    clinic = built / "clinics/stadtpark/clinic.yaml"
+    clinic.write_text(clinic.read_text() + "min_translated: 90\n")  # this clinic allows some English
     edit_entry(po_path(built, "de", HANDOUT), "Microcurrent therapy for back pain", "")
     assert run(built, "build", "--handout", HANDOUT, "--lang", "de", "-j", "1").code == 0
     german = manifest(built)[f"stadtpark/de/{HANDOUT}.pdf"]
     assert german["translated"] == german["total"] - 1
+
+
+def test_a_pdf_that_can_no_longer_be_built_is_withdrawn_and_the_manifest_says_why(built: Path, run) -> None:
+    # The English of a contraindication changes: the German copy's translation is now stale (fuzzy).
+    leaflet = built / f"handouts/{HANDOUT}.yaml"
+    leaflet.write_text(leaflet.read_text().replace("You have epilepsy.", "You have epilepsy or have had a seizure."))
+    assert run(built, "i18n", "update", "--lang", "de").code == 0
+    result = run(built, "build", "--handout", HANDOUT, "--lang", "de", "--today", "2026-11-24", "-j", "1")
+    assert result.code == 1
+    assert f"refused stadtpark/de/{HANDOUT}: " in result.out
+    assert "1 withdrawn" in result.out.splitlines()[-1]
+    assert not pdf(built, "de").exists()  # gone from the folder staff print from
+    kept = built / "output/_withdrawn/stadtpark/de" / f"{HANDOUT}.pdf"
+    assert kept.is_file()
+    data = json.loads((built / "output/manifest.json").read_text())
+    assert f"stadtpark/de/{HANDOUT}.pdf" not in {entry["path"] for entry in data["pdfs"]}
+    (withdrawn,) = data["withdrawn"]
+    assert withdrawn["path"] == f"stadtpark/de/{HANDOUT}.pdf"
+    assert withdrawn["date"] == "2026-11-24"
+    assert withdrawn["moved_to"] == f"_withdrawn/stadtpark/de/{HANDOUT}.pdf"
+    assert "safety-critical entry is fuzzy" in withdrawn["reason"]
 
 
 def test_partial_build_keeps_other_entries(built: Path, run) -> None:
@@ -208,32 +231,31 @@ def test_job_killed_mid_write_leaves_no_file(tmp_path: Path, run) -> None:
     assert pdf(root, "en").read_bytes() == old
 
 
-# The same, in a pool: the first worker to write a PDF stops half way and waits to be killed.
-# Spawned workers import this script as their main module, so the hook is theirs too.
+# In a pool: the first worker to render a job stops and waits to be killed (workers render and
+# hand back the bytes; the build alone writes). Spawned workers import this script as their main
+# module, so the hook is theirs too.
 KILL_A_WORKER = """
 import os
 import sys
 import threading
 from pathlib import Path
 
-import handoutgen.atomic
+import handoutgen.render_job
 
 MARKER = Path(sys.argv[1])
+render = handoutgen.render_job.JobRenderer._render
 
 
-def half_then_wait(file, data):
+def stop_the_first(self, task, write):
     try:
-        os.close(os.open(MARKER, os.O_CREAT | os.O_EXCL))  # only the first writer stops
+        os.close(os.open(MARKER, os.O_CREAT | os.O_EXCL))  # only the first job stops
     except FileExistsError:
-        file.write(data)
-        return
-    file.write(data[: len(data) // 2])
-    file.flush()
-    print("half-written", os.getpid(), file.name, flush=True)
+        return render(self, task, write)
+    print("rendering", os.getpid(), task.job.name, flush=True)
     threading.Event().wait()  # until killed
 
 
-handoutgen.atomic._write_data = half_then_wait
+handoutgen.render_job.JobRenderer._render = stop_the_first
 
 if __name__ == "__main__":
     from handoutgen.cli import main
@@ -253,13 +275,10 @@ def test_killed_worker_leaves_no_file_and_its_job_is_redone(tmp_path: Path) -> N
     )
     with child:
         line = child.stdout.readline()
-        assert line.startswith("half-written "), line
-        _, pid, temp_name = line.split()
-        temp = Path(temp_name)
-        target = temp.with_name(temp.name.split(".")[1] + ".pdf")
-        assert temp.stat().st_size > 0
-        assert not target.exists()
-        os.kill(int(pid), signal.SIGKILL)
+        assert line.startswith("rendering "), line
+        pid = int(line.split()[1])
+        assert pid != child.pid  # a worker, not the build
+        os.kill(pid, signal.SIGKILL)
         out = child.stdout.read()
     assert child.returncode == 0, out
     # Its job, and the other one if it was still rendering when the pool broke.

@@ -15,6 +15,7 @@ from conftest import HANDOUT, REPO
 from handoutgen.catalogs import load_catalog
 from handoutgen.checks import entries, header_problems, message_errors
 from handoutgen.errors import CatalogError
+from handoutgen.extract import Template
 from handoutgen.render import css_string
 from i18n_helpers import edit_entry, po_path, read_catalog, save_catalog
 
@@ -246,7 +247,7 @@ def shape(template_id, catalog_id, string) -> list[str]:
     template, catalog = Catalog(domain="d"), Catalog(locale="de")
     template.add(template_id)
     catalog.add(catalog_id, string)
-    return [error for entry in entries(template, catalog, "d.po") for error in entry.errors]
+    return [error for entry in entries(Template(template), catalog, "d.po") for error in entry.errors]
 
 
 def test_plural_entry_for_singular_english_and_the_reverse() -> None:

@@ -49,7 +49,8 @@ CLINIC_MISTAKES = [
         "e-mail:",
         f"{CLINIC}:11 e-mail: unknown key; did you mean 'email'? (allowed here: name, logo, logo_alt, "
         "colors, address, phone, email, website, emergency_number, paper, languages, session_minutes, session_count, "
-        "logo_placement, font, body_size, footer_text, clinic_section, main_language, bilingual, handout_url)",
+        "handouts, values, min_translated, logo_placement, font, body_size, footer_text, clinic_section, "
+        "main_language, bilingual, handout_url)",
         id="unknown-key",
     ),
     pytest.param(
@@ -96,13 +97,12 @@ def test_clinic_file_mistakes(project: Path, run, old: str, new: str, message: s
 
 def test_handout_unknown_key_and_missing_field(project: Path, run) -> None:
     edit(project / f"handouts/{HANDOUT}.yaml", "\ntitle:", "\ntitel:")
-    result = run(project, "build", "--lang", "en")
+    result = run(project, "build", "--lang", "en", "--handout", HANDOUT)
     assert_refused(
         result,
         f"handouts/{HANDOUT}.yaml title: required key is missing; add it",
-        f"handouts/{HANDOUT}.yaml:28 titel: unknown key; did you mean 'title'? (allowed here: kind, meta, title, "
-        "subtitle, key_points, what_it_is, evidence, what_to_expect, contraindications, side_effects, aftercare, "
-        "urgent_help, questions, about)",
+        f"handouts/{HANDOUT}.yaml:29 titel: unknown key; did you mean 'title'? (allowed here: layout, meta, values, "
+        "title, subtitle, sections)",
     )
     assert pdfs(project) == []
 
@@ -127,6 +127,7 @@ def test_language_without_catalog(project: Path, run) -> None:
         result,
         f"locales/pl/LC_MESSAGES/{HANDOUT}.po: no catalog for language 'pl'; create it with: handouts i18n init pl",
     )
+    assert f"refused stadtpark/pl/{HANDOUT}: " in result.out  # each handout is refused on its own
     assert pdfs(project) == []
 
 
@@ -135,12 +136,10 @@ def test_broken_catalog_fails_only_its_language(project: Path, run) -> None:
     edit(project / DE_PO, 'msgstr "Mikrostromtherapie bei', 'msgstr "Mikrostromtherapie\nbei')
     result = run(project, "build", "--lang", "de", "--lang", "en", "--handout", HANDOUT)
     assert_refused(
-        result,
-        f"{DE_PO}:{broken_line}: not a valid .po file (Unknown or misformatted keyword); "
-        'check the quotes on this line and the one above: every text line must start and end with "',
+        result, f'{DE_PO}:{broken_line - 1}: not a valid .po file (the text has no closing quote); end the line with "'
     )
     assert pdfs(project) == [f"output/stadtpark/en/{HANDOUT}.pdf"]
-    assert "1 built, 0 skipped, 1 failed" in result.out
+    assert "1 built, 0 skipped, 0 failed, 1 refused" in result.out
 
 
 def test_character_no_font_has_is_refused_not_drawn_as_a_box(project: Path, run) -> None:
@@ -157,15 +156,16 @@ def test_character_no_font_has_is_refused_not_drawn_as_a_box(project: Path, run)
 
 def test_unknown_placeholder_in_translation(project: Path, run) -> None:
     edit(project / DE_PO, "{clinic_phone}", "{telefon}", last=True)
-    result = run(project, "build", "--lang", "de")
+    result = run(project, "build", "--lang", "de", "--handout", HANDOUT, "--handout", "microcurrent-screening-form")
     assert_refused(
         result,
-        # The translation checks (safety gating) catch it before anything is rendered.
+        # The translation checks (safety gating) catch it before the PDF is laid out.
         f"{DE_PO}:{entry_line(project / DE_PO, PHONE_MSGID)}: safety-critical entry: "
         "placeholder {telefon} is not in the English and {clinic_phone} is missing; "
         "copy the English's placeholders unchanged",
     )
-    assert pdfs(project) == []
+    # Only the leaflet uses that sentence: the form, which does not, still prints.
+    assert pdfs(project) == ["output/stadtpark/de/microcurrent-screening-form.pdf"]
 
 
 def test_one_broken_clinic_does_not_stop_the_others(tmp_path: Path, run) -> None:

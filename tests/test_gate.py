@@ -17,6 +17,7 @@ from conftest import HANDOUT, Result, copy_project, pdf_text
 from handoutgen.cli import main
 from i18n_helpers import edit_entry, po_path
 
+FORM = "microcurrent-screening-form"
 URGENT_CALL = "Call {emergency_number} or go to the emergency department now if you have back pain and any of these:"
 IMG = '<img src="https://example.com/x.png">'
 
@@ -42,6 +43,8 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Broken:
     text = clinic.read_text()
     clinic.write_text(
         text.replace(text[text.index("languages:") :].splitlines()[0], "languages: [de, fr, ru, vi, ar, es]")
+        # Non-critical text may print in English here (the default, 100, refuses any English).
+        + "min_translated: 90\n"
     )
     handout = {lang: po_path(project, lang, HANDOUT) for lang in ("de", "fr", "ru", "vi", "es")}
     lines = {
@@ -57,19 +60,23 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Broken:
         "es": edit_entry(handout["es"], "Information for patients", ""),
         "es-markup": edit_entry(handout["es"], "Key points", "<em>Puntos clave</em>"),
     }
-    return Broken(project, lines, run_main("-C", str(project), "build"))
+    return Broken(project, lines, run_main("-C", str(project), "build", "--handout", HANDOUT, "--handout", FORM))
 
 
 def built(project: Path) -> list[str]:
     return sorted(p.relative_to(project / "output").as_posix() for p in (project / "output").rglob("*.pdf"))
 
 
-def test_build_refuses_the_broken_languages_and_builds_the_rest(broken: Broken) -> None:
+def test_build_refuses_exactly_the_pdfs_that_use_a_broken_safety_entry(broken: Broken) -> None:
     assert broken.build.code == 1
-    assert built(broken.project) == [f"stadtpark/es/{HANDOUT}.pdf", "stadtpark/es/microcurrent-screening-form.pdf"]
+    # The leaflets with a broken urgent-help entry are refused; their forms (which do not print it) are not.
+    # Arabic's broken entry is the phone line on every page: both its PDFs are refused.
+    forms = [f"stadtpark/{lang}/{FORM}.pdf" for lang in ("de", "es", "fr", "ru", "vi")]
+    assert built(broken.project) == sorted([f"stadtpark/es/{HANDOUT}.pdf", *forms])
     for lang in ("de", "fr", "ru", "vi", "ar"):
-        assert f"refused stadtpark/{lang}: 1 translation problem(s) listed above" in broken.build.out
-    assert "2 built, 0 skipped, 5 failed" in broken.build.out
+        assert f"refused stadtpark/{lang}/{HANDOUT}: 1 problem (listed above); not printed" in broken.build.out
+    assert f"refused stadtpark/ar/{FORM}: 1 problem (listed above); not printed" in broken.build.out
+    assert "6 built, 0 skipped, 0 failed, 6 refused" in broken.build.out
 
 
 def test_dropped_placeholder_is_refused(broken: Broken) -> None:
@@ -121,9 +128,11 @@ def test_non_critical_problems_fall_back_to_english_with_a_warning(broken: Broke
 
 
 def test_strict_turns_warnings_into_failures(broken: Broken, tmp_path: Path) -> None:
-    result = run_main("-C", str(broken.project), "build", "--strict", "--lang", "es", "--out", str(tmp_path))
+    result = run_main(
+        "-C", str(broken.project), "build", "--strict", "--lang", "es", "--handout", HANDOUT, "--out", str(tmp_path)
+    )
     assert result.code == 1
-    assert "refused stadtpark/es: 2 translation problem(s) listed above" in result.out
+    assert f"refused stadtpark/es/{HANDOUT}: 2 problems (listed above); not printed" in result.out
     assert f"error: locales/es/LC_MESSAGES/{HANDOUT}.po:{broken.lines['es']}: entry is not translated yet" in result.out
     assert not list(tmp_path.rglob("*.pdf"))
 

@@ -114,15 +114,15 @@ def test_status_json_counts_by_language_handout_and_section(project: Path, run) 
     report = json.loads(result.out)
     handout = report["de"][HANDOUT]
     assert (handout["missing"], handout["fuzzy"], handout["translated"] + 2) == (1, 1, handout["total"])
-    assert handout["sections"]["subtitle"]["missing"] == 1
-    assert handout["sections"]["urgent_help"] == {**handout["sections"]["urgent_help"], "fuzzy": 1}
-    assert handout["sections"]["urgent_help"]["safety_critical"] is True
+    assert handout["sections"]["title"]["missing"] == 1
+    assert handout["sections"]["urgent-help"] == {**handout["sections"]["urgent-help"], "fuzzy": 1}
+    assert handout["sections"]["urgent-help"]["safety_critical"] is True
     assert handout["printable"] is False
     assert report["de"]["common"]["sections"]["templates"]["translated"] == report["de"]["common"]["total"]
 
     text = run(project, "i18n", "status", "--lang", "de").out
     assert "de microcurrent-back-pain: 81/83 translated, 1 fuzzy, 1 missing (97% done; will NOT print" in text
-    assert "    urgent_help          15/16 translated, 1 fuzzy, 0 missing [safety-critical]" in text
+    assert "    urgent-help          15/16 translated, 1 fuzzy, 0 missing [safety-critical]" in text
 
 
 def test_update_creates_catalogs_for_a_new_handout(project: Path, run) -> None:

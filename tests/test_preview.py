@@ -82,9 +82,16 @@ def test_page_uses_the_print_css_and_serves_only_allowed_files(server: PreviewSe
         "/assets/templates/../handouts/microcurrent-back-pain.yaml",
         "/assets/templates/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
         "/assets/locales/de/LC_MESSAGES/common.po",
-        f"/page/stadtpark/fr/{HANDOUT}",  # a language the clinic does not offer
+        f"/page/stadtpark/pl/{HANDOUT}",  # a language with no catalogs that no clinic offers
     ):
         assert get(server, outside)[0] == 404, outside
+
+
+def test_a_language_no_clinic_lists_yet_is_previewed_with_a_sample_clinic(server: PreviewServer) -> None:
+    status, _, body = get(server, f"/page/stadtpark/fr/{HANDOUT}")  # stadtpark offers no French
+    assert status == 200
+    assert "Microcourant" in body.decode() or "microcourant" in body.decode()
+    assert f'href="/page/stadtpark/fr/{HANDOUT}"' in get(server, "/")[2].decode()
 
 
 def test_pdf_link_renders_the_pdf(server: PreviewServer) -> None:
@@ -97,7 +104,12 @@ def test_a_broken_catalog_shows_its_problem_instead_of_the_page(project: Path, s
     po_path(project, "de", "common").write_text('msgid "x"\nfoo bar\n')
     status, _, body = get(server, f"/page/stadtpark/de/{HANDOUT}")
     assert status == 200
-    assert "locales/de/LC_MESSAGES/common.po:2: not a valid .po file (Unknown or misformatted keyword)" in body.decode()
+    page = body.decode()
+    assert "The build will not print this" in page
+    assert "locales/de/LC_MESSAGES/common.po:2: " in page
+    assert "NOT FOR PATIENTS: locales/de/LC_MESSAGES/common.po:2: " in page  # the mark on every printed page
+    status, _, pdf = get(server, f"/pdf/stadtpark/de/{HANDOUT}.pdf")
+    assert status == 200 and pdf.startswith(b"%PDF-")
 
 
 def find_browser() -> tuple[str, str]:

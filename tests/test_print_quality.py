@@ -311,7 +311,8 @@ def test_unknown_layout_names_the_layouts(project: Path, run) -> None:
     result = run(project, "build", "--handout", HANDOUT)
     assert result.code == 1
     assert (
-        "error: handouts/microcurrent-back-pain.yaml:13 layout: 'brochure' is not allowed; use one of 'leaflet' or 'form'"
+        "error: handouts/microcurrent-back-pain.yaml:13 layout: 'brochure' is not allowed; "
+        "use one of 'leaflet' or 'form'"
     ) in result.out
 
 

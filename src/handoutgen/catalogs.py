@@ -90,6 +90,7 @@ class Lookup:
     translated: bool
     safety: bool = False
     why: Problem | None = None  # why the English is printed instead (None when translated)
+    catalog_problem: bool = False  # why is about the whole catalog (missing, unreadable), not this entry
 
 
 def plural_index(catalog: Catalog | None, count: int) -> int:
@@ -149,7 +150,7 @@ class Translations:
             return Lookup(english, source, True, safety)
         catalog = self.catalog(domain)
         if isinstance(catalog, CatalogError):
-            return Lookup(english, source, False, safety, catalog.problems[0])
+            return Lookup(english, source, False, safety, catalog.problems[0], catalog_problem=True)
         message = catalog.get(english, context)
         shown_as = self.shown_as(domain)
         if message is None:
@@ -179,10 +180,10 @@ class Translations:
     def _not_ready(self, catalog: Catalog, message: Message, origin: str) -> Problem | None:
         state = state_of(message)
         if state == "untranslated":
-            return problem_at(origin, "not translated yet")
+            return problem_at(origin, "is not translated yet")
         if state == "fuzzy":
             return problem_at(
-                origin, "fuzzy (the English changed or it was guessed); review it and remove the fuzzy flag"
+                origin, "is fuzzy (the English changed or it was guessed); review it and remove the fuzzy flag"
             )
         key = (catalog.domain or "", message.id if isinstance(message.id, str) else tuple(message.id), message.context)
         if key not in self._errors:

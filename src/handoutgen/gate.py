@@ -61,7 +61,10 @@ def _distinct(lookups: list[Lookup]) -> list[Lookup]:
 
 def _worded(lookup: Lookup, label: str) -> Problem:
     why = lookup.why or problem_at(lookup.origin, "not translated")
-    return Problem(why.file, f"{label}: {why.message}", why.line, why.key)
+    if lookup.catalog_problem:  # the catalog itself: said once, as it is
+        return why
+    joined = f"{label} {why.message}" if why.message.startswith("is ") else f"{label}: {why.message}"
+    return Problem(why.file, joined, why.line, why.key)
 
 
 def _below_minimum(first: Problem, percent: int, minimum: int, count: int) -> Problem:

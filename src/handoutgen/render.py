@@ -275,6 +275,13 @@ class Renderer:
             html = env.get_template(TEMPLATE).render(context)
         except TemplateError as exc:  # a broken or hostile template: its file and line, no traceback
             raise RenderError(template_problem(exc, self.project.root)) from None
+        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            # An expression in a template that fails (say {{ 1 / 0 }}): the template's mistake.
+            if (where := template_frame(exc, self.project.root)) is None:
+                raise
+            raise RenderError(
+                Problem(where[0], f"the template failed here ({type(exc).__name__}: {exc})"[:200], where[1])
+            ) from None
         page = Page(
             html=html,
             base_url=project_url(self.project.root, self.project.templates_dir) + "/",
@@ -410,6 +417,16 @@ class Renderer:
         )
         language["title"] = plain_text(t(handout.handout.title))
         return language
+
+
+def template_frame(exc: BaseException, root: Path) -> tuple[str, int] | None:
+    """The template file and line an exception was raised in (Jinja names its frames after the file)."""
+    import traceback
+
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".html") and frame.lineno:
+            return display_path(Path(frame.filename), root), frame.lineno
+    return None
 
 
 def _plural_form(found: Lookup, text: Text, translations: Translations, domain: str, numbers: dict[str, int]) -> Lookup:
