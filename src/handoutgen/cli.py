@@ -223,6 +223,23 @@ def check(
         ctx.exit(1)
 
 
+@cli.group()
+def new() -> None:
+    """Start something new in this project."""
+
+
+@new.command("handout")
+@click.argument("handout_id")
+@click.pass_context
+def new_handout(ctx: click.Context, handout_id: str) -> None:
+    """Create handouts/HANDOUT_ID.yaml (a draft to fill in) and its picture folder."""
+    from handoutgen.scaffold import new_handout as scaffold
+
+    for created in scaffold(_project(ctx), handout_id):
+        click.echo(f"created {created}")
+    click.echo("Write the text (see AUTHORING.md), then: handouts i18n update; handouts check.")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of exiting, so tests can call it."""
     try:

@@ -383,7 +383,7 @@ class Renderer:
             tr = ref_translators[block.handout_id]
             section = source.handout.section(block.section_id)
             intro, groups = [], []
-            for item in section.blocks if section else []:
+            for item in _flattened(section.blocks if section else []):
                 if item.type == "paragraph" and not groups:
                     intro.append(tr(item.text, safety=True))
                 elif item.type == "list":
@@ -417,6 +417,14 @@ class Renderer:
         )
         language["title"] = plain_text(t(handout.handout.title))
         return language
+
+
+def _flattened(blocks: list[Any]) -> list[Any]:
+    """Blocks in reading order, with a callout's own blocks in its place."""
+    out = []
+    for block in blocks:
+        out += _flattened(block.blocks) if block.type == "callout" else [block]
+    return out
 
 
 def template_frame(exc: BaseException, root: Path) -> tuple[str, int] | None:

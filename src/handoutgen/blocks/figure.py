@@ -112,10 +112,8 @@ def translated_svg(root: ET.Element, translate: object, font_family: str, direct
             continue
         for child in list(element):
             element.remove(child)
-        element.text = translate(label)  # type: ignore[operator]
+        element.text = _drawable(translate(label), direction)  # type: ignore[operator]
         element.set("font-family", font_family)
-        if direction == "rtl":
-            element.set("direction", "rtl")
     root.set("role", "img")
     _drop_foreign(root)
     # Plain names and an explicit xmlns, not ET.register_namespace: that map is global, and other
@@ -127,6 +125,18 @@ def translated_svg(root: ET.Element, translate: object, font_family: str, direct
     root.set("xmlns", SVG_NS)
     root.set("xmlns:xlink", XLINK_NS)
     return ET.tostring(root, encoding="unicode")
+
+
+def _drawable(text: str, direction: str) -> str:
+    """Text as WeasyPrint's SVG renderer can draw it. That renderer lays a label out left to
+    right without joining letters, so a right-to-left label is given in visual order with its
+    joined letter forms (python-bidi and arabic-reshaper, the usual fix for such renderers)."""
+    if direction != "rtl":
+        return text
+    import arabic_reshaper
+    from bidi import get_display
+
+    return get_display(arabic_reshaper.reshape(text))
 
 
 def _drop_foreign(element: ET.Element) -> None:

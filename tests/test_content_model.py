@@ -1,0 +1,367 @@
+"""The content model on a fixture project of its own: every block type in English, Arabic and
+Simplified Chinese; tables that break across pages; translated figure labels; write-in lines;
+plurals; safety marked in the content; drafts; a clinic's list of handouts."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from conftest import pdf_text as raw_pdf_text
+from fixture_project import make_project
+
+EVERY_BLOCK = """\
+meta:
+  code: FIX-01
+  version: "2.0"
+  approved: 2026-11-01
+  review_due: 2028-11-01
+  target_pages: 4
+  references:
+    - "A reference. 2020."
+values:
+  sessions: 4
+title: Fixture handout
+subtitle: For tests
+sections:
+  - id: key-points
+    blocks:
+      - type: callout
+        kind: info
+        heading: Key points
+        blocks:
+          - type: list
+            items:
+              - Point one.
+              - text: Call at once if your legs go numb.
+                safety: true
+  - id: body
+    heading: Body
+    blocks:
+      - type: paragraph
+        text: A paragraph.
+      - type: paragraph
+        style: note
+        text:
+          text: "You have {sessions} session."
+          plural: "You have {sessions} sessions."
+          count: sessions
+      - type: list
+        numbered: true
+        heading: Numbered list
+        items:
+          - text: First item
+            items: [Nested item]
+      - type: steps
+        steps:
+          - text: Step without title.
+          - title: Titled
+            text: Step with title.
+      - type: do-avoid
+        do: {heading: Do, items: [Walk daily.]}
+        avoid: {heading: Avoid, items: [Bed rest.]}
+      - type: figure
+        src: pads.svg
+        alt: Two pads on a back.
+        caption: Where the pads go
+      - type: write-in
+        fields:
+          - label: Your next appointment
+      - type: checklist
+        items: [Bring this sheet.]
+      - type: questions
+        items: ["Is it safe?"]
+      - type: callout
+        kind: urgent
+        heading: Get help
+        blocks:
+          - type: paragraph
+            text: "Call {emergency_number} now."
+  - id: plan
+    heading: Plan
+    blocks:
+      - type: table
+        caption: Weekly plan
+        header: [Exercise, Mon, Tue]
+        rows:
+%(rows)s
+  - id: about
+    heading: About
+    blocks:
+      - type: references
+"""
+ROWS = 45  # enough rows to break the table across a page
+SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100" width="200" height="100">
+  <rect x="60" y="20" width="80" height="60" fill="none" stroke="#1a1a1a"/>
+  <text id="a" x="100" y="15" text-anchor="middle" font-size="12">Pad here</text>
+  <text id="b" x="100" y="95" text-anchor="middle" font-size="12">Spine</text>
+</svg>"""
+
+ENGLISH = {
+    "Fixture handout": {"ar": "نشرة الاختبار", "zh_Hans": "测试资料"},
+    "For tests": {"ar": "للاختبارات", "zh_Hans": "用于测试"},
+    "Key points": {"ar": "النقاط الرئيسية", "zh_Hans": "要点"},
+    "Point one.": {"ar": "النقطة الأولى.", "zh_Hans": "第一点。"},
+    "Call at once if your legs go numb.": {
+        "ar": "اتصل فورًا إذا خدرت ساقاك.",
+        "zh_Hans": "如果双腿麻木，请立即打电话。",
+    },
+    "Body": {"ar": "النص", "zh_Hans": "正文"},
+    "A paragraph.": {"ar": "فقرة.", "zh_Hans": "一个段落。"},
+    "Numbered list": {"ar": "قائمة مرقمة", "zh_Hans": "编号列表"},
+    "First item": {"ar": "البند الأول", "zh_Hans": "第一项"},
+    "Nested item": {"ar": "بند فرعي", "zh_Hans": "子项"},
+    "Step without title.": {"ar": "خطوة بلا عنوان.", "zh_Hans": "没有标题的步骤。"},
+    "Titled": {"ar": "بعنوان", "zh_Hans": "有标题"},
+    "Step with title.": {"ar": "خطوة بعنوان.", "zh_Hans": "有标题的步骤。"},
+    "Do": {"ar": "افعل", "zh_Hans": "应该"},
+    "Walk daily.": {"ar": "امشِ يوميًا.", "zh_Hans": "每天散步。"},
+    "Avoid": {"ar": "تجنب", "zh_Hans": "避免"},
+    "Bed rest.": {"ar": "الراحة في السرير.", "zh_Hans": "卧床休息。"},
+    "Two pads on a back.": {"ar": "لاصقتان على الظهر.", "zh_Hans": "背上的两个电极片。"},
+    "Where the pads go": {"ar": "أين توضع اللاصقات", "zh_Hans": "电极片的位置"},
+    ("Pad here", "figure label"): {"ar": "اللاصقة هنا", "zh_Hans": "电极片在这里"},
+    ("Spine", "figure label"): {"ar": "العمود الفقري", "zh_Hans": "脊柱"},
+    "Your next appointment": {"ar": "موعدك القادم", "zh_Hans": "您的下次预约"},
+    "Bring this sheet.": {"ar": "أحضر هذه الورقة.", "zh_Hans": "请带上这张纸。"},
+    "Is it safe?": {"ar": "هل هو آمن؟", "zh_Hans": "安全吗？"},
+    "Get help": {"ar": "اطلب المساعدة", "zh_Hans": "寻求帮助"},
+    "Call {emergency_number} now.": {
+        "ar": "اتصل بالرقم {emergency_number} الآن.",
+        "zh_Hans": "请立即拨打 {emergency_number}。",
+    },
+    "Plan": {"ar": "الخطة", "zh_Hans": "计划"},
+    "Weekly plan": {"ar": "الخطة الأسبوعية", "zh_Hans": "每周计划"},
+    "Exercise": {"ar": "التمرين", "zh_Hans": "练习"},
+    "Mon": {"ar": "الاثنين", "zh_Hans": "周一"},
+    "Tue": {"ar": "الثلاثاء", "zh_Hans": "周二"},
+    "About": {"ar": "حول", "zh_Hans": "关于"},
+    **{f"Exercise {n}": {"ar": f"التمرين رقم {n}", "zh_Hans": f"练习 {n}"} for n in range(ROWS)},
+}
+PLURAL = {
+    "ar": ["لديك {sessions} جلسات."] * 6,
+    "zh_Hans": ["您有 {sessions} 次治疗。"],
+    "ru": ["У вас {sessions} сеанс.", "У вас {sessions} сеанса.", "У вас {sessions} сеансов."],
+}
+
+
+BIDI_MARKS = dict.fromkeys(range(0x202A, 0x202F)) | dict.fromkeys(range(0x2066, 0x206A))
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text without the direction marks pdftotext wraps right-to-left runs in."""
+    return raw_pdf_text(path).translate(BIDI_MARKS)
+
+
+def _letters(text: str) -> str:
+    normal = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in normal if c not in "ال .،" and unicodedata.category(c) != "Mn")
+
+
+def handout_yaml() -> str:
+    rows = "\n".join(f"          - [Exercise {n}, null, null]" for n in range(ROWS))
+    return EVERY_BLOCK % {"rows": rows}
+
+
+def catalog(lang: str, skip: tuple[str, ...] = ()) -> dict:
+    entries: dict = {key: strings[lang] for key, strings in ENGLISH.items() if key not in skip}
+    entries["You have {sessions} session."] = {"plural": "You have {sessions} sessions.", "forms": PLURAL[lang]}
+    return entries
+
+
+def project_with(root: Path, languages: tuple[str, ...], **kwargs: object) -> Path:
+    catalogs = {lang: {"fixture": catalog(lang)} for lang in languages if lang in ("ar", "zh_Hans")}
+    catalogs.update(kwargs.pop("catalogs", {}))  # type: ignore[arg-type]
+    return make_project(
+        root,
+        {"fixture": handout_yaml()},
+        catalogs,
+        languages=languages,
+        assets={"fixture/pads.svg": SVG},
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from handoutgen.cli import main
+
+    root = project_with(tmp_path_factory.mktemp("model") / "p", ("en", "ar", "zh_Hans"))
+    assert main(["-C", str(root), "build", "-j", "1"]) == 0
+    return root / "output" / "fixture"
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "zh_Hans"])
+def test_every_block_type_prints_in_each_language(built: Path, lang: str) -> None:
+    text = " ".join(pdf_text(built / lang / "fixture.pdf").split())
+    for english, strings in ENGLISH.items():
+        if isinstance(english, tuple) or english.startswith("Exercise ") or english == "Two pads on a back.":
+            continue  # figure labels and table rows have tests of their own; alt text is not printed
+        expected = english if lang == "en" else strings[lang]
+        expected = expected.replace("{emergency_number}", "112")
+        if lang == "ar":  # compare letters, without the alef and lam pdftotext splits out of ligatures
+            assert all(_letters(word) in _letters(text) for word in expected.replace(".", "").split()), expected
+        else:
+            assert " ".join(expected.split()) in text, expected
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "zh_Hans"])
+def test_table_header_repeats_on_the_next_page(built: Path, lang: str) -> None:
+    header = {"en": "Tue", "ar": "الثلاثاء", "zh_Hans": "周二"}[lang]
+    last_row = {"en": f"Exercise {ROWS - 1}", "ar": "التمرين", "zh_Hans": f"练习 {ROWS - 1}"}[lang]
+    with pdfplumber.open(built / lang / "fixture.pdf") as pdf:
+        pages = [(page.extract_text() or "").translate(BIDI_MARKS) for page in pdf.pages]
+    if lang == "ar":  # pdfplumber gives right-to-left runs reversed, ligatures split
+        pages = [_letters(text + " " + text[::-1]) for text in pages]
+        header, last_row = _letters(header), _letters(last_row)
+    with_rows = [n for n, text in enumerate(pages) if last_row in text or "Exercise 0" in text]
+    table_pages = [n for n, text in enumerate(pages) if header in text]
+    assert len(table_pages) >= 2, "the table should break across pages"
+    assert any(last_row in pages[n] for n in table_pages[1:]) or len(with_rows) >= 1
+
+
+@pytest.mark.parametrize(("lang", "labels"), [("en", ["Pad here", "Spine"]), ("zh_Hans", ["电极片在这里", "脊柱"])])
+def test_figure_labels_are_translated_in_the_pdf_text(built: Path, lang: str, labels: list[str]) -> None:
+    text = pdf_text(built / lang / "fixture.pdf")
+    for label in labels:
+        assert label in text
+
+
+def test_arabic_figure_labels_are_in_arabic(built: Path) -> None:
+    # Drawn in visual order with joined letter forms (see blocks/figure.py): read back, normalised.
+    with pdfplumber.open(built / "ar" / "fixture.pdf") as pdf:
+        text = unicodedata.normalize("NFKC", "".join(page.extract_text() or "" for page in pdf.pages))
+    assert "الفقري"[::-1] in text and "العمود"[::-1] in text
+    assert "Spine" not in text and "Pad here" not in text
+
+
+def test_write_in_prints_a_rule_under_its_label(built: Path) -> None:
+    with pdfplumber.open(built / "en" / "fixture.pdf") as pdf:
+        for page in pdf.pages:
+            words = page.search("Your next appointment")
+            if not words:
+                continue
+            label = words[0]
+            rules = [
+                edge
+                for edge in page.horizontal_edges
+                if edge["top"] > label["bottom"] and edge["top"] - label["bottom"] < 40 and edge["width"] > 100
+            ]
+            assert rules, "no line to write on under the label"
+            return
+    raise AssertionError("label not found")
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(1, "1 сеанс."), (2, "2 сеанса."), (5, "5 сеансов."), (21, "21 сеанс.")]
+)
+def test_russian_plural_follows_the_clinic_number(tmp_path: Path, run, count: int, expected: str) -> None:
+    ru = {key: f"ру {key}" if isinstance(key, str) else f"ру {key[0]}" for key in ENGLISH}
+    ru["Call {emergency_number} now."] = "Звоните {emergency_number}."
+    ru["You have {sessions} session."] = {"plural": "You have {sessions} sessions.", "forms": PLURAL["ru"]}
+    root = project_with(
+        tmp_path / "p", ("ru",), catalogs={"ru": {"fixture": ru}}, clinic_extra=f"values:\n  sessions: {count}\n"
+    )
+    result = run(root, "build", "-j", "1")
+    assert result.code == 0, result.out
+    text = " ".join(pdf_text(root / "output/fixture/ru/fixture.pdf").split())
+    assert f"У вас {expected}" in text
+
+
+def test_a_safety_sentence_outside_the_safety_sections_refuses_its_language(tmp_path: Path, run) -> None:
+    chinese = catalog("zh_Hans", skip=("Call at once if your legs go numb.",))
+    root = project_with(tmp_path / "p", ("en", "zh_Hans"), catalogs={"zh_Hans": {"fixture": chinese}})
+    clinic = root / "clinics/fixture/clinic.yaml"
+    clinic.write_text(clinic.read_text() + "min_translated: 50\n")  # other English would be allowed
+    result = run(root, "build", "-j", "1")
+    assert result.code == 1
+    assert "refused fixture/zh_Hans/fixture: 1 problem (listed above); not printed" in result.out
+    assert (
+        "error: handouts/fixture.yaml:23: safety-critical entry: no translation entry in "
+        "locales/zh_Hans/LC_MESSAGES/fixture.po; run: handouts i18n update --lang zh_Hans" in result.out
+    )
+    assert (root / "output/fixture/en/fixture.pdf").is_file()
+    assert not (root / "output/fixture/zh_Hans/fixture.pdf").exists()
+
+
+def test_a_draft_never_prints_and_a_clinic_list_limits_the_build(tmp_path: Path, run) -> None:
+    draft = handout_yaml().replace('  version: "2.0"\n', '  version: "2.0"\n  status: draft\n')
+    root = make_project(
+        tmp_path / "p",
+        {"fixture": handout_yaml(), "draft": draft, "other": handout_yaml()},
+        assets={"fixture/pads.svg": SVG, "draft/pads.svg": SVG, "other/pads.svg": SVG},
+        clinic_extra="handouts: [fixture, draft]\n",
+    )
+    result = run(root, "build", "-j", "1")
+    assert result.code == 0, result.out
+    built = sorted(p.name for p in (root / "output/fixture/en").glob("*.pdf"))
+    assert built == ["fixture.pdf"]  # "other" is not in the clinic's list; "draft" is a draft
+
+
+def test_unknown_block_type_and_placeholders_are_reported_together(tmp_path: Path, run) -> None:
+    broken = (
+        handout_yaml().replace("type: checklist", "type: checklst").replace("A paragraph.", "A {colour} paragraph.")
+    )
+    root = make_project(tmp_path / "p", {"fixture": broken}, assets={"fixture/pads.svg": SVG})
+    result = run(root, "build", "-j", "1")
+    assert result.code == 1
+    assert (
+        "handouts/fixture.yaml:57 sections[1].blocks[7].type: unknown block type 'checklst'; "
+        "did you mean 'checklist'?" in result.out
+    )
+    root = make_project(
+        tmp_path / "q",
+        {"fixture": handout_yaml().replace("A paragraph.", "A {colour} one.")},
+        assets={"fixture/pads.svg": SVG},
+    )
+    result = run(root, "build", "-j", "1")
+    assert "handouts/fixture.yaml:29 sections[1].blocks[0].text: unknown placeholder {colour}" in result.out
+
+
+def test_form_questions_come_from_another_handouts_section_with_form_wording(tmp_path: Path, run) -> None:
+    leaflet = (
+        handout_yaml()
+        .replace(
+            "              - Point one.\n",
+            "              - text: Point one.\n                ask: Is point one true for you?\n",
+        )
+        .replace("  - id: key-points\n", "  - id: key-points\n    safety: true\n")
+    )
+    form = """\
+layout: form
+meta: {code: F-1, version: "1", approved: 2026-11-01, review_due: 2028-11-01, references: ["R."]}
+title: Screening
+sections:
+  - id: questions
+    blocks:
+      - type: yes-no
+        from: fixture#key-points
+        "yes": "Yes"
+        "no": "No"
+"""
+    root = make_project(tmp_path / "p", {"fixture": leaflet, "form": form}, assets={"fixture/pads.svg": SVG})
+    result = run(root, "build", "--handout", "form", "-j", "1")
+    assert result.code == 0, result.out
+    text = " ".join(pdf_text(root / "output/fixture/en/form.pdf").split())
+    assert "Is point one true for you?" in text  # the form's own wording of the item
+    assert "Call at once if your legs go numb." in text
+
+
+def test_new_handout_scaffolds_a_draft_that_loads(tmp_path: Path, run) -> None:
+    root = make_project(tmp_path / "p", {})
+    result = run(root, "new", "handout", "knee-pain")
+    assert result.code == 0, result.out
+    assert "created handouts/knee-pain.yaml" in result.out
+    assert (root / "handouts/knee-pain").is_dir()
+    assert run(root, "build", "-j", "1").out.startswith("0 built")  # a draft: never printed for patients
+    path = root / "handouts/knee-pain.yaml"
+    path.write_text(path.read_text().replace("status: draft ", "status: published #"))
+    built = run(root, "build", "-j", "1")
+    assert built.code == 0, built.out
+    assert (root / "output/fixture/en/knee-pain.pdf").is_file()
+    again = run(root, "new", "handout", "knee-pain")
+    assert again.code == 1
+    assert "error: handouts/knee-pain.yaml: exists already; choose another id or edit that file" in again.err
