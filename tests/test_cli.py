@@ -35,7 +35,8 @@ def test_unknown_handout(project: Path, run) -> None:
     result = run(project, "build", "--handout", "tens-knee")
     assert result.code == 1
     assert result.err == (
-        f"error: handouts/: unknown handout 'tens-knee'; the handouts are: {HANDOUT}, microcurrent-screening-form\n"
+        "error: handouts/: unknown handout 'tens-knee'; the handouts are: back-exercises, "
+        f"{HANDOUT}, microcurrent-screening-form, pain-diary, tens-at-home\n"
     )
 
 

@@ -16,6 +16,7 @@ from handoutgen.fonts import FontSet
 
 PAPER_POINTS = {"A4": (595.28, 841.89), "Letter": (612.0, 792.0)}
 CLINICS = {p.parent.name: yaml.safe_load(p.read_text()) for p in sorted((REPO / "clinics").glob("*/clinic.yaml"))}
+LIBRARY = ("tens-at-home", "back-exercises", "pain-diary")
 SAMPLES = [(clinic_id, lang) for clinic_id, clinic in CLINICS.items() for lang in clinic["languages"]]
 
 
@@ -35,10 +36,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_sample_pdf_is_built(built: Path) -> None:
-    """11 clinic × language pairs, each with the leaflet and the screening form."""
+    """11 clinic × language pairs, each with every shipped handout: nothing refused, nothing in English."""
     pdfs = sorted(p.relative_to(built / "output").as_posix() for p in (built / "output").rglob("*.pdf"))
     assert len(SAMPLES) == 11
-    handouts = (HANDOUT, "microcurrent-screening-form")
+    handouts = (HANDOUT, "microcurrent-screening-form", *LIBRARY)
     assert pdfs == sorted(f"{clinic}/{lang}/{handout}.pdf" for clinic, lang in SAMPLES for handout in handouts)
 
 
@@ -122,3 +123,89 @@ def _title_words(pdf: Path) -> list[tuple[float, float]]:
     ]
     tallest = max(y1 - y0 for _, y0, _, y1 in boxes)
     return [(x0, x1) for x0, y0, x1, y1 in boxes if y1 - y0 > tallest * 0.9]
+
+
+# -- The handout library (TENS at home, back exercises, pain diary) as content ---------------
+
+
+@pytest.mark.parametrize("handout_id", LIBRARY)
+def test_library_handouts_read_plainly(handout_id: str) -> None:
+    from handoutgen.check import readability
+    from handoutgen.project import Project
+
+    scores = readability(Project(REPO).load_handout(handout_id))
+    assert scores["flesch_kincaid_grade"] <= 6.5
+    assert scores["smog_index"] <= 9
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def _manifest_fallbacks(built: Path) -> list[str]:
+    import json
+
+    data = json.loads((built / "output/manifest.json").read_text())
+    return [entry["path"] for entry in data["pdfs"] if entry["translated"] != entry["total"]]
+
+
+def test_no_sample_prints_english_fallback(built: Path) -> None:
+    assert _manifest_fallbacks(built) == []
+
+
+def _figure_label(lang: str) -> str:
+    with (REPO / "locales" / lang / "LC_MESSAGES" / "tens-at-home.po").open("rb") as fileobj:
+        return read_po(fileobj).get("Spine: no pads here", "figure label").string
+
+
+@pytest.mark.parametrize(("clinic_id", "lang"), [s for s in SAMPLES if s[1] not in ("en", "ar")])
+def test_figure_labels_print_in_each_language(built: Path, clinic_id: str, lang: str) -> None:
+    text = " ".join(_pdf_text(built / "output" / clinic_id / lang / "tens-at-home.pdf").split())
+    label = _figure_label(lang)
+    assert label and label != "Spine: no pads here"
+    assert " ".join(label.split()) in text
+
+
+def test_arabic_figure_labels_print_in_arabic(built: Path) -> None:
+    import unicodedata
+
+    import pdfplumber
+
+    label = _figure_label("ar")
+    with pdfplumber.open(built / "output/stadtpark/ar/tens-at-home.pdf") as pdf:
+        text = unicodedata.normalize("NFKC", " ".join(page.extract_text() or "" for page in pdf.pages))
+    # Drawn in visual order with joined letter forms: read back reversed.
+    assert all(word[::-1] in text for word in label.split())
+
+
+@pytest.mark.parametrize(("handout_id", "header"), [("back-exercises", "Exercise"), ("pain-diary", "Date")])
+@pytest.mark.parametrize(("clinic_id", "lang"), [("stadtpark", "de"), ("riverside", "es"), ("riverside", "zh_Hans")])
+def test_plan_and_diary_tables_print_their_headers(
+    built: Path, handout_id: str, header: str, clinic_id: str, lang: str
+) -> None:
+    text = " ".join(_pdf_text(built / "output" / clinic_id / lang / f"{handout_id}.pdf").split())
+    with (REPO / "locales" / lang / "LC_MESSAGES" / f"{handout_id}.po").open("rb") as fileobj:
+        expected = read_po(fileobj).get(header).string
+    assert expected and expected in text
+
+
+def _safety_sentences(handout_id: str) -> set[tuple[str, str | None]]:
+    from handoutgen.extract import handout_template
+
+    return handout_template(REPO / "handouts" / f"{handout_id}.yaml", REPO).critical
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "es", "vi", "ru", "ar", "zh_Hans"])
+@pytest.mark.parametrize("handout_id", LIBRARY)
+def test_shared_safety_sentences_read_the_same_as_in_the_microcurrent_leaflet(lang: str, handout_id: str) -> None:
+    shared = _safety_sentences(handout_id) & _safety_sentences(HANDOUT)
+    assert shared, "each library handout reuses the leaflet's safety sentences"
+    catalogs = {}
+    for domain in (handout_id, HANDOUT):
+        with (REPO / "locales" / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as fileobj:
+            catalogs[domain] = read_po(fileobj)
+    for msgid, context in shared:
+        ours, theirs = catalogs[handout_id].get(msgid, context), catalogs[HANDOUT].get(msgid, context)
+        assert ours.string == theirs.string, msgid
