@@ -857,3 +857,33 @@ def test_footer_text_of_23_kB(project: Path, run) -> None:
     edit(project / CLINIC, "session_count: 6", "session_count: 6\nfooter_text: " + "Open Monday to Friday. " * 1000)
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, f"error: {CLINIC}:18 footer_text:")
+
+
+def test_an_image_weasyprint_cannot_draw_fails_the_job_not_silently(tmp_path: Path, run) -> None:
+    """A clinic template's own picture that will not decode: an error, never its alt text instead."""
+    project = copy_project(tmp_path / "p", ["stadtpark", "tilleuls"])
+    (project / "clinics/stadtpark/broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a png")
+    clinic_template(project, '<img src="../clinics/stadtpark/broken.png" alt="a map">')
+    result = run(project, "build", "--lang", "en", "--handout", HANDOUT, "-j", "1")
+    assert result.code == 1
+    assert "Traceback" not in result.out + result.err
+    assert "an image could not be drawn" in result.out
+    assert (project / f"output/tilleuls/en/{HANDOUT}.pdf").is_file()
+    assert not (project / f"output/stadtpark/en/{HANDOUT}.pdf").exists()
+
+
+def test_a_bug_in_one_job_is_an_internal_error_with_a_log_file(tmp_path: Path, run, monkeypatch) -> None:
+    project = copy_project(tmp_path / "p", ["stadtpark"])
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a bug")
+
+    from handoutgen import formats
+
+    monkeypatch.setitem(formats.FORMATS, "pdf", formats.Format("pdf", ".pdf", broken, broken))
+    result = run(project, "build", "--lang", "en", "--lang", "de", "--handout", HANDOUT, "-j", "1")
+    assert result.code == 1
+    log = project / "output/handouts-internal-errors.log"
+    assert f"internal error (a bug in handouts, not in your files); the traceback is in {log}" in result.out
+    assert "RuntimeError: a bug" in log.read_text()
+    assert "Traceback" not in result.out

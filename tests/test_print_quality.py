@@ -258,6 +258,9 @@ def test_extra_text_trips_the_fit_check_naming_the_language(project: Path, run) 
     assert "warning: handouts/microcurrent-back-pain.yaml:21 meta.target_pages: the 'en' version for stadtpark" in (
         built.out
     )
+    strict = run(project, "build", *scope, "--force", "--strict")  # --strict counts every warning, this one too
+    assert strict.code == 1
+    assert "--strict: 1 warning(s) count as failures" in strict.out
 
 
 def test_expired_handout_is_refused_unless_allowed(project: Path, run) -> None:

@@ -6,11 +6,12 @@ A new format (say, accessible HTML) is one entry here plus what it needs."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from handoutgen.errors import RenderError
+from handoutgen.errors import Problem, RenderError
 from handoutgen.render import OUTSIDE, Page, make_fetcher, refusal_problem
 
 # Tagged, titled, language-marked PDFs that screen readers can follow.
@@ -56,6 +57,9 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
     from weasyprint.urls import FatalURLFetchingError
 
     fetcher = make_fetcher(page.allowed_dirs, page.root)
+    failed = _ImageFailures()
+    weasyprint_log = logging.getLogger("weasyprint")
+    weasyprint_log.addHandler(failed)
     try:
         document = HTML(string=page.html, base_url=page.base_url, url_fetcher=fetcher).render(**PDF_OPTIONS, **options)
         if then is not None:
@@ -63,10 +67,30 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
     except FatalURLFetchingError as exc:
         url, why = fetcher.refused[-1] if fetcher.refused else (str(exc), OUTSIDE)
         raise RenderError(refusal_problem(url, why, page, origin)) from None
+    finally:
+        weasyprint_log.removeHandler(failed)
     if fetcher.refused:
         # WeasyPrint draws SVG images leniently and carries on after a refusal: refuse the page anyway.
         raise RenderError(refusal_problem(*fetcher.refused[0], page, origin))
+    if failed.messages:
+        # WeasyPrint would print the alt text instead of an image it cannot decode: never silently.
+        raise RenderError(
+            Problem(origin, f"an image could not be drawn ({failed.messages[0][:160]}); fix or replace it")
+        )
     return document
+
+
+class _ImageFailures(logging.Handler):
+    """Collects WeasyPrint's "Failed to load image" warnings, which it would otherwise only log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "Failed to load" in message or "failed to load" in message:
+            self.messages.append(message)
 
 
 FORMATS: dict[str, Format] = {fmt.name: fmt for fmt in (Format("pdf", ".pdf", _pdf, _pdf_pages),)}

@@ -55,7 +55,11 @@ class Figure(BlockModel):
                 svg_labels(read_svg(path))
             except FigureError as exc:
                 return f"figure {self.src!r}: {exc}"
-        return None
+            return None
+        from handoutgen.images import image_problem
+
+        why = image_problem(path)
+        return f"figure {self.src!r}: {why}" if why else None
 
     def extra_texts(self, asset_dir: Path, path: KeyPath) -> Iterator[tuple[KeyPath, Text]]:
         if self.src.endswith(".svg"):
