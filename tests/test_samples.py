@@ -209,3 +209,10 @@ def test_shared_safety_sentences_read_the_same_as_in_the_microcurrent_leaflet(la
     for msgid, context in shared:
         ours, theirs = catalogs[handout_id].get(msgid, context), catalogs[HANDOUT].get(msgid, context)
         assert ours.string == theirs.string, msgid
+
+
+def test_tilleuls_arabic_copy_has_its_own_clinic_section(built: Path) -> None:
+    """Translation review AR-1: the Arabic copy printed the French clinic paragraph."""
+    text = _pdf_text(built / "output/tilleuls/ar" / f"{HANDOUT}.pdf")
+    assert "Venir au cabinet" not in text and "rez-de-chaussée" not in text
+    assert "العيادة" in text
