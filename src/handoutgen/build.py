@@ -14,13 +14,12 @@ from handoutgen import log
 from handoutgen.atomic import remove_orphaned_temps, write_atomically
 from handoutgen.errors import HandoutsError, Problem
 from handoutgen.executors import run_jobs
-from handoutgen.extract import COMMON_DOMAIN
 from handoutgen.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
 from handoutgen.jobs import BuildOptions, Job, Outcome, Sources, Task
 from handoutgen.layout import output_path
 from handoutgen.progress import Progress, progress
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
-from handoutgen.render_job import translations_for
+from handoutgen.render_job import domains_of, translations_for
 from handoutgen.review import expired_problem, over_target_problem
 from handoutgen.variants import VARIANTS, second_language
 
@@ -39,6 +38,7 @@ class Summary:
     over_target: list[tuple[Job, Problem]] = field(default_factory=list)  # fit to sheet: a warning
     warnings: int = 0
     strict: bool = False
+    printed: set[Problem] = field(default_factory=set)  # problems shared by many jobs, listed once
     seconds: float = 0.0
 
     @property
@@ -67,7 +67,7 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
     report_load_problems(sources, summary)
     out_dir = options.out_dir or project.root / "output"
     jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, options)
-    sources.translations = translations_for(project, _languages(jobs), _domains(sources))
+    sources.translations = translations_for(project, _languages(jobs), domains_of(sources))
     manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
     tasks = skip_unchanged(project, sources, jobs, manifest, out_dir, options.force, summary)
     remove_orphaned_temps(out_dir)  # left anywhere by a build that was killed
@@ -129,11 +129,6 @@ def _try(loader: Callable, *args: object) -> object:
         return loader(*args)
     except HandoutsError as exc:
         return exc
-
-
-def _domains(sources: Sources) -> list[str]:
-    used = [d for h in sources.handouts.values() if isinstance(h, LoadedHandout) for d in h.domains]
-    return list(dict.fromkeys([*used, COMMON_DOMAIN]))
 
 
 def _languages(jobs: list[Job]) -> list[str]:
@@ -312,10 +307,9 @@ def _entry(manifest: Manifest, target: Path, job: Job, handout: LoadedHandout, o
 
 def _print_once(summary: Summary, problems: tuple[Problem, ...]) -> None:
     """A problem shared by many jobs (one catalog entry, many clinics) is listed once."""
-    printed = summary.__dict__.setdefault("_printed", set())
     for problem in problems:
-        if problem not in printed:
-            printed.add(problem)
+        if problem not in summary.printed:
+            summary.printed.add(problem)
             log.error(problem)
 
 

@@ -18,7 +18,7 @@ from handoutgen.errors import HandoutsError, Problem
 from handoutgen.handout import texts
 from handoutgen.jobs import BuildOptions, Sources, Task
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
-from handoutgen.render_job import JobRenderer, translations_for
+from handoutgen.render_job import JobRenderer, domains_of, translations_for
 from handoutgen.review import DUE_SOON_DAYS, due_within, expired_problem, over_target_problem
 from handoutgen.text import spoken
 
@@ -204,10 +204,7 @@ def check_pages(
     except HandoutsError as exc:
         report.gates["schema"].problems += exc.problems
         return
-    domains = list(
-        dict.fromkeys(d for h in sources.handouts.values() if isinstance(h, LoadedHandout) for d in h.domains)
-    )
-    sources.translations = translations_for(project, sorted({job.lang for job in jobs}), [*domains, "common"])
+    sources.translations = translations_for(project, sorted({job.lang for job in jobs}), domains_of(sources))
     render = JobRenderer(project, sources)
     for job in jobs:
         outcome = render(Task(job, ""), write=False)

@@ -60,7 +60,14 @@ def handout_texts(path: Path, shown_as: str) -> tuple[Handout, list[TextRef], An
 def extract_handout(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]) -> Iterator:
     """Babel extraction method for handout YAML files."""
     path = Path(getattr(fileobj, "name", "handout.yaml"))
-    handout, refs, lines = handout_texts(path, options.get("shown_as", path.name))
+    for _, *message in _extracted(path, options.get("shown_as", path.name)):
+        yield tuple(message)
+
+
+def _extracted(path: Path, shown_as: str) -> Iterator[tuple[TextRef, int, str, Any, list[str]]]:
+    """Each text of a handout as Babel's extractors give it (line, function, message, comments),
+    with the text it came from."""
+    handout, refs, lines = handout_texts(path, shown_as)
     for ref in refs:
         text = ref.text
         comments = [f"{path.stem} › {describe(handout, ref.path)}"]
@@ -81,17 +88,14 @@ def extract_handout(fileobj: IO[bytes], keywords: Any, comment_tags: Any, option
             funcname, message = "pgettext", (text.context, text.text)
         else:
             funcname, message = "gettext", text.text
-        yield line, funcname, message, comments
+        yield ref, line, funcname, message, comments
 
 
 def handout_template(path: Path, root: Path) -> Template:
     """The .pot catalog of one handout."""
     shown_as = path.relative_to(root).as_posix()
     template = Template(_new_catalog(path.stem))
-    _, refs, _ = handout_texts(path, shown_as)
-    with path.open("rb") as fileobj:
-        messages = list(extract_handout(fileobj, DEFAULT_KEYWORDS, [], {"shown_as": shown_as}))
-    for ref, (line, funcname, message, comments) in zip(refs, messages, strict=True):
+    for ref, line, funcname, message, comments in _extracted(path, shown_as):
         if funcname in ("pgettext", "npgettext"):
             context, msgid = message[0], (message[1] if funcname == "pgettext" else message[1:])
         else:

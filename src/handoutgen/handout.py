@@ -100,6 +100,25 @@ class Handout(Strict):
         return set(CLINIC_VALUES) | set(self.values)
 
 
+# -- The walks: over blocks, and over texts --------------------------------------------
+
+
+def blocks_in(blocks: list[BlockModel], path: KeyPath = ()) -> Iterator[tuple[BlockModel, KeyPath]]:
+    """Every block in reading order, a callout's own blocks in its place, each with its key path."""
+    for index, block in enumerate(blocks):
+        block_path = (*path, index)
+        yield block, block_path
+        children = getattr(block, "blocks", None)
+        if children:
+            yield from blocks_in(children, (*block_path, "blocks"))
+
+
+def all_blocks(handout: Handout) -> Iterator[tuple[BlockModel, KeyPath]]:
+    """Every block of every section, with its key path in the handout file."""
+    for number, section in enumerate(handout.sections):
+        yield from blocks_in(section.blocks, ("sections", number, "blocks"))
+
+
 # -- The walk over texts ---------------------------------------------------------------
 
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from handoutgen.formats import FORMATS
 from handoutgen.jobs import Job
+from handoutgen.variants import VARIANTS
 
 WITHDRAWN_DIR = "_withdrawn"  # beside the clinics' folders, never a print folder
 
 
 def output_path(out_dir: Path, job: Job) -> Path:
-    from handoutgen.formats import FORMATS
-    from handoutgen.variants import VARIANTS
-
     suffix = "".join(VARIANTS[name].suffix for name in VARIANTS if name in job.variants)
     return out_dir / job.clinic_id / job.lang / f"{job.handout_id}{suffix}{FORMATS[job.format].extension}"
 

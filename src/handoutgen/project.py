@@ -6,12 +6,11 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from handoutgen.contrast import ContrastError, contrast_problems
 from handoutgen.errors import ConfigError, HandoutsError, Problem, display_path
 from handoutgen.fonts import FontSet
-from handoutgen.handout import Handout, texts
+from handoutgen.handout import Handout, all_blocks, texts
 from handoutgen.images import image_problem
 from handoutgen.schema import Clinic, load_model
 from handoutgen.text import PlaceholderError, unknown_names
@@ -152,7 +151,7 @@ class Project:
         loaded = self._load_plain(handout_id)
         refs = {}
         problems = []
-        for block, path in _blocks_with_references(loaded.handout):
+        for block, path in all_blocks(loaded.handout):
             for reference in block.references():
                 target, _, section_id = reference.partition("#")
                 line = loaded.lines.line_for((*path, "from"))
@@ -196,15 +195,6 @@ class Project:
         return self._load_plain(target)
 
 
-def _blocks_with_references(handout: Handout) -> list[tuple[Any, tuple]]:
-    found = []
-    for number, section in enumerate(handout.sections):
-        for index, block in enumerate(section.blocks):
-            if block.references():
-                found.append((block, ("sections", number, "blocks", index)))
-    return found
-
-
 def _placeholder_problems(loaded: LoadedHandout) -> list[Problem]:
     """Every unknown or broken placeholder of the English, in one report."""
     handout = loaded.handout
@@ -244,21 +234,7 @@ def _placeholder_problems(loaded: LoadedHandout) -> list[Problem]:
 
 def _asset_problems(loaded: LoadedHandout) -> list[Problem]:
     problems = []
-    for number, section in enumerate(loaded.handout.sections):
-        for index, block in enumerate(section.blocks):
-            path = ("sections", number, "blocks", index)
-            for inner, inner_path in _nested(block, path):
-                if why := inner.asset_problem(loaded.asset_dir):
-                    problems.append(
-                        Problem(
-                            loaded.shown_as, why, loaded.lines.line_for((*inner_path, "src")), format_key(inner_path)
-                        )
-                    )
+    for block, path in all_blocks(loaded.handout):
+        if why := block.asset_problem(loaded.asset_dir):
+            problems.append(Problem(loaded.shown_as, why, loaded.lines.line_for((*path, "src")), format_key(path)))
     return problems
-
-
-def _nested(block: Any, path: tuple) -> list[tuple[Any, tuple]]:
-    found = [(block, path)]
-    for index, child in enumerate(getattr(block, "blocks", None) or []):
-        found += _nested(child, (*path, "blocks", index))
-    return found

@@ -29,7 +29,7 @@ from handoutgen.catalogs import Lookup, Translations
 from handoutgen.errors import Problem, RenderError, display_path
 from handoutgen.extract import COMMON_DOMAIN
 from handoutgen.fonts import FontSet, describe_char
-from handoutgen.handout import Handout, texts
+from handoutgen.handout import Handout, blocks_in, texts
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
 from handoutgen.schema import Text
 from handoutgen.templating import SandboxedLoader, template_problem
@@ -250,13 +250,8 @@ class Renderer:
             strings += [(f"{clinic.shown_as} clinic_section", text) for text in own_section.texts()]
         context = {
             **main,
-            "clinic": c,
-            "handout": handout.handout,
             "handout_id": handout.id,
-            "meta": meta,
             "title": title,
-            "approved": format_date(meta.approved, "long", locale=main["locale"]),
-            "review_due": format_date(meta.review_due, "long", locale=main["locale"]),
             "created": created_timestamp(meta.approved),
             "logo_url": project_url(self.project.root, clinic.folder / clinic.clinic.logo),
             "font_css": Markup(font_css),
@@ -383,7 +378,7 @@ class Renderer:
             tr = ref_translators[block.handout_id]
             section = source.handout.section(block.section_id)
             intro, groups = [], []
-            for item in _flattened(section.blocks if section else []):
+            for item, _ in blocks_in(section.blocks if section else []):
                 if item.type == "paragraph" and not groups:
                     intro.append(tr(item.text, safety=True))
                 elif item.type == "list":
@@ -417,14 +412,6 @@ class Renderer:
         )
         language["title"] = plain_text(t(handout.handout.title))
         return language
-
-
-def _flattened(blocks: list[Any]) -> list[Any]:
-    """Blocks in reading order, with a callout's own blocks in its place."""
-    out = []
-    for block in blocks:
-        out += _flattened(block.blocks) if block.type == "callout" else [block]
-    return out
 
 
 def template_frame(exc: BaseException, root: Path) -> tuple[str, int] | None:

@@ -10,12 +10,12 @@ from typing import Any
 
 from handoutgen.catalogs import Translations
 from handoutgen.errors import HandoutsError, Problem
+from handoutgen.extract import COMMON_DOMAIN
 from handoutgen.formats import FORMATS
 from handoutgen.gate import Decision, decide
 from handoutgen.jobs import Job, Outcome, Sources, Task
 from handoutgen.project import LoadedClinic, LoadedHandout, Project
 from handoutgen.render import Page, Renderer
-from handoutgen.variants import second_language
 
 
 class JobRenderer:
@@ -57,8 +57,7 @@ class JobRenderer:
         refused page is still drawn, marked "not for patients" with the reason on every page."""
         clinic, handout = self._loaded(job)
         translations = self.sources.translations[job.lang]
-        second_lang = job.second_lang or second_language(job.variants, clinic.clinic)
-        second = self.sources.translations[second_lang] if second_lang and second_lang != job.lang else None
+        second = self.sources.translations[job.second_lang] if job.second_lang not in (None, job.lang) else None
         page = self.renderer.page(clinic, handout, translations, job.variants, second)
         decision = decide(page.lookups, clinic.clinic.min_translated, self.strict)
         if handout.handout.is_draft:
@@ -87,6 +86,12 @@ class JobRenderer:
     @staticmethod
     def _named(job: Job, problems: list[Problem]) -> list[Problem]:
         return [p if isinstance(p, Problem) else Problem(job.name, str(p)) for p in problems]
+
+
+def domains_of(sources: Sources) -> list[str]:
+    """The catalogs the loaded handouts print from (a form's source handouts included), and `common`."""
+    used = [d for h in sources.handouts.values() if isinstance(h, LoadedHandout) for d in h.domains]
+    return list(dict.fromkeys([*used, COMMON_DOMAIN]))
 
 
 def translations_for(project: Project, langs: list[str], domains: list[str]) -> dict[str, Translations]:
