@@ -20,15 +20,15 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from handoutgen.atomic import write_atomically
-from handoutgen.build import build, load
-from handoutgen.executors import default_jobs
-from handoutgen.extract import COMMON_DOMAIN
-from handoutgen.formats import PDF_OPTIONS
-from handoutgen.jobs import BuildOptions, Job, Task
-from handoutgen.project import Project
-from handoutgen.render import PROJECT_URL
-from handoutgen.render_job import JobRenderer, translations_for
+from handouts.atomic import write_atomically
+from handouts.build import build, load
+from handouts.executors import default_jobs
+from handouts.extract import COMMON_DOMAIN
+from handouts.formats import PDF_OPTIONS
+from handouts.jobs import BuildOptions, Job, Task
+from handouts.project import Project
+from handouts.render import PROJECT_URL
+from handouts.render_job import JobRenderer, translations_for
 
 REPO = Path(__file__).resolve().parents[1]
 HANDOUT = "microcurrent-back-pain"
@@ -79,7 +79,7 @@ def run_build(project: Project, *args: str) -> Timed:
     """The real command, in its own process: what a user waits for, start-up included."""
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "handoutgen", "-C", str(project.root), "build", *args],
+        [sys.executable, "-m", "handouts", "-C", str(project.root), "build", *args],
         capture_output=True,
         text=True,
         check=False,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from handoutgen.cli import main
+from handouts.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 HANDOUT = "microcurrent-back-pain"

@@ -36,7 +36,7 @@ def build_args(*extra: str) -> list[str]:
 @pytest.fixture(scope="module")
 def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample clinic built once in English and German, in this process."""
-    from handoutgen.cli import main
+    from handouts.cli import main
 
     root = copy_project(tmp_path_factory.mktemp("built") / "project", ["stadtpark"])
     assert main(["-C", str(root), *build_args("-j", "1")]) == 0
@@ -178,7 +178,7 @@ def test_failing_job_does_not_stop_the_others(tmp_path: Path, run) -> None:
 # knows the moment from the line it prints, not from a sleep.
 DIE_MID_WRITE = """
 import sys
-import handoutgen.atomic
+import handouts.atomic
 
 def half_then_wait(file, data):
     if file.name.endswith(".tmp"):
@@ -188,8 +188,8 @@ def half_then_wait(file, data):
         sys.stdin.read()  # until killed
     file.write(data)
 
-handoutgen.atomic._write_data = half_then_wait
-from handoutgen.cli import main
+handouts.atomic._write_data = half_then_wait
+from handouts.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -240,10 +240,10 @@ import sys
 import threading
 from pathlib import Path
 
-import handoutgen.render_job
+import handouts.render_job
 
 MARKER = Path(sys.argv[1])
-render = handoutgen.render_job.JobRenderer._render
+render = handouts.render_job.JobRenderer._render
 
 
 def stop_the_first(self, task, write):
@@ -255,10 +255,10 @@ def stop_the_first(self, task, write):
     threading.Event().wait()  # until killed
 
 
-handoutgen.render_job.JobRenderer._render = stop_the_first
+handouts.render_job.JobRenderer._render = stop_the_first
 
 if __name__ == "__main__":
-    from handoutgen.cli import main
+    from handouts.cli import main
 
     sys.exit(main(sys.argv[2:]))
 """

@@ -12,11 +12,11 @@ import pytest
 from babel.messages.catalog import Catalog
 
 from conftest import HANDOUT, REPO
-from handoutgen.catalogs import load_catalog
-from handoutgen.checks import entries, header_problems, message_errors
-from handoutgen.errors import CatalogError
-from handoutgen.extract import Template
-from handoutgen.render import css_string
+from handouts.catalogs import load_catalog
+from handouts.checks import entries, header_problems, message_errors
+from handouts.errors import CatalogError
+from handouts.extract import Template
+from handouts.render import css_string
 from i18n_helpers import edit_entry, po_path, read_catalog, save_catalog
 
 HEADER = """\

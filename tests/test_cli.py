@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import HANDOUT
-from handoutgen import __version__
+from handouts import __version__
 
 
 def pdfs(folder: Path) -> list[str]:

@@ -187,7 +187,7 @@ def project_with(root: Path, languages: tuple[str, ...], **kwargs: object) -> Pa
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from handoutgen.cli import main
+    from handouts.cli import main
 
     root = project_with(tmp_path_factory.mktemp("model") / "p", ("en", "ar", "zh_Hans"))
     assert main(["-C", str(root), "build", "-j", "1"]) == 0

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import HANDOUT, Result, copy_project, pdf_text
-from handoutgen.cli import main
+from handouts.cli import main
 from i18n_helpers import edit_entry, po_path
 
 FORM = "microcurrent-screening-form"

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from conftest import HANDOUT, REPO, Result, copy_project, pdf_text
-from handoutgen.atomic import remove_orphaned_temps, write_atomically
-from handoutgen.errors import OutputError
+from handouts.atomic import remove_orphaned_temps, write_atomically
+from handouts.errors import OutputError
 
 CLINIC = "clinics/stadtpark/clinic.yaml"
 HANDOUT_FILE = f"handouts/{HANDOUT}.yaml"
@@ -295,8 +295,8 @@ def test_hostile_yaml_is_one_line(
 
 
 def test_alias_bomb_fails_in_milliseconds(project: Path) -> None:
-    from handoutgen.errors import ConfigError
-    from handoutgen.yamlfile import load_yaml
+    from handouts.errors import ConfigError
+    from handouts.yamlfile import load_yaml
 
     path = project / "bomb.yaml"
     path.write_text(BILLION_LAUGHS)
@@ -324,7 +324,7 @@ def test_clinic_file_that_is_a_folder(project: Path, run) -> None:
 def test_real_dates_still_load(project: Path) -> None:
     import datetime as dt
 
-    from handoutgen.project import Project
+    from handouts.project import Project
 
     meta = Project(project).load_handout(HANDOUT).handout.meta
     assert meta.approved == dt.date(2026, 11, 1)
@@ -461,7 +461,7 @@ def test_sandboxed_loader_reads_within_limits(tmp_path: Path, content: bytes, me
     from jinja2 import TemplateError
     from jinja2.sandbox import SandboxedEnvironment
 
-    from handoutgen.templating import SandboxedLoader, template_problem
+    from handouts.templating import SandboxedLoader, template_problem
 
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates/page.html").write_bytes(content)
@@ -595,7 +595,7 @@ def test_bad_logo_is_refused_on_load(project: Path, run, name: str, data: bytes,
 
 
 def test_svg_with_local_references_is_accepted() -> None:
-    from handoutgen.images import image_problem
+    from handouts.images import image_problem
 
     path = REPO / "clinics/riverside/logo.svg"
     assert image_problem(path) is None
@@ -701,7 +701,7 @@ def test_full_disk_on_fsync(project: Path, run, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_full_disk_half_way_through_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import handoutgen.atomic
+    import handouts.atomic
 
     target = tmp_path / "out/a.pdf"
     target.parent.mkdir()
@@ -711,7 +711,7 @@ def test_full_disk_half_way_through_writing(tmp_path: Path, monkeypatch: pytest.
         file.write(data[: len(data) // 2])
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(handoutgen.atomic, "_write_data", half_then_full)
+    monkeypatch.setattr(handouts.atomic, "_write_data", half_then_full)
     with pytest.raises(OutputError) as caught:
         write_atomically(target, b"x" * 1000, "output/a.pdf")
     assert str(caught.value) == (
@@ -878,7 +878,7 @@ def test_a_bug_in_one_job_is_an_internal_error_with_a_log_file(tmp_path: Path, r
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("a bug")
 
-    from handoutgen import formats
+    from handouts import formats
 
     monkeypatch.setitem(formats.FORMATS, "pdf", formats.Format("pdf", ".pdf", broken, broken))
     result = run(project, "build", "--lang", "en", "--lang", "de", "--handout", HANDOUT, "-j", "1")

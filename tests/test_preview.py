@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import HANDOUT
-from handoutgen.preview import PreviewServer
-from handoutgen.project import Project
+from handouts.preview import PreviewServer
+from handouts.project import Project
 from i18n_helpers import edit_entry, po_path
 
 TITLE_EN = "Microcurrent therapy for back pain"
@@ -165,7 +165,7 @@ def test_saved_translation_appears_in_the_open_page_without_reload(
 
 def test_ctrl_c_stops_the_server_cleanly(project: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "handoutgen", "-C", str(project), "serve", "--port", "0"],
+        [sys.executable, "-m", "handouts", "-C", str(project), "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -13,14 +13,14 @@ from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
 from conftest import HANDOUT, REPO, copy_project, pdf_fonts, pdf_text
-from handoutgen.build import copies, load
-from handoutgen.catalogs import Translations
-from handoutgen.contrast import contrast_ratio
-from handoutgen.extract import handout_template
-from handoutgen.jobs import BuildOptions, Job
-from handoutgen.layout import output_path
-from handoutgen.project import Project
-from handoutgen.render import Renderer
+from handouts.build import copies, load
+from handouts.catalogs import Translations
+from handouts.contrast import contrast_ratio
+from handouts.extract import handout_template
+from handouts.jobs import BuildOptions, Job
+from handouts.layout import output_path
+from handouts.project import Project
+from handouts.render import Renderer
 
 FORM = "microcurrent-screening-form"
 TODAY = "2026-11-23"  # review dates are judged against this day, never the clock
@@ -55,7 +55,7 @@ def one_line(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from handoutgen.cli import main
+    from handouts.cli import main
 
     root = copy_project(tmp_path_factory.mktemp("built"), ["stadtpark", "riverside"])
     riverside = root / "clinics/riverside/clinic.yaml"

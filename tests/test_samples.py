@@ -11,8 +11,8 @@ import yaml
 from babel.messages.pofile import read_po
 
 from conftest import HANDOUT, REPO, copy_project, pdf_fonts, pdf_reader
-from handoutgen.cli import main
-from handoutgen.fonts import FontSet
+from handouts.cli import main
+from handouts.fonts import FontSet
 
 PAPER_POINTS = {"A4": (595.28, 841.89), "Letter": (612.0, 792.0)}
 CLINICS = {p.parent.name: yaml.safe_load(p.read_text()) for p in sorted((REPO / "clinics").glob("*/clinic.yaml"))}
@@ -130,8 +130,8 @@ def _title_words(pdf: Path) -> list[tuple[float, float]]:
 
 @pytest.mark.parametrize("handout_id", LIBRARY)
 def test_library_handouts_read_plainly(handout_id: str) -> None:
-    from handoutgen.check import readability
-    from handoutgen.project import Project
+    from handouts.check import readability
+    from handouts.project import Project
 
     scores = readability(Project(REPO).load_handout(handout_id))
     assert scores["flesch_kincaid_grade"] <= 6.5
@@ -192,7 +192,7 @@ def test_plan_and_diary_tables_print_their_headers(
 
 
 def _safety_sentences(handout_id: str) -> set[tuple[str, str | None]]:
-    from handoutgen.extract import handout_template
+    from handouts.extract import handout_template
 
     return handout_template(REPO / "handouts" / f"{handout_id}.yaml", REPO).critical
 

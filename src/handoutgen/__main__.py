@@ -1,3 +1,0 @@
-from handoutgen.cli import main
-
-raise SystemExit(main())

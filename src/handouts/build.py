@@ -1,0 +1,381 @@
+"""The batch build, top to bottom: load → plan → skip what is up to date → render (an
+executor, the one render path, the gate) → write → withdraw what can no longer be
+built → manifest and summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handouts import log
+from handouts.atomic import remove_orphaned_temps, write_atomically
+from handouts.errors import HandoutsError, Problem
+from handouts.executors import run_jobs
+from handouts.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
+from handouts.jobs import BuildOptions, Job, Outcome, Sources, Task
+from handouts.layout import output_path
+from handouts.progress import Progress, progress
+from handouts.project import LoadedClinic, LoadedHandout, Project
+from handouts.render_job import domains_of, translations_for
+from handouts.review import expired_problem, over_target_problem
+from handouts.variants import VARIANTS, second_language
+
+Echo = Callable[[str], None]
+
+__all__ = ["BuildOptions", "Job", "Sources", "Summary", "build", "load", "plan", "select"]
+
+
+@dataclass
+class Summary:
+    built: list[tuple[Job, int]] = field(default_factory=list)
+    skipped: list[Job] = field(default_factory=list)  # up to date: inputs unchanged since the last build
+    failed: list[tuple[str, HandoutsError]] = field(default_factory=list)  # (job or file, why)
+    refused: list[tuple[Job, tuple[Problem, ...]]] = field(default_factory=list)  # the gate said no
+    withdrawn: list[tuple[str, str]] = field(default_factory=list)  # (path, why) taken out of the print folders
+    over_target: list[tuple[Job, Problem]] = field(default_factory=list)  # fit to sheet: a warning
+    warnings: int = 0
+    strict: bool = False
+    printed: set[Problem] = field(default_factory=set)  # problems shared by many jobs, listed once
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.refused and not (self.strict and self.warnings)
+
+
+def build(project: Project, options: BuildOptions | None = None, echo: Echo = print) -> Summary:
+    options = options or BuildOptions()
+    with log.capture(echo) as logged:
+        summary = _build(project, options, logged)
+        summary.warnings = logged.warnings
+    summary.strict = options.strict
+    if options.strict and summary.warnings and not summary.failed and not summary.refused:
+        echo(f"--strict: {summary.warnings} warning(s) count as failures")
+    return summary
+
+
+def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> Summary:
+    start = time.perf_counter()
+    summary = Summary()
+    clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
+    sources = load(project, clinic_ids, handout_ids)
+    if not options.allow_expired:
+        refuse_expired(sources, options.today or dt.date.today())
+    report_load_problems(sources, summary)
+    out_dir = options.out_dir or project.root / "output"
+    jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, options)
+    sources.translations = translations_for(project, _languages(jobs), domains_of(sources))
+    manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
+    tasks = skip_unchanged(project, sources, jobs, manifest, out_dir, options.force, summary)
+    remove_orphaned_temps(out_dir)  # left anywhere by a build that was killed
+    kept: set[Path] = {output_path(out_dir, job) for job in summary.skipped}
+    echo = logged.echo
+    try:
+        with progress(echo, len(tasks)) as shown:
+            logged.echo = shown.note  # while a progress bar is drawn, messages print above it
+            for outcome in run_jobs(
+                project, sources, tasks, options.jobs, shown.note, options.strict, options.executor
+            ):
+                if record(project, sources, manifest, out_dir, outcome, summary, shown):
+                    kept.add(output_path(out_dir, outcome.job))
+        logged.echo = echo
+        in_scope = _scope(clinic_ids, options, handout_ids)
+        withdraw_stale(sources, manifest, out_dir, kept, in_scope, summary, options)
+    finally:
+        logged.echo = echo
+        manifest.save()  # even on Ctrl-C: what was built is recorded
+        remove_orphaned_temps(out_dir)  # left by a worker that was killed
+    summary.seconds = time.perf_counter() - start
+    withdrawn = f", {len(summary.withdrawn)} withdrawn" if summary.withdrawn else ""
+    refused = f", {len(summary.refused)} refused" if summary.refused else ""
+    log.info(
+        f"{len(summary.built)} built, {len(summary.skipped)} skipped, {len(summary.failed)} failed{refused}{withdrawn} "
+        f"in {summary.seconds:.1f} s"
+    )
+    return summary
+
+
+def select(project: Project, clinics: list[str], handouts: list[str]) -> tuple[list[str], list[str]]:
+    """Check the names asked for on the command line before doing any work."""
+    known_clinics, known_handouts = project.clinic_ids(), project.handout_ids()
+    problems = [
+        Problem("clinics/", f"unknown clinic {name!r}; the clinics are: {', '.join(known_clinics) or 'none'}")
+        for name in clinics
+        if name not in known_clinics
+    ] + [
+        Problem("handouts/", f"unknown handout {name!r}; the handouts are: {', '.join(known_handouts) or 'none'}")
+        for name in handouts
+        if name not in known_handouts
+    ]
+    if problems:
+        raise HandoutsError(problems)
+    return list(dict.fromkeys(clinics)) or known_clinics, list(dict.fromkeys(handouts)) or known_handouts
+
+
+def load(project: Project, clinic_ids: list[str], handout_ids: list[str]) -> Sources:
+    sources = Sources()
+    for clinic_id in clinic_ids:
+        sources.clinics[clinic_id] = _try(project.load_clinic, clinic_id)
+    for handout_id in handout_ids:
+        sources.handouts[handout_id] = _try(project.load_handout, handout_id)
+    return sources
+
+
+def _try(loader: Callable, *args: object) -> object:
+    try:
+        return loader(*args)
+    except HandoutsError as exc:
+        return exc
+
+
+def _languages(jobs: list[Job]) -> list[str]:
+    return sorted({lang for job in jobs for lang in (job.lang, job.second_lang) if lang})
+
+
+def refuse_expired(sources: Sources, today: dt.date) -> None:
+    """A handout past its review date is treated as a broken file: reported once, its jobs left out."""
+    for handout_id, loaded in sources.handouts.items():
+        if isinstance(loaded, LoadedHandout) and (problem := expired_problem(loaded, today)):
+            sources.handouts[handout_id] = HandoutsError(problem)
+
+
+def report_load_problems(sources: Sources, summary: Summary) -> None:
+    """Print each broken file once, however many jobs it breaks."""
+    for group in (sources.clinics, sources.handouts):
+        for name, loaded in group.items():
+            if isinstance(loaded, HandoutsError):
+                summary.failed.append((name, loaded))
+                for problem in loaded.problems:
+                    log.error(problem)
+
+
+def offered(clinic: LoadedClinic, handout: LoadedHandout, lang: str) -> bool:
+    """Does this clinic print this handout in this language? Drafts never print for patients."""
+    listed = clinic.clinic.handouts
+    languages = handout.handout.meta.languages
+    return (
+        not handout.handout.is_draft
+        and (listed is None or handout.id in listed)
+        and (languages is None or lang in languages or lang == "en")
+    )
+
+
+def copies(clinic: LoadedClinic, lang: str, options: BuildOptions) -> list[tuple[str, ...]]:
+    """The standard copy, then one copy per variant asked for (on the command line or by the clinic)."""
+    wanted = list(options.variants)
+    bilingual = clinic.clinic.bilingual if options.bilingual is None else options.bilingual
+    if bilingual and "bilingual" not in wanted:
+        wanted.append("bilingual")
+    return [(), *((name,) for name in VARIANTS if name in wanted and VARIANTS[name].applies(clinic.clinic, lang))]
+
+
+def plan(
+    sources: Sources, clinic_ids: list[str], langs: list[str], handout_ids: list[str], options: BuildOptions
+) -> list[Job]:
+    """Every clinic × each of its languages × each handout it offers × each copy, narrowed by --lang.
+
+    Jobs whose clinic or handout failed to load are left out: their problems were reported once already."""
+    loaded_clinics = [c for c in sources.clinics.values() if isinstance(c, LoadedClinic)]
+    known = {lang for c in loaded_clinics for lang in c.clinic.languages}
+    unknown = [lang for lang in langs if lang not in known]
+    broken_clinics = any(isinstance(c, HandoutsError) for c in sources.clinics.values())
+    if unknown and not broken_clinics:
+        raise HandoutsError(
+            [
+                Problem(
+                    "clinics/", f"no selected clinic offers language {lang!r}; they offer: {', '.join(sorted(known))}"
+                )
+                for lang in unknown
+            ]
+        )
+    jobs = []
+    for clinic_id in clinic_ids:
+        clinic = sources.clinics[clinic_id]
+        if not isinstance(clinic, LoadedClinic):
+            continue
+        for lang in clinic.clinic.languages:
+            if langs and lang not in langs:
+                continue
+            for handout_id in handout_ids:
+                handout = sources.handouts[handout_id]
+                if not isinstance(handout, LoadedHandout) or not offered(clinic, handout, lang):
+                    continue
+                for variants in copies(clinic, lang, options):
+                    second = second_language(variants, clinic.clinic)
+                    jobs.append(Job(clinic_id, lang, handout_id, variants, second))
+    return jobs
+
+
+def skip_unchanged(
+    project: Project,
+    sources: Sources,
+    jobs: list[Job],
+    manifest: Manifest,
+    out_dir: Path,
+    force: bool,
+    summary: Summary,
+) -> list[Task]:
+    """The jobs to render: all with --force, else those whose output is missing, altered or out of date."""
+    hasher = InputHasher(project)
+    tasks = []
+    for job in jobs:
+        clinic, handout = sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
+        langs = [job.lang] + ([job.second_lang] if job.second_lang else [])
+        translations = [sources.translations[lang] for lang in langs]
+        inputs = hasher.job_hash(clinic, handout, translations, job.variants)  # type: ignore[arg-type]
+        if not force and manifest.up_to_date(output_path(out_dir, job), inputs):
+            summary.skipped.append(job)
+        else:
+            tasks.append(Task(job, inputs))
+    return tasks
+
+
+# -- Recording outcomes ---------------------------------------------------------------
+
+
+def record(
+    project: Project,
+    sources: Sources,
+    manifest: Manifest,
+    out_dir: Path,
+    outcome: Outcome,
+    summary: Summary,
+    shown: Progress,
+) -> bool:
+    """Write a rendered file and record it; report a refusal or failure. True when the file is current."""
+    job = outcome.job
+    target = output_path(out_dir, job)
+    where = project.shown(target)
+    if outcome.internal_error:
+        _internal_error(out_dir, job, outcome.internal_error, summary, shown)
+        return False
+    if outcome.refused:
+        summary.refused.append((job, outcome.refused))
+        _print_once(summary, outcome.refused)
+        noun = "problem" if len(outcome.refused) == 1 else "problems"
+        shown.failed([f"refused {job.name}: {len(outcome.refused)} {noun} (listed above); not printed"])
+        manifest.refuse(manifest.key(target), outcome.refused[0])
+        return False
+    if outcome.problems:
+        summary.failed.append((job.name, HandoutsError(list(outcome.problems))))
+        shown.failed([*(f"error: {problem}" for problem in outcome.problems), f"failed  {where}"])
+        manifest.refuse(manifest.key(target), outcome.problems[0])
+        return False
+    try:
+        write_atomically(target, outcome.data, where)
+    except HandoutsError as exc:  # no room, no permission, something in the way: named, with the fix
+        summary.failed.append((job.name, exc))
+        shown.failed([f"error: {problem}" for problem in exc.problems])
+        return False
+    for warning in outcome.warnings:
+        log.warning(f"{warning} (printed in English)")
+    handout = sources.handouts[job.handout_id]
+    assert isinstance(handout, LoadedHandout)
+    manifest.record(_entry(manifest, target, job, handout, outcome))
+    summary.built.append((job, outcome.pages))
+    noun = "page" if outcome.pages == 1 else "pages"
+    shown.done(f"built   {where} ({outcome.pages} {noun})")
+    # Fit to sheet applies to the standard copy; large print and bilingual copies may take more pages.
+    if not job.variants and (problem := over_target_problem(handout, job.clinic_id, job.lang, outcome.pages)):
+        summary.over_target.append((job, problem))
+        log.warning(problem)
+    return True
+
+
+def _entry(manifest: Manifest, target: Path, job: Job, handout: LoadedHandout, outcome: Outcome) -> Entry:
+    import hashlib
+
+    meta = handout.handout.meta
+    return Entry(
+        path=manifest.key(target),
+        clinic=job.clinic_id,
+        language=job.lang,
+        handout=job.handout_id,
+        version=meta.version,
+        review_due=meta.review_due.isoformat(),
+        translated=outcome.translated,
+        total=outcome.total,
+        pages=outcome.pages,
+        sha256=hashlib.sha256(outcome.data).hexdigest(),
+        inputs=outcome.task.inputs,
+        variants=list(job.variants),
+    )
+
+
+def _print_once(summary: Summary, problems: tuple[Problem, ...]) -> None:
+    """A problem shared by many jobs (one catalog entry, many clinics) is listed once."""
+    for problem in problems:
+        if problem not in summary.printed:
+            summary.printed.add(problem)
+            log.error(problem)
+
+
+INTERNAL_LOG = "handouts-internal-errors.log"
+
+
+def _internal_error(out_dir: Path, job: Job, trace: str, summary: Summary, shown: Progress) -> None:
+    """A bug, not the user's mistake: this job fails, the traceback goes to a log file."""
+    path = out_dir / INTERNAL_LOG
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as file:
+            file.write(f"--- {job.name}\n{trace}\n")
+        where = f"the traceback is in {path}"
+    except OSError:
+        where = "the traceback follows:\n" + trace
+    problem = Problem(job.name, f"internal error (a bug in handouts, not in your files); {where}")
+    summary.failed.append((job.name, HandoutsError(problem)))
+    shown.failed([f"error: {problem}"])
+
+
+# -- Withdrawing what can no longer be built --------------------------------------------
+
+
+NOT_OFFERED = "no longer offered (not in the clinic's handouts or languages, or a draft)"
+
+
+def _load_failure(sources: Sources, entry: Entry) -> str | None:
+    for loaded in (sources.clinics.get(entry.clinic), sources.handouts.get(entry.handout)):
+        if isinstance(loaded, HandoutsError):
+            return str(loaded.problems[0])
+    return None
+
+
+def _scope(clinic_ids: list[str], options: BuildOptions, handout_ids: list[str]) -> Callable[[Entry], bool]:
+    """Which manifest entries this build speaks for: its clinics, languages, handouts and copies."""
+    variants = set(options.variants) | {"bilingual"}
+
+    def in_scope(entry: Entry) -> bool:
+        return (
+            entry.clinic in clinic_ids
+            and (not options.langs or entry.language in options.langs)
+            and entry.handout in handout_ids
+            and set(entry.variants) <= variants
+        )
+
+    return in_scope
+
+
+def withdraw_stale(
+    sources: Sources,
+    manifest: Manifest,
+    out_dir: Path,
+    kept: set[Path],
+    in_scope: Callable[[Entry], bool],
+    summary: Summary,
+    options: BuildOptions,
+) -> None:
+    """A file this build could not make from the current inputs (refused, failed, expired, a draft,
+    no longer offered) leaves the print folders; the manifest says why and when."""
+    today = (options.today or dt.date.today()).isoformat()
+    for key, entry in sorted(manifest.entries.items()):
+        target = out_dir / key
+        if target in kept or not in_scope(entry):
+            continue
+        why = manifest.refusals.get(key) or _load_failure(sources, entry) or NOT_OFFERED
+        if manifest.withdraw(key, why, today):
+            summary.withdrawn.append((key, why))
+            log.warning(f"withdrew {key}: {why}")

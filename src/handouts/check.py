@@ -1,0 +1,226 @@
+"""`handouts check`: every quality gate, without writing a PDF.
+
+Schema, catalogs, glyph coverage, contrast, fit to sheet (laid out by
+WeasyPrint, never written), review dates and readability of the English source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from handouts.build import load, plan, select
+from handouts.catalogs import SOURCE_LANGUAGE
+from handouts.contrast import ContrastError
+from handouts.errors import HandoutsError, Problem
+from handouts.handout import texts
+from handouts.jobs import BuildOptions, Sources, Task
+from handouts.project import LoadedClinic, LoadedHandout, Project
+from handouts.render_job import JobRenderer, domains_of, translations_for
+from handouts.review import DUE_SOON_DAYS, due_within, expired_problem, over_target_problem
+from handouts.text import spoken
+
+TARGET_GRADE = 7.0  # Flesch–Kincaid grade of the English source: plain English for patients
+GATES = ("schema", "catalogs", "glyphs", "contrast", "fit", "review", "readability")
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    clinics: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    handouts: tuple[str, ...] = ()
+    today: dt.date | None = None
+
+
+@dataclass
+class Gate:
+    name: str
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # facts for the report, e.g. scores
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Report:
+    gates: dict[str, Gate] = field(default_factory=lambda: {name: Gate(name) for name in GATES})
+    readability: dict[str, dict[str, float]] = field(default_factory=dict)
+    due_soon: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(gate.ok for gate in self.gates.values())
+
+    def as_text(self) -> str:
+        lines = []
+        for gate in self.gates.values():
+            status = "ok" if gate.ok else "FAILED"
+            notes = gate.notes or [""]
+            lines.append(f"{gate.name:<12} {status:<7}{notes[0]}".rstrip())
+            lines += [f"{'':<20}{note}" for note in notes[1:]]
+        for gate in self.gates.values():
+            lines += [f"error: {problem}" for problem in gate.problems]
+        failed = sum(not gate.ok for gate in self.gates.values())
+        lines.append("All checks passed." if not failed else f"{failed} of {len(self.gates)} checks failed.")
+        return "\n".join(lines)
+
+    def as_json(self) -> str:
+        data = {
+            "ok": self.ok,
+            "gates": {
+                name: {"ok": gate.ok, "problems": [vars(p) for p in gate.problems], "notes": gate.notes}
+                for name, gate in self.gates.items()
+            },
+            "readability": self.readability,
+            "due_soon": self.due_soon,
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
+    report = Report()
+    today = options.today or dt.date.today()
+    clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
+    sources = load(project, clinic_ids, handout_ids)
+    check_loading(sources, report)
+    offered = {lang for c in sources.clinics.values() if isinstance(c, LoadedClinic) for lang in c.clinic.languages}
+    langs = sorted(offered & set(options.langs) if options.langs else offered)
+    report.gates["catalogs"].notes.append(f"{_count(len(langs), 'language')}: {', '.join(langs)}" if langs else "")
+    report.gates["catalogs"].problems += catalog_problems(project, handout_ids, langs)
+    check_review(sources, today, report)
+    check_readability(sources, report)
+    check_pages(project, sources, clinic_ids, list(options.langs), handout_ids, report)
+    return report
+
+
+def check_loading(sources: Sources, report: Report) -> None:
+    for group in (sources.clinics, sources.handouts):
+        for loaded in group.values():
+            if isinstance(loaded, HandoutsError):
+                gate = "contrast" if isinstance(loaded, ContrastError) else "schema"
+                report.gates[gate].problems += loaded.problems
+    clinics = sum(isinstance(c, LoadedClinic) for c in sources.clinics.values())
+    handouts = sum(isinstance(h, LoadedHandout) for h in sources.handouts.values())
+    report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")
+    if report.gates["contrast"].ok:
+        report.gates["contrast"].notes.append(f"{_count(clinics, 'clinic')}: brand colours meet WCAG 2.1 AA")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def catalog_problems(project: Project, handout_ids: list[str], langs: list[str]) -> list[Problem]:
+    """The same checks as `handouts i18n check` (reading, headers, placeholders, markup,
+    whitespace, safety-critical entries), for the handouts and languages checked."""
+    from handouts import i18n
+
+    try:
+        found = i18n.templates(project, [h for h in handout_ids if _loads(project, h)])
+    except HandoutsError as exc:
+        return exc.problems
+    problems: list[Problem] = []
+    for lang in langs:
+        if lang == SOURCE_LANGUAGE:
+            continue
+        result = i18n.review_language(project, lang, found)
+        problems += result.blocking() + result.failing()
+    return problems
+
+
+def _loads(project: Project, handout_id: str) -> bool:
+    try:
+        project.load_handout(handout_id)
+    except HandoutsError:
+        return False
+    return True
+
+
+def check_review(sources: Sources, today: dt.date, report: Report) -> None:
+    gate = report.gates["review"]
+    for handout_id, loaded in sources.handouts.items():
+        if not isinstance(loaded, LoadedHandout):
+            continue
+        if problem := expired_problem(loaded, today):
+            gate.problems.append(problem)
+        elif (days := due_within(loaded, today)) is not None:
+            due = loaded.handout.meta.review_due.isoformat()
+            report.due_soon[handout_id] = {"review_due": due, "days_left": days}
+            gate.notes.append(f"{handout_id}: review due {due}, in {days} days")
+    if gate.ok and not gate.notes:
+        gate.notes.append(f"nothing falls due for review within {DUE_SOON_DAYS} days of {today.isoformat()}")
+
+
+def check_readability(sources: Sources, report: Report) -> None:
+    gate = report.gates["readability"]
+    for handout_id, loaded in sources.handouts.items():
+        if not isinstance(loaded, LoadedHandout):
+            continue
+        scores = readability(loaded)
+        report.readability[handout_id] = scores
+        grade, smog = scores["flesch_kincaid_grade"], scores["smog_index"]
+        gate.notes.append(f"{handout_id}: Flesch–Kincaid grade {grade:.1f}, SMOG {smog:.1f} (target: grade ≤ 7)")
+        if grade > TARGET_GRADE:
+            gate.problems.append(
+                Problem(
+                    loaded.shown_as,
+                    f"the English text reads at Flesch–Kincaid grade {grade:.1f}, above the target of "
+                    f"{TARGET_GRADE:g}; use shorter sentences and everyday words",
+                )
+            )
+
+
+def readability(loaded: LoadedHandout) -> dict[str, float]:
+    """Flesch–Kincaid grade and SMOG of the English source, as patients will read it."""
+    import textstat  # 0.7.4: counts syllables offline with Pyphen
+
+    text = english_prose(loaded)
+    return {
+        "flesch_kincaid_grade": float(textstat.flesch_kincaid_grade(text)),
+        "smog_index": float(textstat.smog_index(text)),
+    }
+
+
+def english_prose(loaded: LoadedHandout) -> str:
+    """Each text as a sentence: markup removed, placeholders read as the words they stand for."""
+    sentences = []
+    for ref in texts(loaded.handout, loaded.asset_dir):
+        plain = spoken(ref.text.text)
+        if plain:
+            sentences.append(plain if plain[-1] in ".?!:" else plain + ".")
+    return " ".join(sentences)
+
+
+def check_pages(
+    project: Project, sources: Sources, clinic_ids: list[str], langs: list[str], handout_ids: list[str], report: Report
+) -> None:
+    """Gate, glyph coverage and fit to sheet for every clinic × language × handout: laid out, not written."""
+    try:
+        jobs = plan(sources, clinic_ids, langs, handout_ids, BuildOptions(bilingual=False))
+    except HandoutsError as exc:
+        report.gates["schema"].problems += exc.problems
+        return
+    sources.translations = translations_for(project, sorted({job.lang for job in jobs}), domains_of(sources))
+    render = JobRenderer(project, sources)
+    for job in jobs:
+        outcome = render(Task(job, ""), write=False)
+        if outcome.refused:
+            report.gates["catalogs"].problems += [
+                p for p in outcome.refused if p not in report.gates["catalogs"].problems
+            ]
+            continue
+        if outcome.problems or outcome.internal_error:
+            report.gates["glyphs"].problems += list(outcome.problems) or [Problem(job.name, "internal error")]
+            continue
+        handout = sources.handouts[job.handout_id]
+        assert isinstance(handout, LoadedHandout)
+        if problem := over_target_problem(handout, job.clinic_id, job.lang, outcome.pages):
+            report.gates["fit"].problems.append(problem)
+    if report.gates["fit"].ok:
+        report.gates["fit"].notes.append(f"{len(jobs)} clinic × language × handout layouts within their target pages")
+    if report.gates["glyphs"].ok:
+        report.gates["glyphs"].notes.append(f"{_count(len(jobs), 'layout')}: every character has a shipped font")

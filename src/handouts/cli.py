@@ -1,0 +1,264 @@
+"""The `handouts` command. Each command is a few lines calling a plain function.
+
+Options default to None so they never override what the project's files say.
+User mistakes (HandoutsError) are printed without a traceback; bugs still show one.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from handouts import __version__
+from handouts.errors import HandoutsError
+from handouts.project import Project
+from handouts.variants import VARIANTS
+
+
+def _project(ctx: click.Context) -> Project:
+    return Project(ctx.obj["project"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The project folder (default: the current folder).",
+)
+@click.version_option(__version__, prog_name="handouts")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path | None) -> None:
+    """Print patient handouts in each patient's language, branded for each clinic."""
+    ctx.obj = {"project": project_dir or Path.cwd()}
+
+
+@cli.command()
+@click.option("--clinic", "clinics", multiple=True, help="Build only this clinic (repeatable).")
+@click.option("--lang", "langs", multiple=True, help="Build only this language, e.g. es or zh_Hans (repeatable).")
+@click.option("--handout", "handouts", multiple=True, help="Build only this handout (repeatable).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the PDFs under this folder instead of output/.",
+)
+@click.option("--strict", is_flag=True, default=None, help="Treat every warning (e.g. English fallback) as a failure.")
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    type=click.Choice(list(VARIANTS)),
+    help="Also print this variant of each handout (repeatable): "
+    + "; ".join(f"{v.name}: {v.help}, as <handout>{v.suffix}.pdf" for v in VARIANTS.values())
+    + ".",
+)
+@click.option(
+    "--large-print",
+    is_flag=True,
+    default=None,
+    help="Also print large-print copies (the same as --variant large-print).",
+)
+@click.option(
+    "--bilingual/--no-bilingual",
+    default=None,
+    help="Print the clinic's main language beside the patient's, as <handout>-bilingual.pdf "
+    "(default: as each clinic.yaml says).",
+)
+@click.option("--allow-expired", is_flag=True, default=False, help="Print handouts past their review date.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Judge review dates as of this day.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Render in this many worker processes (default: one per core; 1: no workers).",
+)
+@click.option("--force", is_flag=True, default=False, help="Rebuild every PDF, even those whose inputs are unchanged.")
+@click.pass_context
+def build(
+    ctx: click.Context,
+    clinics: tuple[str, ...],
+    langs: tuple[str, ...],
+    handouts: tuple[str, ...],
+    out_dir: Path | None,
+    strict: bool | None,
+    variants: tuple[str, ...],
+    large_print: bool | None,
+    bilingual: bool | None,
+    allow_expired: bool,
+    today: Any,
+    jobs: int | None,
+    force: bool,
+) -> None:
+    """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf.
+
+    PDFs whose inputs are unchanged since the last build are skipped; output/manifest.json
+    records each PDF's version, translation completeness, sha256 and inputs hash, and
+    each file withdrawn from the print folders because it can no longer be built."""
+    from handouts.build import build as run_build
+    from handouts.jobs import BuildOptions
+
+    wanted = tuple(dict.fromkeys([*variants, *(["large-print"] if large_print else [])]))
+    options = BuildOptions(
+        clinics,
+        langs,
+        handouts,
+        out_dir,
+        strict=bool(strict),
+        variants=wanted,
+        bilingual=bilingual,
+        allow_expired=allow_expired,
+        today=today.date() if today else None,
+        jobs=jobs,
+        force=force,
+    )
+    summary = run_build(_project(ctx), options, echo=click.echo)
+    if not summary.ok:
+        ctx.exit(1)
+
+
+@cli.group()
+def i18n() -> None:
+    """Translation catalogs: extract, init, update, status, check (like pybabel)."""
+
+
+_lang_option = click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
+
+
+@i18n.command()
+@click.pass_context
+def extract(ctx: click.Context) -> None:
+    """Regenerate the .pot templates from the handouts and the templates."""
+    from handouts import i18n as commands
+
+    commands.extract(_project(ctx), click.echo)
+
+
+@i18n.command()
+@click.argument("lang")
+@click.pass_context
+def init(ctx: click.Context, lang: str) -> None:
+    """Create the catalogs of a new language LANG, e.g. pl or pt_BR."""
+    from handouts import i18n as commands
+
+    commands.init(_project(ctx), lang, click.echo)
+
+
+@i18n.command()
+@_lang_option
+@click.pass_context
+def update(ctx: click.Context, langs: tuple[str, ...]) -> None:
+    """Merge new and changed English into every catalog (changed entries become fuzzy)."""
+    from handouts import i18n as commands
+
+    commands.update(_project(ctx), click.echo, langs)
+
+
+@i18n.command()
+@_lang_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default=None, help="Output format.")
+@click.pass_context
+def status(ctx: click.Context, langs: tuple[str, ...], output_format: str | None) -> None:
+    """How much of each language is translated, fuzzy and missing, by handout and section."""
+    import json
+
+    from handouts import i18n as commands
+
+    report = commands.status(_project(ctx), langs)
+    click.echo(json.dumps(report, indent=2) if output_format == "json" else commands.format_status(report))
+
+
+@i18n.command("check")
+@_lang_option
+@click.option("--strict", is_flag=True, default=None, help="Fail on warnings too (untranslated, fuzzy).")
+@click.pass_context
+def check_catalogs(ctx: click.Context, langs: tuple[str, ...], strict: bool | None) -> None:
+    """Check every catalog; exits non-zero when one has a problem."""
+    from handouts import i18n as commands
+
+    if not commands.check(_project(ctx), click.echo, langs, strict=bool(strict)):
+        ctx.exit(1)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default: 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default: 8000).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Preview every handout in the browser; pages update when a file is saved."""
+    from handouts.preview import serve as run_serve
+
+    run_serve(_project(ctx), host or "127.0.0.1", 8000 if port is None else port, echo=click.echo)
+
+
+@cli.command()
+@click.option("--clinic", "clinics", multiple=True, help="Check only this clinic (repeatable).")
+@click.option("--lang", "langs", multiple=True, help="Check only this language (repeatable).")
+@click.option("--handout", "handouts", multiple=True, help="Check only this handout (repeatable).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Judge review dates as of this day.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", help="Report format.")
+@click.pass_context
+def check(
+    ctx: click.Context,
+    clinics: tuple[str, ...],
+    langs: tuple[str, ...],
+    handouts: tuple[str, ...],
+    today: Any,
+    output_format: str,
+) -> None:
+    """Run every quality gate without writing PDFs: schema, catalogs, glyphs, contrast, fit, review, readability."""
+    from handouts.check import CheckOptions
+    from handouts.check import check as run_check
+
+    report = run_check(_project(ctx), CheckOptions(clinics, langs, handouts, today.date() if today else None))
+    click.echo(report.as_json() if output_format == "json" else report.as_text())
+    if not report.ok:
+        ctx.exit(1)
+
+
+@cli.group()
+def new() -> None:
+    """Start something new in this project."""
+
+
+@new.command("handout")
+@click.argument("handout_id")
+@click.pass_context
+def new_handout(ctx: click.Context, handout_id: str) -> None:
+    """Create handouts/HANDOUT_ID.yaml (a draft to fill in) and its picture folder."""
+    from handouts.scaffold import new_handout as scaffold
+
+    for created in scaffold(_project(ctx), handout_id):
+        click.echo(f"created {created}")
+    click.echo("Write the text (see AUTHORING.md), then: handouts i18n update; handouts check.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of exiting, so tests can call it."""
+    try:
+        result = cli.main(args=argv, prog_name="handouts", standalone_mode=False)
+    except HandoutsError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        return 1
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    # Without standalone mode, click returns ctx.exit()'s code instead of exiting.
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

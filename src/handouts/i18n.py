@@ -1,0 +1,366 @@
+"""Translator commands, mirroring pybabel: extract, init, update, status, check.
+
+Catalogs live at locales/<lang>/LC_MESSAGES/<domain>.po, their templates at
+locales/<domain>.pot; the domains are each handout's id plus ``common`` for the
+strings in the Jinja2 templates. Babel does the catalog work (reading, merging
+with fuzzy matching, writing); this module decides which files and reports.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.core import parse_locale
+from babel.messages.catalog import Catalog
+
+from handouts.catalogs import SOURCE_LANGUAGE, catalog_path, load_catalog, template_path
+from handouts.checks import Entry, entries, header_problems, likely_locale, same_language
+from handouts.errors import CatalogError, HandoutsError, Problem
+from handouts.extract import COMMON_DOMAIN, Template, common_template, handout_template
+from handouts.powriter import format_po
+from handouts.project import Project
+
+Echo = Callable[[str], None]
+# The line width Babel's writer needs to match msgmerge's 79 columns as closely as it can
+# (tests edit catalogs through Babel); handouts itself writes with powriter.
+WIDTH = 78
+
+
+# -- Templates ----------------------------------------------------------------------
+
+
+def template_dirs(project: Project) -> list[Path]:
+    """The shared templates, then each clinic's overrides (their strings are translated too)."""
+    clinic_dirs = sorted(p for p in project.clinics_dir.glob("*/templates") if p.is_dir())
+    return [project.templates_dir, *clinic_dirs]
+
+
+def templates(project: Project, handout_ids: list[str] | None = None) -> dict[str, Template]:
+    """The English templates, extracted afresh from the handouts and templates: domain -> template."""
+    found = {}
+    for handout_id in project.handout_ids() if handout_ids is None else handout_ids:
+        found[handout_id] = handout_template(project.handout_path(handout_id), project.root)
+    found[COMMON_DOMAIN] = common_template(template_dirs(project), project.root)
+    return found
+
+
+def languages(project: Project) -> list[str]:
+    """Every language with a catalog folder under locales/; two folders for one language are an error."""
+    found = sorted(p.parent.name for p in project.locales_dir.glob("*/LC_MESSAGES") if p.parent.name != SOURCE_LANGUAGE)
+    problems = [problem for name in found if (problem := folder_problem(name, found))]
+    if problems:
+        raise HandoutsError(problems)
+    return found
+
+
+def folder_problem(name: str, folders: list[str]) -> Problem | None:
+    """Why locales/<name>/ is not a language folder: unknown, or another spelling of one beside it."""
+    if likely_locale(name) is None:
+        return Problem(f"locales/{name}/", "not a known language code; rename it, e.g. to pl, pt_BR or zh_Hans")
+    same = sorted((f for f in folders if same_language(f, name)), key=_canonical_order)
+    if same[0] != name:
+        return Problem(
+            f"locales/{name}/",
+            f"the same language as locales/{same[0]}/; move its catalogs there and delete locales/{name}/",
+        )
+    if "-" in name:
+        return Problem(f"locales/{name}/", f"rename it to locales/{name.replace('-', '_')}/ (gettext uses _)")
+    return None
+
+
+def _canonical_order(name: str) -> tuple:
+    # zh_Hans before zh_CN, pt_BR before pt-BR: the names `handouts i18n init` and TRANSLATING.md use.
+    script = parse_locale(name.replace("-", "_"))[2]
+    return ("-" in name, script is None, len(name), name)
+
+
+def write_catalog(catalog: Catalog, path: Path) -> None:
+    """Write a .po/.pot atomically: an editor or the preview never sees half a file."""
+    text = format_po(catalog, getattr(catalog, "header", None))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_bytes(text.encode("utf-8"))
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def extract(project: Project, echo: Echo) -> None:
+    """`handouts i18n extract`: regenerate every .pot."""
+    for domain, template in templates(project).items():
+        path = template_path(project.locales_dir, domain)
+        write_catalog(template.catalog, path)
+        echo(f"wrote   {project.shown(path)} ({len(template.catalog)} messages)")
+
+
+# -- init and update ----------------------------------------------------------------
+
+
+def parse_language(lang: str) -> Locale:
+    try:
+        return Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        raise HandoutsError(
+            Problem("locales/", f"unknown language {lang!r}; use a code such as 'pl', 'pt_BR' or 'zh_Hans'")
+        ) from None
+
+
+def new_catalog(template: Catalog, lang: str) -> Catalog:
+    """A catalog for lang from a template, as `pybabel init` makes it: Babel fills in the
+    language's name and Plural-Forms; not fuzzy, so it is used at once."""
+    catalog = Catalog(
+        locale=lang,
+        domain=template.domain,
+        project=template.project,
+        version=template.version,
+        copyright_holder=template.copyright_holder,
+        msgid_bugs_address=template.msgid_bugs_address,
+        creation_date=template.creation_date,
+        revision_date=dt.datetime.now(dt.UTC).replace(second=0, microsecond=0),
+        fuzzy=False,
+    )
+    # A copy: Babel's update adopts the template's Message objects, and filling one
+    # language's catalog must never write into the template the next language gets.
+    catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
+    return catalog
+
+
+def init(project: Project, lang: str, echo: Echo) -> None:
+    """`handouts i18n init LANG`: one new catalog per domain."""
+    locale = parse_language(lang)
+    if lang == SOURCE_LANGUAGE:
+        raise HandoutsError(Problem("locales/", "English is the source language; it needs no catalog"))
+    found = templates(project)
+    paths = {domain: catalog_path(project.locales_dir, lang, domain) for domain in found}
+    existing = [p for p in paths.values() if p.exists()]
+    if existing:
+        raise HandoutsError(
+            [Problem(project.shown(p), "catalog exists already; use: handouts i18n update") for p in existing]
+        )
+    for domain, template in found.items():
+        write_catalog(new_catalog(template.catalog, lang), paths[domain])
+        echo(f"created {project.shown(paths[domain])}")
+    echo(
+        f"Translate the new catalogs ({locale.english_name}), then add {lang!r} to `languages` in a clinic's "
+        "clinic.yaml to print it. See TRANSLATING.md."
+    )
+
+
+def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
+    """`handouts i18n update`: merge new and changed English into every catalog.
+
+    Babel's Catalog.update keeps a changed string's old msgid (#|) and marks it fuzzy.
+    A catalog that cannot be read is reported and left alone; the others are updated."""
+    found = templates(project)
+    problems = []
+    for domain, template in found.items():
+        write_catalog(template.catalog, template_path(project.locales_dir, domain))
+    for lang in _selected(project, langs):
+        memory = translation_memory(project, lang)
+        for domain, template in found.items():
+            path = catalog_path(project.locales_dir, lang, domain)
+            if not path.exists():
+                catalog = new_catalog(template.catalog, lang)
+                filled = fill_from_memory(catalog, memory)
+                write_catalog(catalog, path)
+                echo(
+                    f"created {project.shown(path)}"
+                    + (f" ({filled} filled from other catalogs, fuzzy)" if filled else "")
+                )
+                continue
+            try:
+                catalog = load_catalog(path, project.shown(path), lang)
+            except CatalogError as exc:
+                problems += exc.problems
+                continue
+            fuzzy_before = {m.id for m in catalog if m.fuzzy}
+            catalog.update(copy.deepcopy(template.catalog), update_creation_date=True)
+            fill_from_memory(catalog, [(other, shown) for other, shown in memory if shown != project.shown(path)])
+            write_catalog(catalog, path)
+            newly_fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.id not in fuzzy_before)
+            echo(f"updated {project.shown(path)} ({newly_fuzzy} newly fuzzy)")
+    if problems:
+        raise CatalogError(problems)
+
+
+# -- Translation memory, like msgmerge --compendium -----------------------------------
+
+
+def translation_memory(project: Project, lang: str) -> list[tuple[Catalog, str]]:
+    """lang's readable catalogs, each with the path it is shown as (unreadable ones are reported elsewhere)."""
+    memory = []
+    for path in sorted((project.locales_dir / lang / "LC_MESSAGES").glob("*.po")):
+        try:
+            memory.append((load_catalog(path, project.shown(path), lang), project.shown(path)))
+        except CatalogError:
+            continue
+    return memory
+
+
+def fill_from_memory(catalog: Catalog, memory: list[tuple[Catalog, str]]) -> int:
+    """Fill each untranslated message whose English and context another catalog has translated
+    (not fuzzy): as fuzzy, so a translator checks it fits here, with a comment naming the source."""
+    filled = 0
+    for message in catalog:
+        if not message.id or message.fuzzy or _has_text(message.string):
+            continue
+        for other, shown_as in memory:
+            found = other.get(message.id, message.context)
+            if found is not None and found.id == message.id and not found.fuzzy and _has_text(found.string):
+                message.string = found.string
+                message.flags.add("fuzzy")
+                message.user_comments.append(f"translation memory: from {shown_as}")
+                filled += 1
+                break
+    return filled
+
+
+def _has_text(string: str | tuple[str, ...] | None) -> bool:
+    return any(string) if isinstance(string, (list, tuple)) else bool(string)
+
+
+def _selected(project: Project, langs: tuple[str, ...]) -> list[str]:
+    known = languages(project)
+    unknown = [lang for lang in langs if lang not in known]
+    if unknown:
+        raise HandoutsError(
+            [
+                Problem("locales/", f"no catalogs for {lang!r}; create them with: handouts i18n init {lang}")
+                for lang in unknown
+            ]
+        )
+    return list(langs) or known
+
+
+# -- Review: what check, status and the build gate share ------------------------------
+
+
+@dataclass
+class Review:
+    """One language's catalogs measured against the English templates."""
+
+    lang: str
+    entries: list[Entry] = field(default_factory=list)
+    catalog_problems: list[Problem] = field(default_factory=list)  # unreadable, missing, wrong headers
+
+    def blocking(self) -> list[Problem]:
+        """What stops this language from printing: catalog problems and critical entries not ready."""
+        return self.catalog_problems + [p for e in self.entries if e.critical and not e.ready for p in e.problems()]
+
+    def failing(self) -> list[Problem]:
+        """Non-critical translations that fail a check (the build prints the English instead)."""
+        return [p for e in self.entries if not e.critical and e.errors for p in e.problems()]
+
+    def untranslated(self) -> list[Problem]:
+        """Non-critical entries untranslated or fuzzy (printed in English)."""
+        return [p for e in self.entries if not e.critical and e.state != "translated" for p in e.problems()]
+
+
+def review(project: Project, lang: str, found: dict[str, Template], catalogs: dict[str, tuple[Catalog, str]]) -> Review:
+    """Measure lang's catalogs (domain -> (catalog, shown_as)) against the templates."""
+    result = Review(lang)
+    for domain, template in found.items():
+        if domain not in catalogs:
+            continue
+        catalog, shown_as = catalogs[domain]
+        result.catalog_problems += header_problems(catalog, project.root / shown_as, shown_as, lang)
+        result.entries += entries(template, catalog, shown_as)
+    return result
+
+
+def review_language(project: Project, lang: str, found: dict[str, Template]) -> Review:
+    """Load lang's catalog for every domain in found, then review them."""
+    catalogs, problems = {}, []
+    for domain in found:
+        path = catalog_path(project.locales_dir, lang, domain)
+        shown_as = project.shown(path)
+        if not path.is_file():
+            problems.append(Problem(shown_as, f"catalog not found; create it with: handouts i18n update --lang {lang}"))
+            continue
+        try:
+            catalogs[domain] = (load_catalog(path, shown_as, lang), shown_as)
+        except CatalogError as exc:
+            problems += exc.problems
+    result = review(project, lang, found, catalogs)
+    result.catalog_problems[:0] = problems
+    return result
+
+
+# -- check and status ---------------------------------------------------------------
+
+
+def check(project: Project, echo: Echo, langs: tuple[str, ...] = (), strict: bool = False) -> bool:
+    """`handouts i18n check`: print every problem; True when no catalog has one."""
+    found = templates(project)
+    ok = True
+    for lang in _selected(project, langs):
+        result = review_language(project, lang, found)
+        errors, warnings = result.blocking() + result.failing(), result.untranslated()
+        for problem in errors + (warnings if strict else []):
+            echo(f"error: {problem}")
+        for problem in [] if strict else warnings:
+            echo(f"warning: {problem}")
+        ok = ok and not errors and not (strict and warnings)
+    echo("All catalogs pass." if ok else "Some catalogs have problems (listed above).")
+    return ok
+
+
+def counts(entries: list[Entry]) -> dict[str, int]:
+    return {
+        "translated": sum(e.state == "translated" for e in entries),
+        "fuzzy": sum(e.state == "fuzzy" for e in entries),
+        "missing": sum(e.state in ("untranslated", "missing") for e in entries),
+        "errors": sum(bool(e.errors) for e in entries),
+        "total": len(entries),
+    }
+
+
+def status(project: Project, langs: tuple[str, ...] = ()) -> dict:
+    """`handouts i18n status`: per language and domain, counts by section."""
+    found = templates(project)
+    report: dict = {}
+    for lang in _selected(project, langs):
+        result = review_language(project, lang, found)
+        printable = not result.blocking()
+        report[lang] = {}
+        for domain in found:
+            mine = [e for e in result.entries if e.domain == domain]
+            sections = {}
+            for entry in mine:
+                sections.setdefault(entry.section, []).append(entry)
+            report[lang][domain] = {
+                **counts(mine),
+                "printable": printable,
+                "sections": {
+                    name: {**counts(group), "safety_critical": any(e.critical for e in group)}
+                    for name, group in sections.items()
+                },
+            }
+    return report
+
+
+def format_status(report: dict) -> str:
+    lines = []
+    for lang, domains in report.items():
+        for domain, numbers in domains.items():
+            done = 100 * numbers["translated"] // numbers["total"] if numbers["total"] else 0
+            verdict = "can print" if numbers["printable"] else "will NOT print: see handouts i18n check"
+            lines.append(f"{lang} {domain}: {_numbers(numbers)} ({done}% done; {verdict})")
+            for section, part in numbers["sections"].items():
+                mark = " [safety-critical]" if part["safety_critical"] else ""
+                lines.append(f"    {section:<20} {_numbers(part)}{mark}")
+    return "\n".join(lines)
+
+
+def _numbers(numbers: dict[str, int]) -> str:
+    text = (
+        f"{numbers['translated']}/{numbers['total']} translated, {numbers['fuzzy']} fuzzy, {numbers['missing']} missing"
+    )
+    return text + (f", {numbers['errors']} failing checks" if numbers["errors"] else "")

@@ -1,0 +1,257 @@
+"""Incremental builds: what each PDF depends on, and the manifest that records it.
+
+A job is skipped when its PDF is on disk, matches the sha256 the manifest recorded,
+and the hash of everything it was built from is unchanged."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field, fields
+from importlib.metadata import version
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from babel.messages.catalog import Catalog
+
+from handouts import __version__
+from handouts.atomic import write_atomically
+from handouts.catalogs import Translations
+from handouts.errors import HandoutsError, Problem
+from handouts.extract import COMMON_DOMAIN
+from handouts.project import LoadedClinic, LoadedHandout, Project
+from handouts.variants import VARIANTS
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = 2
+READABLE_FORMATS = (1, 2)  # format 1 had no variants and no withdrawn list
+
+
+def sha256_file(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+class InputHasher:
+    """Hashes a job's inputs; each file and catalog is hashed once per build."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        # The tool's version, and those of the libraries whose new releases may change a PDF
+        # (layout, PDF writing, CLDR dates and numbers, templates).
+        self.tool = [f"handouts {__version__}"]
+        self.tool += [f"{name} {version(name)}" for name in ("weasyprint", "pydyf", "babel", "jinja2")]
+        self.tool.append(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}")
+        self._catalogs: dict[tuple[str, str], str] = {}
+
+    def job_hash(
+        self, clinic: LoadedClinic, handout: LoadedHandout, translations: list[Translations], variants: tuple[str, ...]
+    ) -> str:
+        """translations: the patient's language, then a bilingual copy's second language."""
+        parts = [
+            *self.tool,
+            f"clinic {clinic.id} {self.folder(clinic.folder)}",
+            f"templates {self.folder(self.project.templates_dir)}",
+            f"fonts {self.folder(self.project.fonts_dir)}",
+            f"variants {' '.join(variants)}",
+        ]
+        parts += [f"{part}" for name in variants for part in VARIANTS[name].hash_parts]
+        # A form prints another handout's sections: that handout's file and catalog are inputs too.
+        for loaded in (handout, *handout.refs.values()):
+            parts.append(f"handout {loaded.id} {self.file(loaded.path)}")
+            if loaded.asset_dir.is_dir():
+                parts.append(f"assets {loaded.id} {self.folder(loaded.asset_dir)}")
+        for language in translations:
+            parts.append(f"lang {language.lang}")
+            parts += [f"catalog {d} {self.catalog(language, d)}" for d in (*handout.domains, COMMON_DOMAIN)]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    @functools.cache  # noqa: B019 - one hasher per build; the cache is the point
+    def file(self, path: Path) -> str:
+        return sha256_file(path)
+
+    @functools.cache  # noqa: B019
+    def folder(self, folder: Path) -> str:
+        """Every file under folder, by relative path and content."""
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        lines = [f"{p.relative_to(folder).as_posix()} {self.file(p)}" for p in files]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+    def catalog(self, translations: Translations, domain: str) -> str:
+        """The entries of one catalog that can reach a page: ids, contexts, translations and fuzzy flags.
+
+        Comments, line numbers and headers are left out: changing them changes no PDF."""
+        if translations.is_source:
+            return "source"
+        catalog = translations.catalog(domain)
+        if not isinstance(catalog, Catalog):
+            return f"error {catalog}"
+        key = (translations.lang, domain)
+        if key not in self._catalogs:
+            plural = f"plural {catalog.num_plurals} {catalog.plural_expr}"
+            entries = [plural, *sorted(repr((m.id, m.context, m.string, m.fuzzy)) for m in catalog if m.id)]
+            self._catalogs[key] = hashlib.sha256("\n".join(entries).encode()).hexdigest()
+        return self._catalogs[key]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One PDF in the manifest: the audit trail of what a patient was given."""
+
+    path: str  # relative to the output folder
+    clinic: str
+    language: str
+    handout: str
+    version: str
+    review_due: str
+    translated: int  # entries printed in the language
+    total: int  # entries the PDF used; the rest fell back to English
+    pages: int
+    sha256: str
+    inputs: str
+    variants: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A file taken out of the print folders: what it was, why, when, and where it went."""
+
+    path: str
+    handout: str
+    version: str
+    reason: str
+    date: str
+    moved_to: str
+
+
+class Manifest:
+    """output/manifest.json. A partial build updates its own entries and keeps the others."""
+
+    def __init__(self, out_dir: Path, shown_as: str):
+        self.out_dir = out_dir
+        self.path = out_dir / MANIFEST_NAME
+        self.shown_as = shown_as
+        self.entries: dict[str, Entry] = {}
+        self.withdrawn: list[Withdrawn] = []
+        self.refusals: dict[str, str] = {}  # this build's reasons not to make a file (not saved)
+
+    @classmethod
+    def load(cls, out_dir: Path, shown_as: str) -> Manifest:
+        """The manifest on disk; anything but one this tool wrote is one error naming it, never a traceback."""
+        manifest = cls(out_dir, shown_as)
+        if not manifest.path.is_file():
+            return manifest
+        fix = "delete it and build again with --force"
+        try:
+            data = _read_json(manifest.path)
+            entries, withdrawn = _entries(data), _withdrawn(data)
+        except ValueError as exc:
+            raise HandoutsError(Problem(shown_as, f"not a handouts manifest ({exc}); {fix}")) from None
+        manifest.entries = {entry.path: entry for entry in entries}
+        manifest.withdrawn = withdrawn
+        return manifest
+
+    def key(self, output: Path) -> str:
+        return output.relative_to(self.out_dir).as_posix()
+
+    def up_to_date(self, output: Path, inputs: str) -> bool:
+        entry = self.entries.get(self.key(output))
+        return entry is not None and entry.inputs == inputs and output.is_file() and sha256_file(output) == entry.sha256
+
+    def record(self, entry: Entry) -> None:
+        self.entries[entry.path] = entry
+
+    def refuse(self, key: str, problem: Problem) -> None:
+        self.refusals[key] = str(problem)
+
+    def withdraw(self, key: str, reason: str, date: str) -> bool:
+        """Move a file out of the print folders into _withdrawn/ and record why; True if one was there."""
+        from handouts.layout import withdrawn_path
+
+        entry = self.entries.pop(key, None)
+        source = self.out_dir / key
+        if entry is None or not source.is_file():
+            return False
+        target = withdrawn_path(self.out_dir, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(source, target)
+        moved_to = target.relative_to(self.out_dir).as_posix()
+        self.withdrawn.append(Withdrawn(key, entry.handout, entry.version, reason, date, moved_to))
+        return True
+
+    def save(self) -> None:
+        """Write the manifest atomically, dropping entries whose file is gone."""
+        kept = [entry for key, entry in sorted(self.entries.items()) if (self.out_dir / key).is_file()]
+        data = {
+            "format": MANIFEST_FORMAT,
+            "pdfs": [asdict(entry) for entry in kept],
+            "withdrawn": [asdict(item) for item in self.withdrawn],
+        }
+        text = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+        if not kept and not self.withdrawn and not self.path.exists():
+            return
+        if not self.path.is_file() or self.path.read_bytes() != text:
+            write_atomically(self.path, text, self.shown_as)
+
+
+MAX_MANIFEST_BYTES = 50_000_000  # about 100,000 PDFs
+_TYPES = {"int": int, "str": str, "list[str]": list}
+_ENTRY_TYPES = {f.name: _TYPES[str(f.type)] for f in fields(Entry)}
+_OPTIONAL = {"variants"}  # not in format 1
+
+
+def _read_json(path: Path) -> Any:
+    """The manifest's JSON; ValueError saying why when it cannot be read."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_MANIFEST_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"it cannot be read: {exc.strerror}") from None
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ValueError(f"it is larger than {MAX_MANIFEST_BYTES // 1_000_000} MB")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    except RecursionError:
+        raise ValueError("its JSON is nested too deeply") from None
+
+
+def _entries(data: Any) -> list[Entry]:
+    """The entries of a manifest as json.loads gave it; ValueError for any other shape."""
+    if not isinstance(data, dict) or "pdfs" not in data:
+        raise ValueError('expected a JSON object with "format" and "pdfs"')
+    if data.get("format") not in READABLE_FORMATS:
+        return []  # another format: rebuilt from scratch and rewritten on save
+    if not isinstance(data["pdfs"], list):
+        raise ValueError('"pdfs" must be a list')
+    return [_entry(item, index) for index, item in enumerate(data["pdfs"])]
+
+
+def _entry(item: Any, index: int) -> Entry:
+    where = f"pdfs[{index}]"
+    if not isinstance(item, dict) or not set(_ENTRY_TYPES) - _OPTIONAL <= set(item) <= set(_ENTRY_TYPES):
+        raise ValueError(f"{where} must be an object with the keys {', '.join(_ENTRY_TYPES)}")
+    for name, kind in _ENTRY_TYPES.items():
+        if name in item and not isinstance(item[name], kind):
+            raise ValueError(f"{where}.{name} must be {'a whole number' if kind is int else 'text'}")
+    path = PurePosixPath(item["path"])
+    if path.is_absolute() or ".." in path.parts or not item["path"]:
+        raise ValueError(f"{where}.path must be a path inside the output folder")
+    return Entry(**item)
+
+
+def _withdrawn(data: Any) -> list[Withdrawn]:
+    items = data.get("withdrawn", []) if data.get("format") in READABLE_FORMATS else []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ValueError('"withdrawn" must be a list of objects')
+    keys = {f.name for f in fields(Withdrawn)}
+    for index, item in enumerate(items):
+        if set(item) != keys or not all(isinstance(value, str) for value in item.values()):
+            raise ValueError(f"withdrawn[{index}] must be an object with the text keys {', '.join(sorted(keys))}")
+    return [Withdrawn(**item) for item in items]

@@ -1,0 +1,61 @@
+"""The logging policy, in one place: what a command prints, and the warning count --strict uses.
+
+Messages go to the "handouts" logger: ERROR and WARNING records print as
+"error: …" and "warning: …", INFO as is. A command runs inside `capture(echo)`,
+whose handler counts what was printed, so --strict fails on every warning
+wherever in the code it was raised."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from handouts.errors import Problem
+
+logger = logging.getLogger("handouts")
+Echo = Callable[[str], None]
+_PREFIX = {logging.ERROR: "error: ", logging.WARNING: "warning: "}
+
+
+class EchoHandler(logging.Handler):
+    """Prints each record through echo (which a progress bar may swap) and counts them by level."""
+
+    def __init__(self, echo: Echo):
+        super().__init__(logging.INFO)
+        self.echo = echo
+        self.counts: Counter[int] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.counts[record.levelno] += 1
+        self.echo(_PREFIX.get(record.levelno, "") + record.getMessage())
+
+    @property
+    def warnings(self) -> int:
+        return self.counts[logging.WARNING]
+
+
+@contextmanager
+def capture(echo: Echo) -> Iterator[EchoHandler]:
+    """One command's output: every record printed through echo, and counted."""
+    handler = EchoHandler(echo)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+def error(problem: Problem | str) -> None:
+    logger.error("%s", problem)
+
+
+def warning(problem: Problem | str) -> None:
+    logger.warning("%s", problem)
+
+
+def info(line: str) -> None:
+    logger.info("%s", line)

@@ -1,0 +1,546 @@
+"""One handout for one clinic in one language, as HTML: Jinja2 templates filled with the
+handout's blocks, translated texts and the clinic's branding. The output formats
+(formats.py) turn the page into a PDF; render_job.py is the one path that does both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.request import url2pathname
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from jinja2 import ChoiceLoader, PrefixLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from handouts import __version__
+from handouts.blocks import block_template
+from handouts.blocks.figure import read_svg, translated_svg
+from handouts.catalogs import Lookup, Translations
+from handouts.errors import Problem, RenderError, display_path
+from handouts.extract import COMMON_DOMAIN
+from handouts.fonts import FontSet, describe_char
+from handouts.handout import Handout, blocks_in, texts
+from handouts.project import LoadedClinic, LoadedHandout, Project
+from handouts.schema import Text
+from handouts.templating import SandboxedLoader, template_problem
+from handouts.text import ALLOWED_TAGS, PlaceholderError
+from handouts.text import parse as parse_placeholders
+from handouts.variants import VARIANTS
+from handouts.yamlfile import format_key
+
+TEMPLATE = "handout.html"
+
+
+# -- Text: escaping, the markup allow-list, placeholders --------------------------
+
+
+def to_markup(text: str, values: dict[str, str], origin: str) -> Markup:
+    """Escape text, let the allowed tags through, and fill {placeholders} with escaped values."""
+    escaped = str(escape(text))
+    for tag in ALLOWED_TAGS:
+        # Only as a pair: a stray closing tag could end the template's own markup around the text.
+        escaped = re.sub(rf"&lt;{tag}&gt;(.*?)&lt;/{tag}&gt;", rf"<{tag}>\1</{tag}>", escaped, flags=re.DOTALL)
+    parts = []
+    for literal, name, spec, conversion in _parse_placeholders(escaped, origin):
+        parts.append(literal)
+        if name is None:
+            continue
+        if name not in values or spec or conversion:
+            known = ", ".join("{" + key + "}" for key in values) or "none"
+            raise RenderError(Problem(origin, f"unknown placeholder {{{name}}}; the placeholders here are {known}"))
+        parts.append(isolate(values[name]))
+    return Markup("".join(parts))
+
+
+def isolate(value: str) -> str:
+    """Escape a filled-in value and isolate its direction, so a phone number inside
+    Arabic text keeps its digit order and an Arabic name inside English stays whole."""
+    direction = "ltr"
+    for char in value:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("L", "R", "AL"):
+            direction = "ltr" if kind == "L" else "rtl"
+            break
+    return f'<bdi dir="{direction}">{escape(value)}</bdi>'
+
+
+def _parse_placeholders(text: str, origin: str) -> list[tuple[str, str | None, str | None, str | None]]:
+    try:
+        return parse_placeholders(text)
+    except PlaceholderError as exc:
+        raise RenderError(Problem(origin, str(exc))) from None
+
+
+def plain_text(markup: str) -> str:
+    return re.sub(r"<[^>]*>", "", str(markup))
+
+
+def css_string(text: str) -> str:
+    """text as a double-quoted CSS string. Everything but letters, digits, spaces and plain punctuation
+    becomes a hex escape, so no translation can end the string, a comment or the <style> element."""
+    return '"' + "".join(char if _css_safe(char) else f"\\{ord(char):06X} " for char in text) + '"'
+
+
+def _css_safe(char: str) -> bool:
+    return char.isalnum() or char in " .,:;!?()-_'%+"
+
+
+def number_range(values: tuple[int, int], locale: Locale) -> str:
+    low, high = (format_decimal(value, locale=locale) for value in values)
+    return low if low == high else f"{low}–{high}"
+
+
+# -- Sandboxed fetching ------------------------------------------------------------
+
+
+class FetchRefused(Exception):
+    """A document asked for something outside the project's asset folders."""
+
+
+# Pages name project files by URLs under this made-up folder, mapped back by the fetcher, so
+# that no absolute path (which ends up in image names) makes a PDF depend on where the project is.
+PROJECT_URL = "file:///handouts-project/"
+
+
+def project_url(root: Path, path: Path) -> str:
+    """The URL a page uses for a file of the project."""
+    try:
+        return PROJECT_URL + quote(path.relative_to(root).as_posix())
+    except ValueError:
+        return path.resolve().as_uri()
+
+
+OUTSIDE = "only files in templates/, fonts/ and the clinic's own folder can be used; nothing else is fetched"
+
+
+def make_fetcher(allowed: list[Path], root: Path | None = None) -> Any:
+    # Imported here so that commands which never render do not load WeasyPrint.
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class SandboxFetcher(URLFetcher):
+        """Serves only files inside the allowed folders; no network, no other files."""
+
+        def __init__(self) -> None:
+            super().__init__(fail_on_errors=True, allowed_protocols={"file", "data"})
+            self.allowed = [folder.resolve() for folder in allowed]
+            self.refused: list[tuple[str, str]] = []  # (url, why)
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            parts = urlsplit(url)
+            path = None
+            if parts.scheme == "file" and not parts.netloc:
+                path = Path(url2pathname(parts.path))
+                project_path = url2pathname(urlsplit(PROJECT_URL).path)
+                if root is not None and path.is_relative_to(project_path):
+                    path = root / path.relative_to(project_path)
+                path = path.resolve()
+            if path is None or not any(folder in path.parents for folder in self.allowed):
+                why = OUTSIDE
+            elif not path.is_file():
+                why = "no such file"
+            else:
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+            self.refused.append((url, why))
+            raise FetchRefused(url)
+
+    return SandboxFetcher()
+
+
+# Where a template, stylesheet or SVG names another file: only used to say who asked for a refused URL.
+_REFERENCE = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])([^"'()\s<>{}]+)""", re.I)
+_REFERRING_TYPES = {".html", ".htm", ".css", ".svg", ".xml"}
+
+
+def refusal_problem(url: str, why: str, page: Page, origin: str) -> Problem:
+    """The problem for a refused URL, naming the file and line that asked for it where we can find them."""
+    for folder in page.allowed_dirs:
+        for path in sorted(folder.rglob("*")):
+            if path.suffix.lower() not in _REFERRING_TYPES or not path.is_file():
+                continue
+            own_url = project_url(page.root, path) if page.root else path.resolve().as_uri()
+            base = page.base_url if path.suffix.lower() in (".html", ".htm") else own_url
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for match in _REFERENCE.finditer(text):
+                if unquote(urljoin(base, match[1])) == unquote(url):
+                    shown = display_path(path, page.root) if page.root else str(path)
+                    line = text.count("\n", 0, match.start()) + 1
+                    resolved = "" if match[1] == url else f" ({url})"
+                    return Problem(shown, f"refused to fetch {match[1]!r}{resolved}: {why}", line)
+    return Problem(origin, f"refused to fetch {url} (asked for by a template or stylesheet): {why}")
+
+
+# -- The page --------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    """A rendered HTML page, plus what the output formats, the gate and the checks need to know."""
+
+    html: str
+    base_url: str
+    allowed_dirs: list[Path]
+    title: str
+    strings: list[tuple[str, str]] = field(default_factory=list)  # (origin, text) drawn on the page
+    lookups: list[Lookup] = field(default_factory=list)  # every catalog entry the page used
+    root: Path | None = None  # the project folder, to show file names as the user knows them
+    lang: str = "en"
+
+
+class Renderer:
+    """Renders pages for one project; keeps template environments warm between jobs."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._environments: dict[str, SandboxedEnvironment] = {}
+
+    def environment(self, clinic: LoadedClinic) -> SandboxedEnvironment:
+        if clinic.id not in self._environments:
+            base = SandboxedLoader([self.project.templates_dir])
+            loaders = [PrefixLoader({"base": base}), base]
+            if clinic.template_dir.is_dir():
+                loaders.insert(0, SandboxedLoader([clinic.template_dir]))
+            self._environments[clinic.id] = SandboxedEnvironment(
+                loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined
+            )
+        return self._environments[clinic.id]
+
+    def page(
+        self,
+        clinic: LoadedClinic,
+        handout: LoadedHandout,
+        translations: Translations,
+        variants: tuple[str, ...] = (),
+        second: Translations | None = None,
+        not_for_patients: str | None = None,
+    ) -> Page:
+        """One page. With second (a bilingual copy), the clinicians' language follows each section;
+        not_for_patients (a preview of what the build refuses) marks every page with the reason."""
+        lang = translations.lang
+        fonts: FontSet = self.project.fonts
+        c, meta = clinic.clinic, handout.handout.meta
+        strings: list[tuple[str, str]] = [(f"{clinic.shown_as} {key}", str(value)) for key, value in _clinic_strings(c)]
+        env = self.environment(clinic)
+        main = self._language(env, clinic, handout, translations, strings)
+        second_ctx = None
+        second_strings: list[tuple[str, str]] = []
+        if second is not None and second.lang != lang:
+            second_ctx = self._language(env, clinic, handout, second, second_strings)
+        title = main["title"] if second_ctx is None else f"{main['title']} / {second_ctx['title']}"
+        font_css = (
+            fonts.font_face_css(lang, c.font) + f"\nhtml {{ font-family: {fonts.font_family_css(lang, c.font)}; }}"
+        )
+        if second_ctx is not None:
+            font_css += "\n" + fonts.font_face_css(second_ctx["lang"], c.font)
+            font_css += f"\n.second-language {{ font-family: {fonts.font_family_css(second_ctx['lang'], c.font)}; }}"
+        own_section = clinic_section(c, lang)
+        if own_section:
+            strings += [(f"{clinic.shown_as} clinic_section", text) for text in own_section.texts()]
+        context = {
+            **main,
+            "handout_id": handout.id,
+            "title": title,
+            "created": created_timestamp(meta.approved),
+            "logo_url": project_url(self.project.root, clinic.folder / clinic.clinic.logo),
+            "font_css": Markup(font_css),
+            "tool_version": __version__,
+            "second": second_ctx,
+            "body_pt": c.body_size,
+            "qr": qr_code(c, handout.id, lang),
+            "clinic_section": own_section,
+            "variant_classes": " ".join(VARIANTS[name].body_class for name in VARIANTS if name in variants),
+            "variant_stylesheets": [VARIANTS[name].stylesheet for name in VARIANTS if name in variants],
+            "not_for_patients": not_for_patients,
+        }
+        for name in variants:
+            context.update(VARIANTS[name].context(context, c))
+        try:
+            html = env.get_template(TEMPLATE).render(context)
+        except TemplateError as exc:  # a broken or hostile template: its file and line, no traceback
+            raise RenderError(template_problem(exc, self.project.root)) from None
+        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            # An expression in a template that fails (say {{ 1 / 0 }}): the template's mistake.
+            if (where := template_frame(exc, self.project.root)) is None:
+                raise
+            raise RenderError(
+                Problem(where[0], f"the template failed here ({type(exc).__name__}: {exc})"[:200], where[1])
+            ) from None
+        page = Page(
+            html=html,
+            base_url=project_url(self.project.root, self.project.templates_dir) + "/",
+            allowed_dirs=[self.project.templates_dir, self.project.fonts_dir, clinic.folder, handout.asset_dir],
+            title=title,
+            strings=strings,
+            lookups=main["lookups"] + (second_ctx["lookups"] if second_ctx else []),
+            root=self.project.root,
+            lang=lang,
+        )
+        check_glyphs(page, fonts, lang, c.font)
+        check_text_glyphs(second_strings, fonts, second_ctx["lang"] if second_ctx else lang, c.font)
+        return page
+
+    def _language(
+        self,
+        env: SandboxedEnvironment,
+        clinic: LoadedClinic,
+        handout: LoadedHandout,
+        translations: Translations,
+        strings: list[tuple[str, str]],
+    ) -> dict[str, Any]:
+        """The template's functions and facts for one language: t, blocks, questions, _, _safety, page_counter."""
+        lang = translations.lang
+        locale = Locale.parse(lang)
+        rtl = locale.text_direction == "rtl"
+        values = filled_values(clinic.clinic, handout.handout, locale)
+        numbers = number_values(clinic.clinic, handout.handout)
+        lookups: list[Lookup] = []  # every catalog entry this language's text used
+        language: dict[str, Any] = {}
+
+        def translator(loaded: LoadedHandout) -> Any:
+            refs = {id(ref.text): ref for ref in texts(loaded.handout, loaded.asset_dir)}
+
+            def t(text: Text, safety: bool = False) -> Markup:
+                ref = refs.get(id(text))
+                source = loaded.source_of(ref.path) if ref else loaded.shown_as
+                safe = safety or (ref.safety if ref else text.safety)
+                found = translations.lookup(loaded.id, text.msgid, text.context, source, safe)
+                found = _plural_form(found, text, translations, loaded.id, numbers)
+                lookups.append(found)
+                markup = to_markup(found.text, values, found.origin)
+                strings.append((found.origin, plain_text(markup)))
+                return markup
+
+            return t
+
+        def gettext(msgid: str, safety: bool = False, **kwargs: Any) -> Markup:
+            found = translations.lookup(COMMON_DOMAIN, msgid, None, f"templates ({msgid!r})", safety)
+            lookups.append(found)
+            markup = to_markup(found.text, {k: str(v) for k, v in kwargs.items()}, found.origin)
+            strings.append((found.origin, plain_text(markup)))
+            return markup
+
+        def safety_gettext(msgid: str, **kwargs: Any) -> Markup:
+            return gettext(msgid, safety=True, **kwargs)
+
+        def page_counter(msgid: str) -> Markup:
+            found = translations.lookup(COMMON_DOMAIN, msgid, None, f"templates ({msgid!r})")
+            lookups.append(found)
+            parts = []
+            for literal, name, _, _ in _parse_placeholders(found.text, found.origin):
+                if literal:
+                    parts.append(css_string(literal))
+                if name in ("page", "pages"):
+                    parts.append(f"counter({name})")
+                elif name is not None:
+                    raise RenderError(
+                        Problem(found.origin, f"unknown placeholder {{{name}}}; use {{page}} and {{pages}}")
+                    )
+            strings.append((found.origin, found.text))
+            return Markup(" ".join(parts))
+
+        t = translator(handout)
+        ref_translators = {ref_id: translator(ref) for ref_id, ref in handout.refs.items()}
+        family = self.project.fonts.font_family_css(lang, clinic.clinic.font)
+
+        def render_blocks(blocks: list[Any]) -> Markup:
+            out = []
+            for block in blocks:
+                template = env.get_template(block_template(block))
+                out.append(template.render({**language, "block": block, **block.template_context()}))
+            return Markup("\n".join(out))
+
+        def figure(block: Any) -> Markup:
+            """The figure's SVG inline, its labels in this language; a PNG as an image."""
+            path = block.path(handout.asset_dir)
+            if path.suffix == ".png":
+                return Markup(f'<img src="{escape(project_url(self.project.root, path))}" alt="">')
+
+            def label(english: str) -> str:
+                return plain_text(t(Text(text=english, context="figure label"), safety=block.is_safety))
+
+            return Markup(translated_svg(read_svg(path), label, family, "rtl" if rtl else "ltr"))
+
+        def questions(block: Any) -> dict[str, Any]:
+            """A yes-no block's statements: each list of the other handout's section, in its words."""
+            source = handout.refs[block.handout_id]
+            tr = ref_translators[block.handout_id]
+            section = source.handout.section(block.section_id)
+            intro, groups = [], []
+            for item, _ in blocks_in(section.blocks if section else []):
+                if item.type == "paragraph" and not groups:
+                    intro.append(tr(item.text, safety=True))
+                elif item.type == "list":
+                    heading = tr(item.heading, safety=True) if item.heading else None
+                    asked = [tr(i.asked(), safety=True) if i.ask else tr(i, safety=True) for i in item.items]
+                    groups.append({"heading": heading, "items": asked})
+            return {"intro": intro, "groups": groups}
+
+        language.update(
+            {
+                "lang": lang,
+                "locale": locale,
+                "lang_tag": lang.replace("_", "-"),
+                "direction": "rtl" if rtl else "ltr",
+                "start_side": "right" if rtl else "left",
+                "end_side": "left" if rtl else "right",
+                "t": t,
+                "blocks": render_blocks,
+                "figure": figure,
+                "questions": questions,
+                "_": gettext,
+                "_safety": safety_gettext,
+                "page_counter": page_counter,
+                "lookups": lookups,
+                "meta": handout.handout.meta,
+                "clinic": clinic.clinic,
+                "handout": handout.handout,
+                "approved": format_date(handout.handout.meta.approved, "long", locale=locale),
+                "review_due": format_date(handout.handout.meta.review_due, "long", locale=locale),
+            }
+        )
+        language["title"] = plain_text(t(handout.handout.title))
+        return language
+
+
+def template_frame(exc: BaseException, root: Path) -> tuple[str, int] | None:
+    """The template file and line an exception was raised in (Jinja names its frames after the file)."""
+    import traceback
+
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".html") and frame.lineno:
+            return display_path(Path(frame.filename), root), frame.lineno
+    return None
+
+
+def _plural_form(found: Lookup, text: Text, translations: Translations, domain: str, numbers: dict[str, int]) -> Lookup:
+    """For a plural text, the form the clinic's number takes in this language."""
+    if text.plural is None or text.count is None:
+        return found
+    count = numbers.get(text.count, 2)
+    if not found.translated:
+        english = text.text if count == 1 else text.plural
+        return Lookup(english, found.origin, False, found.safety, found.why)
+    if translations.is_source:
+        forms: tuple[str, ...] = (text.text, text.plural)
+    else:
+        forms = translations.plural_forms(domain, (text.text, text.plural), text.context) or (found.text,)
+    index = min(translations.plural_index(domain, count), len(forms) - 1)
+    return Lookup(forms[index], found.origin, True, found.safety)
+
+
+def number_values(clinic: Any, handout: Handout) -> dict[str, int]:
+    """The number each number value counts by (a range counts by its top)."""
+    merged = {**handout.values, **{k: v for k, v in clinic.values.items() if k in handout.values}}
+    merged |= {"session_minutes": clinic.session_minutes, "session_count": clinic.session_count}
+    out = {}
+    for name, value in merged.items():
+        if isinstance(value, int):
+            out[name] = value
+        elif isinstance(value, tuple):
+            out[name] = value[1]
+    return out
+
+
+def filled_values(clinic: Any, handout: Handout, locale: Locale) -> dict[str, str]:
+    """What each placeholder prints: the clinic's facts, and the handout's values as the clinic sets them."""
+    values = {
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        "emergency_number": clinic.emergency_number,
+        "session_minutes": number_range(clinic.session_minutes, locale),
+        "session_count": number_range(clinic.session_count, locale),
+    }
+    for name, default in handout.values.items():
+        value = clinic.values.get(name, default)
+        if isinstance(value, int):
+            values[name] = format_decimal(value, locale=locale)
+        elif isinstance(value, tuple):
+            values[name] = number_range(value, locale)
+        else:
+            values[name] = value
+    return values
+
+
+def _clinic_strings(clinic: Any) -> list[tuple[str, str]]:
+    out = [("name", clinic.name), ("phone", clinic.phone), ("email", clinic.email), ("website", clinic.website)]
+    out += [(format_key(("address", i)), line) for i, line in enumerate(clinic.address)]
+    if clinic.footer_text:
+        out.append(("footer_text", clinic.footer_text))
+    return out
+
+
+@dataclass(frozen=True)
+class ClinicSectionText:
+    """The clinic's own section in one language, as written in clinic.yaml (never translated)."""
+
+    heading: str
+    paragraphs: list[str]
+    lang_tag: str  # the language the text is really in, which may be the fallback
+    direction: str  # that language's direction, so French inside an Arabic copy reads left to right
+
+    def texts(self) -> list[str]:
+        return [self.heading, *self.paragraphs]
+
+
+def clinic_section(clinic: Any, lang: str) -> ClinicSectionText | None:
+    if clinic.clinic_section is None:
+        return None
+    heading, _ = clinic.localized(clinic.clinic_section.heading, lang)
+    text, text_lang = clinic.localized(clinic.clinic_section.text, lang)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    direction = Locale.parse(text_lang).text_direction
+    return ClinicSectionText(heading, paragraphs, text_lang.replace("_", "-"), direction)
+
+
+def qr_code(clinic: Any, handout_id: str, lang: str) -> dict[str, str] | None:
+    """The QR code of the clinic's web page for this handout, as an SVG data URI: drawn here, nothing fetched."""
+    if not clinic.handout_url:
+        return None
+    import segno
+
+    url = clinic.handout_url.replace("{handout}", handout_id).replace("{lang}", lang)
+    return {"url": url, "src": segno.make(url, error="m").svg_data_uri(border=0)}
+
+
+def check_glyphs(page: Page, fonts: FontSet, lang: str, first_font: str | None = None) -> None:
+    """Refuse a page with a character no shipped font can draw: never a blank box on paper."""
+    check_text_glyphs(page.strings, fonts, lang, first_font)
+
+
+def check_text_glyphs(strings: list[tuple[str, str]], fonts: FontSet, lang: str, first_font: str | None = None) -> None:
+    """(origin, text) pairs in one language; first_font is the clinic's chosen font."""
+    problems = []
+    for origin, text in strings:
+        for char in fonts.uncovered(lang, text, first_font):
+            snippet = text if len(text) <= 60 else text[:57] + "..."
+            problems.append(
+                Problem(
+                    origin,
+                    f"no font for language {lang!r} has the character {describe_char(char)} in “{snippet}”; "
+                    "fix the text or add a font that has it to fonts/fonts.yaml",
+                )
+            )
+    if problems:
+        raise RenderError(problems)
+
+
+def created_timestamp(approved: dt.date) -> str:
+    """The PDF's creation date: SOURCE_DATE_EPOCH when set, else the approval date, never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    else:
+        moment = dt.datetime.combine(approved, dt.time(), dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

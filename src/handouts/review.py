@@ -1,0 +1,47 @@
+"""Review control: a handout past its review date is not printed; the check lists what falls due soon.
+
+"Today" is always passed in, so tests and `--today` can judge any day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from handouts.errors import Problem
+from handouts.project import LoadedHandout
+
+DUE_SOON_DAYS = 60
+
+
+def expired_problem(handout: LoadedHandout, today: dt.date) -> Problem | None:
+    due = handout.handout.meta.review_due
+    if due >= today:
+        return None
+    return Problem(
+        handout.shown_as,
+        f"this handout was due for review on {due.isoformat()} and is not printed; "
+        "have it reviewed, then update meta.review_due and meta.version (or build with --allow-expired)",
+        handout.lines.line_for(("meta", "review_due")),
+        "meta.review_due",
+    )
+
+
+def due_within(handout: LoadedHandout, today: dt.date, days: int = DUE_SOON_DAYS) -> int | None:
+    """Days until the review date when it falls within `days` (0 = today), else None."""
+    left = (handout.handout.meta.review_due - today).days
+    return left if 0 <= left <= days else None
+
+
+def over_target_problem(handout: LoadedHandout, clinic_id: str, lang: str, pages: int) -> Problem | None:
+    """Fit to sheet: the handout declares how many pages it may take (meta.target_pages)."""
+    target = handout.handout.meta.target_pages
+    if pages <= target:
+        return None
+    over = pages - target
+    noun = "page" if over == 1 else "pages"
+    return Problem(
+        handout.shown_as,
+        f"the {lang!r} version for {clinic_id} takes {pages} pages, {over} {noun} over the target of {target}; "
+        "shorten the text or its translation, or raise the target",
+        handout.lines.line_for(("meta", "target_pages")),
+        "meta.target_pages",
+    )

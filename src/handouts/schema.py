@@ -1,0 +1,353 @@
+"""Typed schema for handout and clinic files.
+
+Validation collects every error in a file and reports each one as
+``file:line key.path: message`` before aborting once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar, get_args
+
+from babel import Locale, UnknownLocaleError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from handouts.errors import ConfigError, Problem
+from handouts.text import VALUE_NAME
+from handouts.yamlfile import KeyPath, LineMap, format_key, load_yaml
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- Texts: what every handout and block is made of -------------------------------
+
+MAX_TEXT = 2000  # characters in one text
+MAX_ITEMS = 100  # items in one list
+MAX_BLOCKS = 100  # blocks in one section or callout
+
+
+class Text(Strict):
+    """A translatable English string, with optional help for translators.
+
+    `safety: true` makes this one text safety-critical; `plural` and `count` make it
+    an ngettext entry whose form follows the number value named by `count`; `ask` is
+    a form's own wording when a list item is printed as a yes/no question."""
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    context: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=MAX_TEXT)
+    safety: bool = False
+    plural: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+    count: str | None = Field(default=None, pattern=VALUE_NAME)
+    ask: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+
+    @model_validator(mode="after")
+    def _plural_has_count(self) -> Text:
+        if (self.plural is None) != (self.count is None):
+            raise ValueError("a plural text needs both `plural` (the English plural) and `count` (the value's name)")
+        return self
+
+    @property
+    def msgid(self) -> str | tuple[str, str]:
+        """The catalog key: the English, or (singular, plural)."""
+        return self.text if self.plural is None else (self.text, self.plural)
+
+    def asked(self) -> Text:
+        """The form's wording of this item (itself when it has none)."""
+        if self.ask is None:
+            return self
+        return Text(text=self.ask, context=self.context, note=self.note, safety=self.safety)
+
+
+def text_from_str(value: Any) -> Any:
+    return {"text": value} if isinstance(value, str) else value
+
+
+Msg = Annotated[Text, BeforeValidator(text_from_str)]
+
+
+# -- Clinics ------------------------------------------------------------------
+
+HexColor = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class Colors(Strict):
+    primary: HexColor
+    accent: HexColor
+
+
+def _range(value: Any) -> Any:
+    return [value, value] if isinstance(value, int) else value
+
+
+NumberRange = Annotated[tuple[int, int], BeforeValidator(_range)]
+
+
+def _range_list(value: Any) -> Any:
+    # YAML gives [4, 8] as a list; a range is a pair.
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _check_language(code: str) -> None:
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"unknown language {code!r}; use a code such as 'es', 'pt_BR' or 'zh_Hans'") from None
+
+
+# Clear print (RNIB): body text never below 12 pt.
+MIN_BODY_PT = 12
+
+
+def _language_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        for code in value:
+            _check_language(str(code))
+        if not value:
+            raise ValueError("give the text, or at least one language: text pair")
+    return value
+
+
+# Clinic text given once for every language, or per language (lang -> text).
+LongText = Annotated[str, Field(min_length=1, max_length=4000)]
+ClinicText = Annotated[LongText | dict[str, LongText], AfterValidator(_language_keys)]
+
+
+class ClinicSection(Strict):
+    """A clinic's own section, e.g. directions, parking or what to wear. Printed as
+    written (never translated); a language not listed uses the clinic's main language."""
+
+    heading: ClinicText
+    text: ClinicText
+
+
+# A value a clinic or handout fills into texts: a number, a range of numbers, or a short text.
+Value = Annotated[int | tuple[int, int] | Annotated[str, Field(max_length=100)], BeforeValidator(_range_list)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+MAX_BODY_PT = 24
+
+
+class Clinic(Strict):
+    name: ShortText
+    logo: ShortText
+    logo_alt: ShortText | None = None
+    colors: Colors
+    address: list[ShortText] = Field(min_length=1, max_length=8)
+    phone: Annotated[str, Field(min_length=1, max_length=40)]
+    email: ShortText
+    website: ShortText
+    emergency_number: Annotated[str, Field(min_length=1, max_length=20)]
+    paper: Literal["A4", "Letter"]
+    languages: list[str] = Field(min_length=1, max_length=60)
+    session_minutes: NumberRange
+    session_count: NumberRange
+    # Which handouts this clinic prints (default: every published handout).
+    handouts: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]] | None = Field(default=None, max_length=500)
+    # Handout values this clinic sets (a handout declares them, with defaults, under `values:`).
+    values: dict[Annotated[str, Field(pattern=VALUE_NAME)], Value] = Field(default={}, max_length=100)
+    # The share of a handout's entries that must be translated for it to print in a language;
+    # below 100, other text may print in English. Safety-critical text never does.
+    min_translated: int = Field(default=100, ge=0, le=100)
+    # Theme and print settings; all optional.
+    logo_placement: Literal["start", "end", "center"] = "start"
+    font: ShortText | None = None  # a family from fonts/fonts.yaml for Latin, Greek and Cyrillic text
+    body_size: int = Field(default=MIN_BODY_PT, le=MAX_BODY_PT)  # body text in points
+    footer_text: Annotated[str, Field(max_length=200)] | None = None
+    clinic_section: ClinicSection | None = None
+    main_language: str | None = None  # the clinicians' language; default: the first of `languages`
+    bilingual: bool = False  # print the patient's language beside the main language
+    # QR code target; {handout}, {lang}. Short enough for a QR code a phone reads easily.
+    handout_url: str | None = Field(default=None, pattern=r"^https?://", max_length=300)
+
+    @field_validator("body_size")
+    @classmethod
+    def _clear_print(cls, value: int) -> int:
+        if value < MIN_BODY_PT:
+            raise ValueError(f"body text must be at least {MIN_BODY_PT} pt (clear print); got {value}")
+        return value
+
+    @field_validator("handout_url")
+    @classmethod
+    def _url_placeholders(cls, value: str | None) -> str | None:
+        if value is not None and "{" in value.replace("{handout}", "").replace("{lang}", ""):
+            raise ValueError("the only placeholders allowed here are {handout} and {lang}")
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        for code in value:
+            _check_language(code)
+        if len(set(value)) != len(value):
+            raise ValueError("a language is listed twice")
+        return value
+
+    @field_validator("main_language")
+    @classmethod
+    def _main_language_offered(cls, value: str | None, info: ValidationInfo) -> str | None:
+        offered = info.data.get("languages")
+        if value is not None and offered is not None and value not in offered:
+            raise ValueError(f"{value!r} is not one of this clinic's languages ({', '.join(offered)}); add it there")
+        return value
+
+    @property
+    def clinicians_language(self) -> str:
+        return self.main_language or self.languages[0]
+
+    def localized(self, text: ClinicText, lang: str) -> tuple[str, str]:
+        """(text, its language) for lang, falling back to the main language, then to any."""
+        if isinstance(text, str):
+            return text, lang
+        for choice in (lang, self.clinicians_language):
+            if choice in text:
+                return text[choice], choice
+        first = next(iter(text))
+        return text[first], first
+
+
+# -- Loading --------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_model(model: type[M] | Callable[[Any], type[M]], path: Path, shown_as: str) -> tuple[M, LineMap]:
+    """Load and validate one YAML file, raising one ConfigError with every problem.
+
+    model is a schema, or a function choosing the schema from the data (see document_model)."""
+    data, lines = load_yaml(path, shown_as)
+    if not isinstance(data, dict):
+        raise ConfigError(Problem(shown_as, "expected a mapping of keys to values at the top level", 1))
+    if not isinstance(model, type):
+        model = model(data)
+    try:
+        return model.model_validate(data), lines
+    except ValidationError as exc:
+        raise ConfigError([_problem(model, err, lines, shown_as) for err in exc.errors()]) from None
+
+
+def _problem(model: type[BaseModel], err: Any, lines: LineMap, shown_as: str) -> Problem:
+    loc = _yaml_path(model, err["loc"])
+    key = format_key(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, err["loc"][:-1])
+        guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        fix = f"did you mean {guess[0]!r}?" if guess else "remove it or fix its spelling"
+        message = f"unknown key; {fix} (allowed here: {', '.join(allowed)})"
+    elif kind == "missing":
+        # Point at the mapping that lacks the key; a top-level key has no better line.
+        message = "required key is missing; add it"
+        return Problem(shown_as, message, lines.line_for(loc[:-1]) if len(loc) > 1 else None, key)
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = _tags_in(err)
+        given = err["ctx"].get("tag") if kind == "union_tag_invalid" else None
+        guess = difflib.get_close_matches(str(given), tags, n=1) if given else []
+        fix = f"did you mean {guess[0]!r}? " if guess else ""
+        what = f"unknown block type {_quote(given)}" if given else "a block needs a `type`"
+        message = f"{what}; {fix}(the types are: {', '.join(tags)})"
+        return Problem(shown_as, message, lines.line_for((*loc, "type")), format_key((*loc, "type")))
+    elif kind == "string_pattern_mismatch" and "#" in str(err["ctx"].get("pattern", "")):
+        message = f"{_quote(err['input'])} is not a colour; write it as #RRGGBB, e.g. #1a5f7a"
+    elif kind == "literal_error":
+        message = f"{_quote(err['input'])} is not allowed; use one of {err['ctx']['expected']}"
+    elif kind == "string_too_long":
+        message = f"too long ({len(err['input'])} characters); keep it to {err['ctx']['max_length']}"
+    elif kind == "too_long":
+        message = f"too many entries; at most {err['ctx']['max_length']} are allowed here"
+    else:
+        message = err["msg"].removeprefix("Value error, ")
+    return Problem(shown_as, message, lines.line_for(loc), key)
+
+
+def _quote(value: Any, limit: int = 80) -> str:
+    """A user's value in a message: never more than about 80 characters of it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def _tags_in(err: Any) -> list[str]:
+    expected = str(err["ctx"].get("expected_tags", ""))
+    return sorted(tag.strip(" '\"") for tag in expected.split(",") if tag.strip(" '\""))
+
+
+def _yaml_path(model: type[BaseModel], loc: tuple[Any, ...]) -> KeyPath:
+    """The key path as in the YAML file: without the names pydantic adds for validators
+    (e.g. "function-before[...]") and for the chosen member of a tagged union (a block's type)."""
+    out: list[Any] = []
+    current: Any = model
+    for part in loc:
+        if isinstance(part, str) and "[" in part:
+            continue
+        if isinstance(current, dict) and isinstance(part, str):  # a tag: the block type pydantic chose
+            current = current.get(part)
+            continue
+        out.append(part)
+        current = _step(current, part)
+    return tuple(out)
+
+
+def _step(current: Any, part: Any) -> Any:
+    """The model (or a tag -> model dict for a tagged union) found below part."""
+    if isinstance(part, int) or current is None or isinstance(current, dict):
+        return current
+    fields = {field.alias or name: field for name, field in current.model_fields.items()}
+    if part not in fields:
+        return None
+    return _model_in(fields[part].annotation)
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, str) and "[" in part:
+            continue
+        if isinstance(current, dict) and isinstance(part, str):
+            current = current.get(part)
+            continue
+        current = _step(current, part)
+    if not isinstance(current, type):
+        return []
+    return [field.alias or name for name, field in current.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | dict[str, type[BaseModel]] | None:
+    """The model inside an annotation; for a tagged union, its members by tag."""
+    members = _tagged_members(annotation)
+    if members:
+        return members
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _tagged_members(annotation: Any) -> dict[str, type[BaseModel]]:
+    metadata = getattr(annotation, "__metadata__", ())
+    discriminator = next(
+        (getattr(m, "discriminator", None) for m in metadata if getattr(m, "discriminator", None)), None
+    )
+    if not discriminator:
+        return {}
+    members = {}
+    for member in get_args(get_args(annotation)[0]):
+        tag = get_args(member.model_fields[discriminator].annotation)
+        if tag:
+            members[tag[0]] = member
+    return members

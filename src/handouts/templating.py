@@ -1,0 +1,143 @@
+"""Jinja2 templates read like any other file: only from their own folders, and bounded.
+
+A clinic's template may `{% include %}` or `{% extends %}` another by name. FileSystemLoader
+refuses "../" in a name but follows symlinks, so a link in a clinic's templates/ folder could
+pull /etc/passwd into a PDF. SandboxedLoader resolves every link first and serves only files
+that really lie inside its folders; template_problem turns what Jinja raises into one line."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.loaders import split_template_path
+
+from handouts.errors import Problem, display_path
+
+MAX_TEMPLATE_BYTES = 1_000_000
+MESSAGE_CHARS = 160  # how much of Jinja's own message is repeated
+
+
+class TemplateOutside(SecurityError):
+    """A template file that is a link to somewhere outside the template folders.
+
+    A SecurityError, not TemplateNotFound: ChoiceLoader would quietly try the next loader."""
+
+    def __init__(self, name: str, filename: str):
+        super().__init__(name)
+        self.name = name
+        self.filename = filename  # the link, as the user sees it
+
+
+class TemplateUnreadable(TemplateError):
+    """A template file too large, or not UTF-8 text."""
+
+    def __init__(self, name: str, filename: str, reason: str):
+        super().__init__(f"template {name!r} {reason}")
+        self.name = name
+        self.filename = filename
+
+
+class SandboxedLoader(FileSystemLoader):
+    """A FileSystemLoader that serves only files whose real path is inside its folders."""
+
+    def __init__(self, folders: Sequence[str | os.PathLike[str]]):
+        super().__init__(list(folders))
+        # Resolved once: the folders themselves may be reached through a link (e.g. a linked project).
+        self.real_folders = [os.path.realpath(folder) for folder in self.searchpath]
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        filename = self._find(template)
+        if not self._inside(os.path.realpath(filename)):
+            raise TemplateOutside(template, filename)
+        source = self._read(filename, template)
+        mtime = os.path.getmtime(filename)
+
+        def uptodate() -> bool:
+            try:
+                return os.path.getmtime(filename) == mtime
+            except OSError:
+                return False
+
+        return source, os.path.normpath(filename), uptodate
+
+    def _find(self, template: str) -> str:
+        pieces = split_template_path(template)  # refuses ".." in a name
+        for folder in self.searchpath:
+            filename = posixpath.join(folder, *pieces)
+            if os.path.isfile(filename):
+                return filename
+        raise TemplateNotFound(template)
+
+    def _inside(self, real: str) -> bool:
+        return any(os.path.commonpath([real, folder]) == folder for folder in self.real_folders)
+
+    def _read(self, filename: str, template: str) -> str:
+        with open(filename, "rb") as file:
+            data = file.read(MAX_TEMPLATE_BYTES + 1)
+        if len(data) > MAX_TEMPLATE_BYTES:
+            raise TemplateUnreadable(
+                template, filename, f"is larger than {MAX_TEMPLATE_BYTES // 1_000_000} MB; make it smaller"
+            )
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise TemplateUnreadable(template, filename, "is not UTF-8 text; save it as UTF-8") from None
+
+
+def template_problem(exc: TemplateError, root: Path) -> Problem:
+    """One line naming the template file (relative to the project), its line and the fix."""
+    if isinstance(exc, TemplateSyntaxError):
+        shown = _shown(exc.filename, root) if exc.filename else str(exc.name)
+        return Problem(shown, f"template syntax error: {_cut(exc.message)}; fix the template", exc.lineno)
+    shown, line = _template_frame(exc, root)
+    if line is None and isinstance(exc, (TemplateOutside, TemplateUnreadable)):
+        shown = _shown(exc.filename, root)  # the page's own template: name the file itself
+    return Problem(shown, _message(exc), line)
+
+
+def _message(exc: TemplateError) -> str:
+    if isinstance(exc, TemplateOutside):
+        return (
+            f"the template {exc.name!r} links to a file outside the template folders; "
+            "copy the file into the folder instead of linking to it"
+        )
+    if isinstance(exc, TemplateUnreadable):
+        return str(exc.message)
+    if isinstance(exc, TemplateNotFound):
+        return (
+            f"no template {_cut(str(exc.name))!r}; put it in templates/ or the clinic's templates/ folder, "
+            "or fix the name (a shipped template is named base/<name>)"
+        )
+    if isinstance(exc, SecurityError):
+        return f"not allowed in a template: {_cut(exc.message)}; remove it"
+    if isinstance(exc, UndefinedError):
+        return f"{_cut(exc.message)} in the template; fix the name or remove it"
+    return f"{_cut(exc.message)}; fix the template"
+
+
+def _template_frame(exc: BaseException, root: Path) -> tuple[str, int | None]:
+    """Where in a template the error happened: Jinja puts each template's own lines into the traceback."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if not frame.filename.endswith(".py") and os.path.isfile(frame.filename):
+            return _shown(frame.filename, root), frame.lineno
+    return "templates/", None
+
+
+def _shown(filename: str, root: Path) -> str:
+    # Never resolved: a link's own name is what the user sees and must fix.
+    path = Path(os.path.abspath(filename))
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return display_path(path, root)
+
+
+def _cut(text: str | None) -> str:
+    text = " ".join((text or "").split()).rstrip(".")
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 3] + "..."
