@@ -302,6 +302,8 @@ def _entry(manifest: Manifest, target: Path, job: Job, handout: LoadedHandout, o
         sha256=hashlib.sha256(outcome.data).hexdigest(),
         inputs=outcome.task.inputs,
         variants=list(job.variants),
+        reviewed_by=[str(approval) for approval in outcome.approvals],
+        unapproved=outcome.unapproved,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from babel.messages.pofile import PoFileError, PoFileParser
 from handouts.checks import header_problems, message_errors, state_of
 from handouts.errors import CatalogError, Problem
 from handouts.pofile import PREVIOUS_LINE, QUOTE_HINT, PoEntry, check_po, decode
+from handouts.signoff import Approval, Approvals, not_approved_problem, reviews_path
 
 SOURCE_LANGUAGE = "en"
 
@@ -91,6 +92,10 @@ class Lookup:
     safety: bool = False
     why: Problem | None = None  # why the English is printed instead (None when translated)
     catalog_problem: bool = False  # why is about the whole catalog (missing, unreadable), not this entry
+    # Clinician sign-off of a translated safety-critical entry (see signoff.py); None: not approved.
+    approval: Approval | None = None
+    unapproved: str = ""  # why it is not approved (for a clinic that requires sign-off)
+    approvals_file: str = ""  # where the sign-off is recorded
 
 
 def plural_index(catalog: Catalog | None, count: int) -> int:
@@ -111,6 +116,7 @@ class Translations:
         self.locales, self.root, self.lang = locales, root, lang
         self._catalogs: dict[str, Catalog | CatalogError] = {}
         self._errors: dict[tuple[str, Any, str | None], list[str]] = {}
+        self._approvals: Approvals | None = None
 
     @property
     def is_source(self) -> bool:
@@ -163,7 +169,30 @@ class Translations:
         if problem is not None:
             return Lookup(english, source, False, safety, problem)
         string = message.string if isinstance(message.string, str) else message.string[0]
-        return Lookup(string, origin, True, safety)
+        found = Lookup(string, origin, True, safety)
+        return self._signed_off(found, domain, message) if safety else found
+
+    @property
+    def approvals(self) -> Approvals:
+        if self._approvals is None:
+            path = reviews_path(self.locales, self.lang)
+            self._approvals = Approvals.load(path, path.relative_to(self.root).as_posix())
+        return self._approvals
+
+    @property
+    def approvals_shown_as(self) -> str:
+        return reviews_path(self.locales, self.lang).relative_to(self.root).as_posix()
+
+    def _signed_off(self, found: Lookup, domain: str, message: Message) -> Lookup:
+        approvals = self.approvals
+        approval = approvals.approval(domain, message.id, message.context, message.string)
+        if approval is not None:
+            return replace(found, approval=approval, approvals_file=self.approvals_shown_as)
+        if approvals.problem is not None:
+            why = f"the sign-off file cannot be read ({approvals.problem}); nothing in it counts as approved"
+        else:
+            why = not_approved_problem(self.lang, approvals.lapsed(domain, message.id, message.context, message.string))
+        return replace(found, unapproved=why, approvals_file=self.approvals_shown_as)
 
     def plural_forms(self, domain: str, english: tuple[str, str], context: str | None) -> tuple[str, ...] | None:
         """A translated plural entry's forms (the caller has looked it up as ready)."""

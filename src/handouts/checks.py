@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
@@ -247,6 +247,9 @@ class Entry:
     line: int | None
     msgid: str
     errors: list[str] = field(default_factory=list)
+    source_id: Any = None  # the English id as the catalog keys it (a (singular, plural) pair for plurals)
+    context: str | None = None
+    string: Any = None  # the translation (a tuple of forms for plurals)
 
     @property
     def ready(self) -> bool:
@@ -278,10 +281,11 @@ def entries(template: Template, catalog: Catalog, shown_as: str) -> Iterator[Ent
         # Without an entry in the catalog, point at the English source instead.
         file, line = source.locations[0] if source.locations else (shown_as, None)
         section = template.section_of(msgid, source.context)
-        entry = Entry(domain, section, critical, "missing", file, line, msgid)
+        entry = Entry(domain, section, critical, "missing", file, line, msgid, [], source.id, source.context)
         message = catalog.get(source.id, source.context)
         if message is not None:
             entry.file, entry.line, entry.state = shown_as, message.lineno, state_of(message)
+            entry.source_id, entry.string = message.id, message.string
             if entry.state == "translated":
                 entry.errors = shape_errors(source, message) or message_errors(catalog, message)
         yield entry

@@ -187,6 +187,25 @@ def check_catalogs(ctx: click.Context, langs: tuple[str, ...], strict: bool | No
         ctx.exit(1)
 
 
+@i18n.command("review")
+@click.argument("lang")
+@click.option("--by", default=None, help='Who approves: "Name, role". Without it, only list.')
+@click.option("--handout", "handout_ids", multiple=True, help="Only this handout (repeatable).")
+@click.option("--yes", is_flag=True, default=None, help="Approve every entry shown without asking one by one.")
+@click.pass_context
+def review_catalogs(
+    ctx: click.Context, lang: str, by: str | None, handout_ids: tuple[str, ...], yes: bool | None
+) -> None:
+    """Clinician sign-off: show LANG's safety-critical entries with their English and record approvals."""
+    from handouts import i18n as commands
+
+    def ask(question: str) -> bool:
+        return bool(yes) or click.confirm(question, default=False)
+
+    if not commands.sign_off(_project(ctx), lang, by, click.echo, ask, handout_ids):
+        ctx.exit(1)
+
+
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on (default: 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default: 8000).")

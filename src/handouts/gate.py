@@ -7,7 +7,9 @@ judged by the catalog entries its page actually used:
   prints in English;
 - other entries that are not ready print in English only when the clinic allows it
   (`min_translated`, a percentage; by default 100, so a leaflet prints only when
-  fully translated) and each is a warning; --strict refuses those too.
+  fully translated) and each is a warning; --strict refuses those too;
+- a clinic that sets `require_review` refuses translated safety-critical entries that
+  no clinician has approved as they stand (see signoff.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from handouts.catalogs import Lookup, problem_at
 from handouts.errors import Problem
+from handouts.signoff import Approval
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class Decision:
     warnings: tuple[Problem, ...] = ()
     translated: int = 0  # distinct entries printed in the job's language
     total: int = 0  # distinct entries the page used
+    approvals: tuple[Approval, ...] = ()  # who signed off the page's translated safety text, and when
+    unapproved: int = 0  # translated safety-critical entries no clinician has approved as they stand
 
     @property
     def prints(self) -> bool:
@@ -34,7 +39,9 @@ class Decision:
         return 100 if not self.total else 100 * self.translated // self.total
 
 
-def decide(lookups: list[Lookup], min_translated: int = 100, strict: bool = False) -> Decision:
+def decide(
+    lookups: list[Lookup], min_translated: int = 100, strict: bool = False, require_review: bool = False
+) -> Decision:
     entries = _distinct(lookups)
     translated = sum(lookup.translated for lookup in entries)
     fallbacks = [lookup for lookup in entries if not lookup.translated]
@@ -46,7 +53,13 @@ def decide(lookups: list[Lookup], min_translated: int = 100, strict: bool = Fals
             refused.append(_below_minimum(others[0], percent, min_translated, len(others)))
         refused += others
         others = []
-    return Decision(tuple(_unique(refused)), tuple(_unique(others)), translated, len(entries))
+    unapproved = [lookup for lookup in entries if lookup.unapproved]
+    if require_review:
+        refused += [problem_at(lookup.origin, lookup.unapproved) for lookup in unapproved]
+    approvals = sorted({lookup.approval for lookup in entries if lookup.approval}, key=lambda a: (a.date, a.by))
+    return Decision(
+        tuple(_unique(refused)), tuple(_unique(others)), translated, len(entries), tuple(approvals), len(unapproved)
+    )
 
 
 def _distinct(lookups: list[Lookup]) -> list[Lookup]:

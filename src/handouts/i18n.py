@@ -25,6 +25,7 @@ from handouts.errors import CatalogError, HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN, Template, common_template, handout_template
 from handouts.powriter import format_po
 from handouts.project import Project
+from handouts.signoff import Approval, Approvals, reviews_path
 
 Echo = Callable[[str], None]
 # The line width Babel's writer needs to match msgmerge's 79 columns as closely as it can
@@ -329,15 +330,20 @@ def status(project: Project, langs: tuple[str, ...] = ()) -> dict:
     for lang in _selected(project, langs):
         result = review_language(project, lang, found)
         printable = not result.blocking()
+        path = reviews_path(project.locales_dir, lang)
+        approvals = Approvals.load(path, project.shown(path))
         report[lang] = {}
         for domain in found:
             mine = [e for e in result.entries if e.domain == domain]
             sections = {}
             for entry in mine:
                 sections.setdefault(entry.section, []).append(entry)
+            critical = [e for e in mine if e.critical]
             report[lang][domain] = {
                 **counts(mine),
                 "printable": printable,
+                "safety_critical": len(critical),
+                "safety_approved": sum(_approval_of(e, approvals) is not None for e in critical),
                 "sections": {
                     name: {**counts(group), "safety_critical": any(e.critical for e in group)}
                     for name, group in sections.items()
@@ -353,6 +359,9 @@ def format_status(report: dict) -> str:
             done = 100 * numbers["translated"] // numbers["total"] if numbers["total"] else 0
             verdict = "can print" if numbers["printable"] else "will NOT print: see handouts i18n check"
             lines.append(f"{lang} {domain}: {_numbers(numbers)} ({done}% done; {verdict})")
+            if numbers["safety_critical"]:
+                signed = f"{numbers['safety_approved']}/{numbers['safety_critical']}"
+                lines.append(f"    clinician sign-off: {signed} safety-critical entries approved")
             for section, part in numbers["sections"].items():
                 mark = " [safety-critical]" if part["safety_critical"] else ""
                 lines.append(f"    {section:<20} {_numbers(part)}{mark}")
@@ -364,3 +373,70 @@ def _numbers(numbers: dict[str, int]) -> str:
         f"{numbers['translated']}/{numbers['total']} translated, {numbers['fuzzy']} fuzzy, {numbers['missing']} missing"
     )
     return text + (f", {numbers['errors']} failing checks" if numbers["errors"] else "")
+
+
+# -- Clinician sign-off ---------------------------------------------------------------
+
+MAX_REVIEWER = 200
+
+
+def sign_off(
+    project: Project,
+    lang: str,
+    by: str | None,
+    echo: Echo,
+    ask: Callable[[str], bool],
+    handout_ids: tuple[str, ...] = (),
+    today: dt.date | None = None,
+) -> bool:
+    """`handouts i18n review LANG`: show each safety-critical entry with its English and record
+    the approvals `ask` gives (by None: only list). True when every such entry is approved."""
+    [lang] = _selected(project, (lang,))
+    if by is not None and (not by.strip() or len(by) > MAX_REVIEWER or not by.isprintable()):
+        raise HandoutsError(
+            Problem("--by", f'give the reviewer as "Name, role" on one line, at most {MAX_REVIEWER} characters')
+        )
+    found = templates(project, list(handout_ids) or None)
+    critical = [e for e in review_language(project, lang, found).entries if e.critical]
+    path = reviews_path(project.locales_dir, lang)
+    approvals = Approvals.load(path, project.shown(path))
+    if approvals.problem is not None:
+        raise HandoutsError(approvals.problem)
+    recorded = 0
+    try:
+        for entry in critical:
+            if _show_for_review(entry, approvals, echo) and by is not None and ask("Approve this translation?"):
+                approvals.approve(
+                    entry.domain, entry.source_id, entry.context, entry.string, by.strip(), today or dt.date.today()
+                )
+                recorded += 1
+    finally:
+        if recorded:
+            approvals.write(path, project.shown(path))
+            echo(f"recorded {recorded} approval(s) by {by.strip()} in {project.shown(path)}")
+    approved = sum(_approval_of(e, approvals) is not None for e in critical)
+    echo(f"{lang}: {approved} of {len(critical)} safety-critical entries approved")
+    return approved == len(critical)
+
+
+def _approval_of(entry: Entry, approvals: Approvals) -> Approval | None:
+    return approvals.approval(entry.domain, entry.source_id, entry.context, entry.string) if entry.ready else None
+
+
+def _show_for_review(entry: Entry, approvals: Approvals, echo: Echo) -> bool:
+    """Print one entry as the reviewer must see it; True when it is ready and awaits approval."""
+    echo("")
+    echo(f"{entry.file}:{entry.line or ''}  [{entry.domain}, {entry.section}]")
+    echo(f"  English:     {' | '.join(entry.source_id) if isinstance(entry.source_id, tuple) else entry.msgid}")
+    if not entry.ready:
+        echo(f"  cannot be approved yet: {entry.problems()[0].message}")
+        return False
+    shown = " | ".join(entry.string) if isinstance(entry.string, (list, tuple)) else entry.string
+    echo(f"  Translation: {shown}")
+    approval = _approval_of(entry, approvals)
+    if approval is not None:
+        echo(f"  approved by {approval}")
+        return False
+    lapsed = approvals.lapsed(entry.domain, entry.source_id, entry.context, entry.string)
+    echo(f"  changed since {lapsed} approved it" if lapsed else "  not approved")
+    return True

@@ -23,6 +23,7 @@ from handouts.catalogs import Translations
 from handouts.errors import HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN
 from handouts.project import LoadedClinic, LoadedHandout, Project
+from handouts.signoff import reviews_path
 from handouts.variants import VARIANTS
 
 MANIFEST_NAME = "manifest.json"
@@ -66,6 +67,7 @@ class InputHasher:
                 parts.append(f"assets {loaded.id} {self.folder(loaded.asset_dir)}")
         for language in translations:
             parts.append(f"lang {language.lang}")
+            parts.append(f"reviews {self.reviews(language)}")
             parts += [f"catalog {d} {self.catalog(language, d)}" for d in (*handout.domains, COMMON_DOMAIN)]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -79,6 +81,10 @@ class InputHasher:
         files = sorted(p for p in folder.rglob("*") if p.is_file())
         lines = [f"{p.relative_to(folder).as_posix()} {self.file(p)}" for p in files]
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+    def reviews(self, translations: Translations) -> str:
+        path = reviews_path(translations.locales, translations.lang)
+        return self.file(path) if path.is_file() else "none"
 
     def catalog(self, translations: Translations, domain: str) -> str:
         """The entries of one catalog that can reach a page: ids, contexts, translations and fuzzy flags.
@@ -113,6 +119,10 @@ class Entry:
     sha256: str
     inputs: str
     variants: list[str] = field(default_factory=list)
+    # Clinicians who approved the translated safety text it prints, "Name, role (date)";
+    # and how many translated safety-critical entries it prints without such approval.
+    reviewed_by: list[str] = field(default_factory=list)
+    unapproved: int = 0
 
 
 @dataclass(frozen=True)
@@ -200,7 +210,7 @@ class Manifest:
 MAX_MANIFEST_BYTES = 50_000_000  # about 100,000 PDFs
 _TYPES = {"int": int, "str": str, "list[str]": list}
 _ENTRY_TYPES = {f.name: _TYPES[str(f.type)] for f in fields(Entry)}
-_OPTIONAL = {"variants"}  # not in format 1
+_OPTIONAL = {"variants", "reviewed_by", "unapproved"}  # not in format 1 or early format 2
 
 
 def _read_json(path: Path) -> Any:

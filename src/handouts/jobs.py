@@ -14,6 +14,7 @@ from handouts.errors import HandoutsError, Problem
 if TYPE_CHECKING:
     from handouts.catalogs import Translations
     from handouts.project import LoadedClinic, LoadedHandout
+    from handouts.signoff import Approval
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class Outcome:
     problems: tuple[Problem, ...] = ()  # it could not be made (a broken template, image, font ...)
     warnings: tuple[Problem, ...] = ()  # printed, but someone should know (e.g. English fallback)
     internal_error: str = ""  # a bug: the traceback, for the log file
+    approvals: tuple[Approval, ...] = ()  # clinicians' sign-off of the translated safety text printed
+    unapproved: int = 0  # translated safety-critical entries printed without sign-off
 
     @property
     def job(self) -> Job:

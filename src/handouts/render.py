@@ -9,7 +9,7 @@ import mimetypes
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -320,7 +320,7 @@ class Renderer:
                 lookups.append(found)
                 markup = to_markup(found.text, values, found.origin)
                 strings.append((found.origin, plain_text(markup)))
-                return markup
+                return in_english(markup, found, translations)
 
             return t
 
@@ -329,7 +329,7 @@ class Renderer:
             lookups.append(found)
             markup = to_markup(found.text, {k: str(v) for k, v in kwargs.items()}, found.origin)
             strings.append((found.origin, plain_text(markup)))
-            return markup
+            return in_english(markup, found, translations)
 
         def safety_gettext(msgid: str, **kwargs: Any) -> Markup:
             return gettext(msgid, safety=True, **kwargs)
@@ -424,6 +424,14 @@ def template_frame(exc: BaseException, root: Path) -> tuple[str, int] | None:
     return None
 
 
+def in_english(markup: Markup, found: Lookup, translations: Translations) -> Markup:
+    """English printed in place of a translation (the clinic allows it) says it is English,
+    so a screen reader speaks it with an English voice and it runs left to right."""
+    if found.translated or translations.is_source:
+        return markup
+    return Markup('<span lang="en" dir="ltr">') + markup + Markup("</span>")
+
+
 def _plural_form(found: Lookup, text: Text, translations: Translations, domain: str, numbers: dict[str, int]) -> Lookup:
     """For a plural text, the form the clinic's number takes in this language."""
     if text.plural is None or text.count is None:
@@ -431,13 +439,13 @@ def _plural_form(found: Lookup, text: Text, translations: Translations, domain: 
     count = numbers.get(text.count, 2)
     if not found.translated:
         english = text.text if count == 1 else text.plural
-        return Lookup(english, found.origin, False, found.safety, found.why)
+        return replace(found, text=english)
     if translations.is_source:
         forms: tuple[str, ...] = (text.text, text.plural)
     else:
         forms = translations.plural_forms(domain, (text.text, text.plural), text.context) or (found.text,)
     index = min(translations.plural_index(domain, count), len(forms) - 1)
-    return Lookup(forms[index], found.origin, True, found.safety)
+    return replace(found, text=forms[index])
 
 
 def number_values(clinic: Any, handout: Handout) -> dict[str, int]:

@@ -6,6 +6,7 @@ benchmark all call `JobRenderer`, so none of them can drift from what prints."""
 from __future__ import annotations
 
 import traceback
+from dataclasses import replace
 from typing import Any
 
 from handouts.catalogs import Translations
@@ -50,7 +51,16 @@ class JobRenderer:
             data, pages = fmt.render(page, job.name, warm)
         else:
             data, pages = b"", fmt.measure(page, job.name, warm)
-        return Outcome(task, data, pages, decision.translated, decision.total, warnings=decision.warnings)
+        return Outcome(
+            task,
+            data,
+            pages,
+            decision.translated,
+            decision.total,
+            warnings=decision.warnings,
+            approvals=decision.approvals,
+            unapproved=decision.unapproved,
+        )
 
     def page(self, job: Job, mark_refused: bool = False) -> tuple[Page, Decision]:
         """The job's page and the gate's decision on it. With mark_refused (the preview), a
@@ -59,10 +69,10 @@ class JobRenderer:
         translations = self.sources.translations[job.lang]
         second = self.sources.translations[job.second_lang] if job.second_lang not in (None, job.lang) else None
         page = self.renderer.page(clinic, handout, translations, job.variants, second)
-        decision = decide(page.lookups, clinic.clinic.min_translated, self.strict)
+        decision = decide(page.lookups, clinic.clinic.min_translated, self.strict, clinic.clinic.require_review)
         if handout.handout.is_draft:
             reason = Problem(handout.shown_as, "this handout is a draft (meta.status); publish it to print it")
-            decision = Decision((reason, *decision.refused), decision.warnings, decision.translated, decision.total)
+            decision = replace(decision, refused=(reason, *decision.refused))
         if mark_refused and not decision.prints:
             reason = "; ".join(str(p) for p in decision.refused[:3])
             page = self.renderer.page(clinic, handout, translations, job.variants, second, not_for_patients=reason)

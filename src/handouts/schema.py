@@ -162,6 +162,9 @@ class Clinic(Strict):
     # The share of a handout's entries that must be translated for it to print in a language;
     # below 100, other text may print in English. Safety-critical text never does.
     min_translated: int = Field(default=100, ge=0, le=100)
+    # Print translated safety-critical text only when a clinician has approved it as it stands
+    # (handouts i18n review); any later change to the English or the translation lapses that.
+    require_review: bool = False
     # Theme and print settings; all optional.
     logo_placement: Literal["start", "end", "center"] = "start"
     font: ShortText | None = None  # a family from fonts/fonts.yaml for Latin, Greek and Cyrillic text
@@ -253,7 +256,7 @@ def _problem(model: type[BaseModel], err: Any, lines: LineMap, shown_as: str) ->
         message = "required key is missing; add it"
         return Problem(shown_as, message, lines.line_for(loc[:-1]) if len(loc) > 1 else None, key)
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
-        tags = _tags_in(err)
+        tags = _union_tags(model, err)
         given = err["ctx"].get("tag") if kind == "union_tag_invalid" else None
         guess = difflib.get_close_matches(str(given), tags, n=1) if given else []
         fix = f"did you mean {guess[0]!r}? " if guess else ""
@@ -310,7 +313,8 @@ def _step(current: Any, part: Any) -> Any:
     return _model_in(fields[part].annotation)
 
 
-def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+def _walk(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
+    """The model (or tag -> model dict) that pydantic's loc points into."""
     current: Any = model
     for part in loc:
         if isinstance(part, str) and "[" in part:
@@ -319,6 +323,17 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
             current = current.get(part)
             continue
         current = _step(current, part)
+    return current
+
+
+def _union_tags(model: type[BaseModel], err: Any) -> list[str]:
+    """The tags a tagged union accepts (pydantic names them only when the given tag is wrong)."""
+    current = _walk(model, err["loc"])
+    return _tags_in(err) or (sorted(current) if isinstance(current, dict) else [])
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    current = _walk(model, loc)
     if not isinstance(current, type):
         return []
     return [field.alias or name for name, field in current.model_fields.items()]
