@@ -10,14 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts import log
+from handouts import __version__, log
 from handouts.atomic import remove_orphaned_temps, write_atomically
 from handouts.errors import HandoutsError, Problem
 from handouts.executors import run_jobs
 from handouts.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
-from handouts.jobs import BuildOptions, Job, Outcome, Sources, Task
-from handouts.layout import output_path
-from handouts.progress import Progress, progress
+from handouts.jobs import BuildOptions, Job, Outcome, PacketJob, Sources, Task
+from handouts.layout import output_path, packet_path
+from handouts.packets import assemble, definition_problems
+from handouts.progress import PlainProgress, Progress, progress
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render_job import domains_of, translations_for
 from handouts.review import expired_problem, over_target_problem
@@ -30,10 +31,11 @@ __all__ = ["BuildOptions", "Job", "Sources", "Summary", "build", "load", "plan",
 
 @dataclass
 class Summary:
-    built: list[tuple[Job, int]] = field(default_factory=list)
-    skipped: list[Job] = field(default_factory=list)  # up to date: inputs unchanged since the last build
+    built: list[tuple[Job | PacketJob, int]] = field(default_factory=list)
+    skipped: list[Job | PacketJob] = field(default_factory=list)  # up to date: inputs unchanged since the last build
     failed: list[tuple[str, HandoutsError]] = field(default_factory=list)  # (job or file, why)
-    refused: list[tuple[Job, tuple[Problem, ...]]] = field(default_factory=list)  # the gate said no
+    # The gate said no (or, for a packet, to one of its handouts).
+    refused: list[tuple[Job | PacketJob, tuple[Problem, ...]]] = field(default_factory=list)
     withdrawn: list[tuple[str, str]] = field(default_factory=list)  # (path, why) taken out of the print folders
     over_target: list[tuple[Job, Problem]] = field(default_factory=list)  # fit to sheet: a warning
     warnings: int = 0
@@ -71,7 +73,7 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
     manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
     tasks = skip_unchanged(project, sources, jobs, manifest, out_dir, options.force, summary)
     remove_orphaned_temps(out_dir)  # left anywhere by a build that was killed
-    kept: set[Path] = {output_path(out_dir, job) for job in summary.skipped}
+    kept: set[Path] = {output_path(out_dir, job) for job in summary.skipped if isinstance(job, Job)}
     echo = logged.echo
     try:
         with progress(echo, len(tasks)) as shown:
@@ -82,6 +84,10 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
                 if record(project, sources, manifest, out_dir, outcome, summary, shown):
                     kept.add(output_path(out_dir, outcome.job))
         logged.echo = echo
+        packets = plan_packets(
+            project, sources, clinic_ids, list(options.langs), handout_ids, manifest, out_dir, summary
+        )
+        build_packets(project, sources, packets, manifest, out_dir, kept, options.force, summary, PlainProgress(echo))
         in_scope = _scope(clinic_ids, options, handout_ids)
         withdraw_stale(sources, manifest, out_dir, kept, in_scope, summary, options)
     finally:
@@ -165,11 +171,23 @@ def offered(clinic: LoadedClinic, handout: LoadedHandout, lang: str) -> bool:
 
 def copies(clinic: LoadedClinic, lang: str, options: BuildOptions) -> list[tuple[str, ...]]:
     """The standard copy, then one copy per variant asked for (on the command line or by the clinic)."""
-    wanted = list(options.variants)
-    bilingual = clinic.clinic.bilingual if options.bilingual is None else options.bilingual
-    if bilingual and "bilingual" not in wanted:
-        wanted.append("bilingual")
-    return [(), *((name,) for name in VARIANTS if name in wanted and VARIANTS[name].applies(clinic.clinic, lang))]
+    return [
+        (),
+        *(
+            (name,)
+            for name in VARIANTS
+            if wanted(name, clinic, options) and VARIANTS[name].applies(clinic.clinic, lang)
+        ),
+    ]
+
+
+def wanted(name: str, clinic: LoadedClinic, options: BuildOptions) -> bool:
+    """Asked for with --variant, or by the clinic's setting (e.g. `booklet: true`) unless its flag says otherwise."""
+    setting = VARIANTS[name].setting
+    if name in options.variants or setting is None:
+        return name in options.variants
+    flag = getattr(options, setting)  # --booklet/--no-booklet: None leaves it to clinic.yaml
+    return bool(getattr(clinic.clinic, setting) if flag is None else flag)
 
 
 def plan(
@@ -333,14 +351,144 @@ def _internal_error(out_dir: Path, job: Job, trace: str, summary: Summary, shown
     shown.failed([f"error: {problem}"])
 
 
+# -- Patient packets: several handouts in one PDF -----------------------------------------
+
+
+def plan_packets(
+    project: Project,
+    sources: Sources,
+    clinic_ids: list[str],
+    langs: list[str],
+    handout_ids: list[str],
+    manifest: Manifest,
+    out_dir: Path,
+    summary: Summary,
+) -> list[PacketJob]:
+    """Each clinic's packets in each of its languages (narrowed by --lang), when every handout in
+    the packet is selected. A packet defined wrongly is reported once and refused in every language."""
+    packets = []
+    for clinic_id in clinic_ids:
+        clinic = sources.clinics[clinic_id]
+        if not isinstance(clinic, LoadedClinic):
+            continue
+        broken = definition_problems(clinic, project.handout_ids())
+        for packet_id, members in clinic.clinic.packets.items():
+            if not set(members) <= set(handout_ids) and packet_id not in broken:
+                continue  # --handout left some of its handouts out: not this build's business
+            if packet_id in broken:
+                log.error(broken[packet_id])
+                summary.failed.append((f"{clinic_id}/packets/{packet_id}", HandoutsError(broken[packet_id])))
+            for lang in clinic.clinic.languages:
+                packet = PacketJob(clinic_id, lang, packet_id, tuple(members))
+                if langs and lang not in langs:
+                    continue
+                if packet_id in broken:
+                    manifest.refuse(manifest.key(packet_path(out_dir, packet)), broken[packet_id])
+                else:
+                    packets.append(packet)
+    return packets
+
+
+def build_packets(
+    project: Project,
+    sources: Sources,
+    packets: list[PacketJob],
+    manifest: Manifest,
+    out_dir: Path,
+    kept: set[Path],
+    force: bool,
+    summary: Summary,
+    shown: Progress,
+) -> None:
+    """Put each packet together from its handouts' PDFs as this build left them (just written, or
+    up to date); refuse it, naming the handout, when one of them is not there to print."""
+    for packet in packets:
+        target = packet_path(out_dir, packet)
+        key = manifest.key(target)
+        if problem := _missing_member(packet, sources, manifest, out_dir, kept):
+            summary.refused.append((packet, (problem,)))
+            log.error(problem)
+            shown.failed([f"refused {packet.name}: a handout in it is not printed (listed above); not printed"])
+            manifest.refuse(key, problem)
+            continue
+        members = [manifest.entries[manifest.key(output_path(out_dir, job))] for job in packet.members]
+        inputs = _packet_inputs(packet, members)
+        if not force and manifest.up_to_date(target, inputs):
+            summary.skipped.append(packet)
+            kept.add(target)
+            continue
+        data, pages = assemble([(out_dir / member.path).read_bytes() for member in members])
+        try:
+            write_atomically(target, data, project.shown(target))
+        except HandoutsError as exc:
+            summary.failed.append((packet.name, exc))
+            shown.failed([f"error: {problem}" for problem in exc.problems])
+            continue
+        manifest.record(_packet_entry(manifest.key(target), packet, members, data, pages, inputs))
+        summary.built.append((packet, pages))
+        kept.add(target)
+        shown.done(f"built   {project.shown(target)} ({pages} pages, {len(members)} handouts)")
+
+
+def _missing_member(
+    packet: PacketJob, sources: Sources, manifest: Manifest, out_dir: Path, kept: set[Path]
+) -> Problem | None:
+    """Why the packet cannot print: the first of its handouts this build did not leave printable."""
+    for job in packet.members:
+        path = output_path(out_dir, job)
+        if path in kept and manifest.key(path) in manifest.entries:
+            continue
+        loaded = sources.handouts[job.handout_id]
+        why = manifest.refusals.get(manifest.key(path)) or (
+            str(loaded.problems[0])
+            if isinstance(loaded, HandoutsError)
+            else f"it is not offered in {job.lang!r} (a draft, or not in its meta.languages) or could not be written"
+        )
+        return Problem(packet.name, f"not printed: its handout {job.handout_id!r} is not printed: {why}")
+    return None
+
+
+def _packet_inputs(packet: PacketJob, members: list[Entry]) -> str:
+    """A packet is made from its handouts' PDFs alone: their bytes (and the tool that joins them)."""
+    import hashlib
+    from importlib.metadata import version
+
+    parts = [f"packet {packet.packet_id}", f"handouts {__version__}", f"pikepdf {version('pikepdf')}"]
+    parts += [f"{member.path} {member.sha256}" for member in members]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _packet_entry(key: str, packet: PacketJob, members: list[Entry], data: bytes, pages: int, inputs: str) -> Entry:
+    import hashlib
+
+    return Entry(
+        path=key,
+        clinic=packet.clinic_id,
+        language=packet.lang,
+        handout=packet.packet_id,
+        version=", ".join(f"{member.handout} {member.version}" for member in members),
+        review_due=min(member.review_due for member in members),  # the packet is due when its first handout is
+        translated=sum(member.translated for member in members),
+        total=sum(member.total for member in members),
+        pages=pages,
+        sha256=hashlib.sha256(data).hexdigest(),
+        inputs=inputs,
+        packet=list(packet.handouts),
+    )
+
+
 # -- Withdrawing what can no longer be built --------------------------------------------
 
 
 NOT_OFFERED = "no longer offered (not in the clinic's handouts or languages, or a draft)"
 
 
+NOT_A_PACKET = "no longer a packet of the clinic (its `packets:` in clinic.yaml)"
+
+
 def _load_failure(sources: Sources, entry: Entry) -> str | None:
-    for loaded in (sources.clinics.get(entry.clinic), sources.handouts.get(entry.handout)):
+    handout = None if entry.packet else sources.handouts.get(entry.handout)  # a packet's id is no handout's
+    for loaded in (sources.clinics.get(entry.clinic), handout):
         if isinstance(loaded, HandoutsError):
             return str(loaded.problems[0])
     return None
@@ -348,13 +496,14 @@ def _load_failure(sources: Sources, entry: Entry) -> str | None:
 
 def _scope(clinic_ids: list[str], options: BuildOptions, handout_ids: list[str]) -> Callable[[Entry], bool]:
     """Which manifest entries this build speaks for: its clinics, languages, handouts and copies."""
-    variants = set(options.variants) | {"bilingual"}
+    # A variant a clinic can ask for is printed or not as its clinic.yaml says: always spoken for.
+    variants = set(options.variants) | {name for name, variant in VARIANTS.items() if variant.setting}
 
     def in_scope(entry: Entry) -> bool:
         return (
             entry.clinic in clinic_ids
             and (not options.langs or entry.language in options.langs)
-            and entry.handout in handout_ids
+            and set(entry.packet or [entry.handout]) <= set(handout_ids)  # a packet: all its handouts
             and set(entry.variants) <= variants
         )
 
@@ -377,7 +526,11 @@ def withdraw_stale(
         target = out_dir / key
         if target in kept or not in_scope(entry):
             continue
-        why = manifest.refusals.get(key) or _load_failure(sources, entry) or NOT_OFFERED
+        why = (
+            manifest.refusals.get(key)
+            or _load_failure(sources, entry)
+            or (NOT_A_PACKET if entry.packet else NOT_OFFERED)
+        )
         if manifest.withdraw(key, why, today):
             summary.withdrawn.append((key, why))
             log.warning(f"withdrew {key}: {why}")

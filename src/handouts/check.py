@@ -17,6 +17,7 @@ from handouts.contrast import ContrastError
 from handouts.errors import HandoutsError, Problem
 from handouts.handout import texts
 from handouts.jobs import BuildOptions, Sources, Task
+from handouts.packets import definition_problems
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render_job import JobRenderer, domains_of, translations_for
 from handouts.review import DUE_SOON_DAYS, due_within, expired_problem, over_target_problem
@@ -87,6 +88,7 @@ def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
     check_loading(sources, report)
+    check_packets(project, sources, report)
     offered = {lang for c in sources.clinics.values() if isinstance(c, LoadedClinic) for lang in c.clinic.languages}
     langs = sorted(offered & set(options.langs) if options.langs else offered)
     report.gates["catalogs"].notes.append(f"{_count(len(langs), 'language')}: {', '.join(langs)}" if langs else "")
@@ -108,6 +110,13 @@ def check_loading(sources: Sources, report: Report) -> None:
     report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")
     if report.gates["contrast"].ok:
         report.gates["contrast"].notes.append(f"{_count(clinics, 'clinic')}: brand colours meet WCAG 2.1 AA")
+
+
+def check_packets(project: Project, sources: Sources, report: Report) -> None:
+    """Each packet names handouts that exist and that its clinic offers, each once."""
+    for loaded in sources.clinics.values():
+        if isinstance(loaded, LoadedClinic):
+            report.gates["schema"].problems += definition_problems(loaded, project.handout_ids()).values()
 
 
 def _count(number: int, noun: str) -> str:

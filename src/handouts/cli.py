@@ -71,6 +71,12 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
     help="Print the clinic's main language beside the patient's, as <handout>-bilingual.pdf "
     "(default: as each clinic.yaml says).",
 )
+@click.option(
+    "--booklet/--no-booklet",
+    default=None,
+    help="Also print each handout as an A5 booklet (half-letter on Letter paper), as <handout>-booklet.pdf "
+    "(default: as each clinic.yaml says).",
+)
 @click.option("--allow-expired", is_flag=True, default=False, help="Print handouts past their review date.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Judge review dates as of this day.")
 @click.option(
@@ -92,6 +98,7 @@ def build(
     variants: tuple[str, ...],
     large_print: bool | None,
     bilingual: bool | None,
+    booklet: bool | None,
     allow_expired: bool,
     today: Any,
     jobs: int | None,
@@ -114,6 +121,7 @@ def build(
         strict=bool(strict),
         variants=wanted,
         bilingual=bilingual,
+        booklet=booklet,
         allow_expired=allow_expired,
         today=today.date() if today else None,
         jobs=jobs,

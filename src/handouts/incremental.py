@@ -123,6 +123,7 @@ class Entry:
     # and how many translated safety-critical entries it prints without such approval.
     reviewed_by: list[str] = field(default_factory=list)
     unapproved: int = 0
+    packet: list[str] = field(default_factory=list)  # a packet's handouts, in order (its id is `handout`)
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ class Manifest:
         kept = [entry for key, entry in sorted(self.entries.items()) if (self.out_dir / key).is_file()]
         data = {
             "format": MANIFEST_FORMAT,
-            "pdfs": [asdict(entry) for entry in kept],
+            "pdfs": [_entry_data(entry) for entry in kept],
             "withdrawn": [asdict(item) for item in self.withdrawn],
         }
         text = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
@@ -207,10 +208,18 @@ class Manifest:
             write_atomically(self.path, text, self.shown_as)
 
 
+def _entry_data(entry: Entry) -> dict[str, Any]:
+    data = asdict(entry)
+    if not entry.packet:
+        del data["packet"]  # a single handout's entry reads as it always has
+    return data
+
+
 MAX_MANIFEST_BYTES = 50_000_000  # about 100,000 PDFs
 _TYPES = {"int": int, "str": str, "list[str]": list}
 _ENTRY_TYPES = {f.name: _TYPES[str(f.type)] for f in fields(Entry)}
-_OPTIONAL = {"variants", "reviewed_by", "unapproved"}  # not in format 1 or early format 2
+# Not in format 1 or early format 2; a single handout's entry has no packet.
+_OPTIONAL = {"variants", "reviewed_by", "unapproved", "packet"}
 
 
 def _read_json(path: Path) -> Any:

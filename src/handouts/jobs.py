@@ -28,6 +28,7 @@ class BuildOptions:
     strict: bool = False  # every warning fails the build (and an English fallback refuses its PDF)
     variants: tuple[str, ...] = ()  # extra copies to print, by variant name (see variants.py)
     bilingual: bool | None = None  # None: as each clinic.yaml says
+    booklet: bool | None = None  # None: as each clinic.yaml says
     allow_expired: bool = False  # print handouts past their review date
     today: dt.date | None = None  # the day review dates are judged against (default: today)
     jobs: int | None = None  # worker processes; None: up to one per core, 1: render in this process
@@ -50,6 +51,25 @@ class Job:
     def name(self) -> str:
         suffix = "".join(f" ({v})" for v in self.variants)
         return f"{self.clinic_id}/{self.lang}/{self.handout_id}{suffix}"
+
+
+@dataclass(frozen=True)
+class PacketJob:
+    """One packet PDF: the handouts of a clinic's packet, in one language."""
+
+    clinic_id: str
+    lang: str
+    packet_id: str
+    handouts: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.clinic_id}/{self.lang}/packets/{self.packet_id}"
+
+    @property
+    def members(self) -> list[Job]:
+        """The standard copies the packet is made of."""
+        return [Job(self.clinic_id, self.lang, handout_id) for handout_id in self.handouts]
 
 
 @dataclass

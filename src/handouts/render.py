@@ -258,6 +258,7 @@ class Renderer:
             "tool_version": __version__,
             "second": second_ctx,
             "body_pt": c.body_size,
+            "page_size": c.paper,  # a CSS @page size; the booklet's pages are half of it
             "qr": qr_code(c, handout.id, lang),
             "clinic_section": own_section,
             "variant_classes": " ".join(VARIANTS[name].body_class for name in VARIANTS if name in variants),

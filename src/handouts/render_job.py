@@ -17,6 +17,7 @@ from handouts.gate import Decision, decide
 from handouts.jobs import Job, Outcome, Sources, Task
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render import Page, Renderer
+from handouts.variants import VARIANTS
 
 
 class JobRenderer:
@@ -49,6 +50,7 @@ class JobRenderer:
         warm = self._warm(job.clinic_id)
         if write:
             data, pages = fmt.render(page, job.name, warm)
+            data, pages = self._finish(job, data, pages, page)
         else:
             data, pages = b"", fmt.measure(page, job.name, warm)
         return Outcome(
@@ -61,6 +63,14 @@ class JobRenderer:
             approvals=decision.approvals,
             unapproved=decision.unapproved,
         )
+
+    def _finish(self, job: Job, data: bytes, pages: int, page: Page) -> tuple[bytes, int]:
+        """What the job's variants do to the finished file (a booklet imposes its pages on sheets)."""
+        clinic, _ = self._loaded(job)
+        for name in job.variants:
+            if finish := VARIANTS[name].finish.get(job.format):
+                data, pages = finish(data, page, clinic.clinic)
+        return data, pages
 
     def page(self, job: Job, mark_refused: bool = False) -> tuple[Page, Decision]:
         """The job's page and the gate's decision on it. With mark_refused (the preview), a

@@ -139,6 +139,7 @@ class ClinicSection(Strict):
 Value = Annotated[int | tuple[int, int] | Annotated[str, Field(max_length=100)], BeforeValidator(_range_list)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 MAX_BODY_PT = 24
+HandoutId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
 
 
 class Clinic(Strict):
@@ -156,7 +157,11 @@ class Clinic(Strict):
     session_minutes: NumberRange
     session_count: NumberRange
     # Which handouts this clinic prints (default: every published handout).
-    handouts: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]] | None = Field(default=None, max_length=500)
+    handouts: list[HandoutId] | None = Field(default=None, max_length=500)
+    # Patient packets: several handouts printed as one PDF, in this order (packets.py checks the ids).
+    packets: dict[HandoutId, Annotated[list[HandoutId], Field(min_length=1, max_length=50)]] = Field(
+        default={}, max_length=50
+    )
     # Handout values this clinic sets (a handout declares them, with defaults, under `values:`).
     values: dict[Annotated[str, Field(pattern=VALUE_NAME)], Value] = Field(default={}, max_length=100)
     # The share of a handout's entries that must be translated for it to print in a language;
@@ -173,6 +178,7 @@ class Clinic(Strict):
     clinic_section: ClinicSection | None = None
     main_language: str | None = None  # the clinicians' language; default: the first of `languages`
     bilingual: bool = False  # print the patient's language beside the main language
+    booklet: bool = False  # also print each handout as an A5 (half-letter) booklet
     # QR code target; {handout}, {lang}. Short enough for a QR code a phone reads easily.
     handout_url: str | None = Field(default=None, pattern=r"^https?://", max_length=300)
 

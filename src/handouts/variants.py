@@ -2,8 +2,9 @@
 
 A variant has a file-name suffix, a class on <body> that its stylesheet rules
 (templates/variants/<name>.css) hang on, what it changes in the page's context,
-and what it adds to the inputs hash. A new variant (say, an A5 booklet) is one
-entry here plus its stylesheet."""
+what it adds to the inputs hash, the clinic.yaml setting that asks for it (if any),
+and what it does to the finished file of an output format (the booklet imposes its
+PDF's pages on sheets). A new variant is one entry here plus its stylesheet."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ class Variant:
     # Changes to the template context: (context, clinic) -> new values.
     context: Callable[[dict[str, Any], Any], dict[str, Any]] = lambda context, clinic: {}
     hash_parts: tuple[str, ...] = field(default=())
+    # The clinic.yaml key (and BuildOptions field) that turns this copy on for a clinic, e.g. `booklet: true`.
+    setting: str | None = None
+    # Per output format: (data, page, clinic) -> (data, pages), applied to the rendered file.
+    finish: dict[str, Callable[[bytes, Any, Any], tuple[bytes, int]]] = field(default_factory=dict)
 
     @property
     def body_class(self) -> str:
@@ -42,6 +47,20 @@ def _bilingual_applies(clinic: Any, lang: str) -> bool:
     return clinic.clinicians_language != lang
 
 
+def _booklet(context: dict[str, Any], clinic: Any) -> dict[str, Any]:
+    from handouts.imposition import HALF_PAGES
+
+    return {"page_size": HALF_PAGES[clinic.paper]}
+
+
+def _impose_booklet(data: bytes, page: Any, clinic: Any) -> tuple[bytes, int]:
+    from babel import Locale
+
+    from handouts.imposition import impose
+
+    return impose(data, clinic.paper, right_to_left=Locale.parse(page.lang).text_direction == "rtl")
+
+
 VARIANTS: dict[str, Variant] = {
     variant.name: variant
     for variant in (
@@ -50,6 +69,15 @@ VARIANTS: dict[str, Variant] = {
             "-bilingual",
             "the clinic's main language after each section, so a clinician can read along",
             applies=_bilingual_applies,
+            setting="bilingual",
+        ),
+        Variant(
+            "booklet",
+            "-booklet",
+            "A5 pages (half-letter on Letter), two to a side of a landscape sheet, to fold into a booklet",
+            context=_booklet,
+            setting="booklet",
+            finish={"pdf": _impose_booklet},
         ),
         Variant(
             "large-print",
