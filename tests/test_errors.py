@@ -49,8 +49,8 @@ CLINIC_MISTAKES = [
         "e-mail:",
         f"{CLINIC}:11 e-mail: unknown key; did you mean 'email'? (allowed here: name, logo, logo_alt, "
         "colors, address, phone, email, website, emergency_number, paper, languages, session_minutes, session_count, "
-        "handouts, values, min_translated, require_review, logo_placement, font, body_size, footer_text, clinic_section, "
-        "main_language, bilingual, handout_url)",
+        "handouts, packets, values, min_translated, require_review, logo_placement, font, body_size, footer_text, "
+        "clinic_section, main_language, bilingual, booklet, handout_url)",
         id="unknown-key",
     ),
     pytest.param(

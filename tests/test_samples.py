@@ -17,6 +17,11 @@ from handouts.fonts import FontSet
 PAPER_POINTS = {"A4": (595.28, 841.89), "Letter": (612.0, 792.0)}
 CLINICS = {p.parent.name: yaml.safe_load(p.read_text()) for p in sorted((REPO / "clinics").glob("*/clinic.yaml"))}
 LIBRARY = ("tens-at-home", "back-exercises", "pain-diary")
+PACKET_TITLES = [
+    ("Microcurrent therapy for back pain", HANDOUT),
+    ("Before your first session: safety check for microcurrent therapy", "microcurrent-screening-form"),
+    ("Your pain diary", "pain-diary"),
+]
 SAMPLES = [(clinic_id, lang) for clinic_id, clinic in CLINICS.items() for lang in clinic["languages"]]
 
 
@@ -40,7 +45,23 @@ def test_every_sample_pdf_is_built(built: Path) -> None:
     pdfs = sorted(p.relative_to(built / "output").as_posix() for p in (built / "output").rglob("*.pdf"))
     assert len(SAMPLES) == 11
     handouts = (HANDOUT, "microcurrent-screening-form", *LIBRARY)
-    assert pdfs == sorted(f"{clinic}/{lang}/{handout}.pdf" for clinic, lang in SAMPLES for handout in handouts)
+    packets = [
+        f"{clinic}/{lang}/packets/{packet}.pdf"
+        for clinic, lang in SAMPLES
+        for packet in CLINICS[clinic].get("packets", {})
+    ]
+    assert len(packets) == 7  # riverside's 4 languages and tilleuls' 3
+    expected = [f"{clinic}/{lang}/{handout}.pdf" for clinic, lang in SAMPLES for handout in handouts]
+    assert pdfs == sorted(expected + packets)
+
+
+@pytest.mark.parametrize("lang", CLINICS["tilleuls"]["languages"])
+def test_sample_packet_bookmarks_each_handout_in_its_language(built: Path, lang: str) -> None:
+    packet = pdf_reader(built / "output/tilleuls" / lang / "packets/new-microcurrent-patient.pdf")
+    titles = [translated(lang, msgid, domain) for msgid, domain in PACKET_TITLES]
+    bookmarks = [(item.title, packet.get_destination_page_number(item)) for item in packet.outline]
+    assert [title for title, _ in bookmarks] == titles
+    assert all(page % 2 == 0 for _, page in bookmarks)  # 0-based: each handout starts on an odd page
 
 
 @pytest.mark.parametrize(("clinic_id", "lang"), SAMPLES)

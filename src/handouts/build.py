@@ -5,9 +5,12 @@ built → manifest and summary."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 from handouts import __version__, log
@@ -304,8 +307,6 @@ def record(
 
 
 def _entry(manifest: Manifest, target: Path, job: Job, handout: LoadedHandout, outcome: Outcome) -> Entry:
-    import hashlib
-
     meta = handout.handout.meta
     return Entry(
         path=manifest.key(target),
@@ -336,7 +337,7 @@ def _print_once(summary: Summary, problems: tuple[Problem, ...]) -> None:
 INTERNAL_LOG = "handouts-internal-errors.log"
 
 
-def _internal_error(out_dir: Path, job: Job, trace: str, summary: Summary, shown: Progress) -> None:
+def _internal_error(out_dir: Path, job: Job | PacketJob, trace: str, summary: Summary, shown: Progress) -> None:
     """A bug, not the user's mistake: this job fails, the traceback goes to a log file."""
     path = out_dir / INTERNAL_LOG
     try:
@@ -417,7 +418,11 @@ def build_packets(
             summary.skipped.append(packet)
             kept.add(target)
             continue
-        data, pages = assemble([(out_dir / member.path).read_bytes() for member in members])
+        try:
+            data, pages = assemble([(out_dir / member.path).read_bytes() for member in members])
+        except Exception:  # a bug, or pikepdf failing on odd input: this packet only, with the traceback
+            _internal_error(out_dir, packet, traceback.format_exc(), summary, shown)
+            continue
         try:
             write_atomically(target, data, project.shown(target))
         except HandoutsError as exc:
@@ -450,17 +455,12 @@ def _missing_member(
 
 def _packet_inputs(packet: PacketJob, members: list[Entry]) -> str:
     """A packet is made from its handouts' PDFs alone: their bytes (and the tool that joins them)."""
-    import hashlib
-    from importlib.metadata import version
-
     parts = [f"packet {packet.packet_id}", f"handouts {__version__}", f"pikepdf {version('pikepdf')}"]
     parts += [f"{member.path} {member.sha256}" for member in members]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _packet_entry(key: str, packet: PacketJob, members: list[Entry], data: bytes, pages: int, inputs: str) -> Entry:
-    import hashlib
-
     return Entry(
         path=key,
         clinic=packet.clinic_id,

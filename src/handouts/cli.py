@@ -104,7 +104,8 @@ def build(
     jobs: int | None,
     force: bool,
 ) -> None:
-    """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf.
+    """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf,
+    and each clinic's patient packets into output/<clinic>/<lang>/packets/<packet>.pdf.
 
     PDFs whose inputs are unchanged since the last build are skipped; output/manifest.json
     records each PDF's version, translation completeness, sha256 and inputs hash, and
