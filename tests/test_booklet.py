@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pdfplumber
+import pikepdf
 import pytest
 
 from conftest import HANDOUT, copy_project
@@ -113,6 +114,13 @@ def test_leaflet_booklet_folds_into_reading_order(booklets: Path, clinic: str, s
     assert sheet_sizes(data) == [pytest.approx(sheet, abs=0.5)] * len(sides)
     assert len(sides) % 2 == 0  # whole sheets, printed on both sides
     assert (booklets / clinic / "en" / f"{HANDOUT}.pdf").is_file()  # the standard copy is still built
+
+
+def test_booklet_keeps_title_and_language_but_claims_no_tags(booklets: Path) -> None:
+    with pikepdf.open(booklets / "stadtpark/en" / f"{HANDOUT}-booklet.pdf") as pdf:
+        assert str(pdf.docinfo.Title) == "Microcurrent therapy for back pain"
+        assert str(pdf.Root.Lang) == "en"
+        assert "/StructTreeRoot" not in pdf.Root and "/Metadata" not in pdf.Root  # no PDF/UA claim it cannot keep
 
 
 def test_variant_choice_comes_from_the_registry(tmp_path: Path, run) -> None:
