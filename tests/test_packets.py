@@ -141,6 +141,9 @@ def test_second_build_skips_the_packet_and_a_changed_handout_rebuilds_it(built: 
     entry = entries[f"fixture/en/packets/{PACKET}.pdf"]
     assert entry["packet"] == list(ORDER)
     assert entry["version"] == "leaflet 1.0, form 1.0, diary 1.0"
+    members = [entries[f"fixture/en/{handout_id}.pdf"] for handout_id in ORDER]
+    assert entry["total"] == sum(member["total"] for member in members)
+    assert entry["review_due"] == "2028-11-01"
     assert "packet" not in entries["fixture/en/leaflet.pdf"]
 
 

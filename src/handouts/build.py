@@ -470,6 +470,8 @@ def _packet_entry(key: str, packet: PacketJob, members: list[Entry], data: bytes
         review_due=min(member.review_due for member in members),  # the packet is due when its first handout is
         translated=sum(member.translated for member in members),
         total=sum(member.total for member in members),
+        reviewed_by=list(dict.fromkeys(approval for member in members for approval in member.reviewed_by)),
+        unapproved=sum(member.unapproved for member in members),
         pages=pages,
         sha256=hashlib.sha256(data).hexdigest(),
         inputs=inputs,
