@@ -237,3 +237,22 @@ def test_tilleuls_arabic_copy_has_its_own_clinic_section(built: Path) -> None:
     text = _pdf_text(built / "output/tilleuls/ar" / f"{HANDOUT}.pdf")
     assert "Venir au cabinet" not in text and "rez-de-chaussée" not in text
     assert "العيادة" in text
+
+
+def test_spanish_red_flags_use_adult_words(built: Path) -> None:
+    """Translation review ES-1, ES-2: no nursery word for bowels, and the everyday name of cauda equina."""
+    for handout_id in (HANDOUT, *LIBRARY):
+        text = _squash(_pdf_text(built / "output/riverside/es" / f"{handout_id}.pdf"))
+        assert _squash("síndrome de la cola de caballo (cauda equina)") in text, handout_id
+        assert "popó" not in text, handout_id
+
+
+def test_chinese_uses_the_standard_characters_for_sticky_and_numb(built: Path) -> None:
+    """Translation review ZH-1, ZH-2: 黏性 (sticky), not the verb 粘; 麻木 (numb), not the vaguer 发麻."""
+    for path in sorted((REPO / "locales/zh_Hans/LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fileobj:
+            forms = [message.string for message in read_po(fileobj) if message.id]
+        strings = " ".join(" ".join(form) if isinstance(form, tuple) else form for form in forms)
+        assert "粘性" not in strings and "发麻" not in strings, path.name
+    text = _squash(_pdf_text(built / "output/riverside/zh_Hans" / f"{HANDOUT}.pdf"))
+    assert "有黏性的电极贴片" in text and "两腿之间麻木" in text
