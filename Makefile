@@ -7,13 +7,16 @@ BIN    := $(VENV)/bin
 # gettext for msgfmt --check.
 DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils gettext
 CODE   := $(wildcard src tests benchmarks)
+# The accessibility engine the browser tests inject into the HTML pages (npm's axe-core).
+AXE_VERSION := 4.14.1
+AXE    := $(VENV)/node_modules/axe-core/axe.min.js
 
 .PHONY: build test lint system-deps clean
 
 build: $(VENV)/.installed
 	$(BIN)/handouts build
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(AXE)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/pytest
@@ -35,6 +38,13 @@ $(VENV)/.installed: pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+# Node's npm comes with the machine or from Debian; axe-core goes into .venv/node_modules/.
+$(AXE): | $(VENV)/.installed
+	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	npm install --prefix $(VENV) --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
 	touch $@
 
 clean:

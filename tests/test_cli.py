@@ -21,8 +21,10 @@ def test_lang_and_out_narrow_the_build(project: Path, run, tmp_path: Path) -> No
     lines = result.out.splitlines()
     # In the clinic's own order of languages (de, ru, ar, en).
     assert lines[0].startswith(f"built   {out}/stadtpark/ru/{HANDOUT}.pdf (")
-    assert lines[1].startswith(f"built   {out}/stadtpark/en/{HANDOUT}.pdf (")
-    assert lines[-1].startswith("2 built, 0 skipped, 0 failed in ")
+    assert lines[1] == f"built   {out}/stadtpark/ru/{HANDOUT}.html"  # each PDF's HTML copy follows it
+    assert lines[2].startswith(f"built   {out}/stadtpark/en/{HANDOUT}.pdf (")
+    assert lines[-1].startswith("4 built, 0 skipped, 0 failed in ")
+    assert (out / "index.html").is_file()  # the handout library
 
 
 def test_clinic_and_handout_select_by_name(project: Path, run) -> None:

@@ -50,7 +50,7 @@ CLINIC_MISTAKES = [
         f"{CLINIC}:11 e-mail: unknown key; did you mean 'email'? (allowed here: name, logo, logo_alt, "
         "colors, address, phone, email, website, emergency_number, paper, languages, session_minutes, session_count, "
         "handouts, packets, values, min_translated, require_review, logo_placement, font, body_size, footer_text, "
-        "clinic_section, main_language, bilingual, booklet, handout_url)",
+        "clinic_section, main_language, bilingual, booklet, handout_url, site_url)",
         id="unknown-key",
     ),
     pytest.param(
@@ -139,7 +139,7 @@ def test_broken_catalog_fails_only_its_language(project: Path, run) -> None:
         result, f'{DE_PO}:{broken_line - 1}: not a valid .po file (the text has no closing quote); end the line with "'
     )
     assert pdfs(project) == [f"output/stadtpark/en/{HANDOUT}.pdf"]
-    assert "1 built, 0 skipped, 0 failed, 1 refused" in result.out
+    assert "2 built, 0 skipped, 0 failed, 2 refused" in result.out  # each PDF and its HTML copy
 
 
 def test_character_no_font_has_is_refused_not_drawn_as_a_box(project: Path, run) -> None:

@@ -76,7 +76,10 @@ def test_build_refuses_exactly_the_pdfs_that_use_a_broken_safety_entry(broken: B
     for lang in ("de", "fr", "ru", "vi", "ar"):
         assert f"refused stadtpark/{lang}/{HANDOUT}: 1 problem (listed above); not printed" in broken.build.out
     assert f"refused stadtpark/ar/{FORM}: 1 problem (listed above); not printed" in broken.build.out
-    assert "6 built, 0 skipped, 0 failed, 6 refused" in broken.build.out
+    # The HTML copies pass the same gate: refused exactly where their PDFs are.
+    for lang in ("de", "fr", "ru", "vi", "ar"):
+        assert f"refused stadtpark/{lang}/{HANDOUT} (html): 1 problem (listed above); not printed" in broken.build.out
+    assert "12 built, 0 skipped, 0 failed, 12 refused" in broken.build.out  # each PDF and its HTML copy
 
 
 def test_dropped_placeholder_is_refused(broken: Broken) -> None:

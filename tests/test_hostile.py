@@ -436,7 +436,7 @@ def test_template_mistakes_name_the_template_and_line(project: Path, run, body: 
     clinic_template(project, body)
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, f"error: {CLINIC_TEMPLATES}/handout.html:{message}")
-    assert "0 built, 0 skipped, 1 failed" in result.out
+    assert "0 built, 0 skipped, 2 failed" in result.out  # the PDF and its HTML copy, the problem listed once
     assert not (project / PDF).exists()
 
 

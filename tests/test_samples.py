@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from conftest import HANDOUT, REPO, copy_project, pdf_fonts, pdf_reader
 from handouts.cli import main
 from handouts.fonts import FontSet
+from handouts.jobs import language_tag
 
 PAPER_POINTS = {"A4": (595.28, 841.89), "Letter": (612.0, 792.0)}
 CLINICS = {p.parent.name: yaml.safe_load(p.read_text()) for p in sorted((REPO / "clinics").glob("*/clinic.yaml"))}
@@ -46,18 +47,23 @@ def test_every_sample_pdf_is_built(built: Path) -> None:
     assert len(SAMPLES) == 11
     handouts = (HANDOUT, "microcurrent-screening-form", *LIBRARY)
     packets = [
-        f"{clinic}/{lang}/packets/{packet}.pdf"
+        f"{clinic}/{language_tag(lang)}/packets/{packet}.pdf"
         for clinic, lang in SAMPLES
         for packet in CLINICS[clinic].get("packets", {})
     ]
     assert len(packets) == 7  # riverside's 4 languages and tilleuls' 3
-    expected = [f"{clinic}/{lang}/{handout}.pdf" for clinic, lang in SAMPLES for handout in handouts]
-    assert pdfs == sorted(expected + packets)
+    expected = [f"{clinic}/{language_tag(lang)}/{handout}" for clinic, lang in SAMPLES for handout in handouts]
+    assert pdfs == sorted([*(f"{path}.pdf" for path in expected), *packets])
+    # Each handout with its HTML copy, and the handout library's pages to reach them.
+    pages = sorted(p.relative_to(built / "output").as_posix() for p in (built / "output").rglob("*.html"))
+    library = ["index.html", *(f"{c}/index.html" for c in CLINICS)]
+    library += [f"{clinic}/{language_tag(lang)}/index.html" for clinic, lang in SAMPLES]
+    assert pages == sorted([*(f"{path}.html" for path in expected), *library])
 
 
 @pytest.mark.parametrize("lang", CLINICS["tilleuls"]["languages"])
 def test_sample_packet_bookmarks_each_handout_in_its_language(built: Path, lang: str) -> None:
-    packet = pdf_reader(built / "output/tilleuls" / lang / "packets/new-microcurrent-patient.pdf")
+    packet = pdf_reader(built / "output/tilleuls" / language_tag(lang) / "packets/new-microcurrent-patient.pdf")
     titles = [translated(lang, msgid, domain) for msgid, domain in PACKET_TITLES]
     bookmarks = [(item.title, packet.get_destination_page_number(item)) for item in packet.outline]
     assert [title for title, _ in bookmarks] == titles
@@ -124,7 +130,7 @@ def test_title_starts_at_the_reading_side(built: Path, clinic_id: str, lang: str
 
 
 def _pdf(project: Path, clinic_id: str, lang: str) -> Path:
-    return project / "output" / clinic_id / lang / f"{HANDOUT}.pdf"
+    return project / "output" / clinic_id / language_tag(lang) / f"{HANDOUT}.pdf"
 
 
 def _text(project: Path, clinic_id: str, lang: str) -> str:
@@ -183,7 +189,7 @@ def _figure_label(lang: str) -> str:
 
 @pytest.mark.parametrize(("clinic_id", "lang"), [s for s in SAMPLES if s[1] not in ("en", "ar")])
 def test_figure_labels_print_in_each_language(built: Path, clinic_id: str, lang: str) -> None:
-    text = " ".join(_pdf_text(built / "output" / clinic_id / lang / "tens-at-home.pdf").split())
+    text = " ".join(_pdf_text(built / "output" / clinic_id / language_tag(lang) / "tens-at-home.pdf").split())
     label = _figure_label(lang)
     assert label and label != "Spine: no pads here"
     assert " ".join(label.split()) in text
@@ -206,7 +212,7 @@ def test_arabic_figure_labels_print_in_arabic(built: Path) -> None:
 def test_plan_and_diary_tables_print_their_headers(
     built: Path, handout_id: str, header: str, clinic_id: str, lang: str
 ) -> None:
-    text = " ".join(_pdf_text(built / "output" / clinic_id / lang / f"{handout_id}.pdf").split())
+    text = " ".join(_pdf_text(built / "output" / clinic_id / language_tag(lang) / f"{handout_id}.pdf").split())
     with (REPO / "locales" / lang / "LC_MESSAGES" / f"{handout_id}.po").open("rb") as fileobj:
         expected = read_po(fileobj).get(header).string
     assert expected and expected in text

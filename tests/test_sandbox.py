@@ -125,8 +125,10 @@ def test_clinic_template_cannot_fetch_outside(small: Path, server: Server, run, 
         in (result.out)
     )
     assert "only files in templates/, fonts/ and the clinic's own folder can be used" in result.out
-    assert "0 built, 0 skipped, 1 failed" in result.out
+    assert "0 built, 0 skipped, 2 failed" in result.out  # the PDF and its HTML copy, the problem listed once
+    assert result.out.count("refused to fetch") == 1
     assert not (small / OUTPUT.as_posix().format(lang="en")).exists()
+    assert not (small / OUTPUT.with_suffix(".html").as_posix().format(lang="en")).exists()
     assert_no_requests(server)
 
 

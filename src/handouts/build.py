@@ -17,6 +17,7 @@ from handouts import __version__, log
 from handouts.atomic import remove_orphaned_temps, write_atomically
 from handouts.errors import HandoutsError, Problem
 from handouts.executors import run_jobs
+from handouts.formats import FORMATS
 from handouts.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
 from handouts.jobs import BuildOptions, Job, Outcome, PacketJob, Sources, Task
 from handouts.layout import output_path, packet_path
@@ -25,6 +26,7 @@ from handouts.progress import PlainProgress, Progress, progress
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render_job import domains_of, translations_for
 from handouts.review import expired_problem, over_target_problem
+from handouts.site import write_library
 from handouts.variants import VARIANTS, second_language
 
 Echo = Callable[[str], None]
@@ -93,6 +95,7 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
         build_packets(project, sources, packets, manifest, out_dir, kept, options.force, summary, PlainProgress(echo))
         in_scope = _scope(clinic_ids, options, handout_ids)
         withdraw_stale(sources, manifest, out_dir, kept, in_scope, summary, options)
+        library(project, sources, manifest, summary)
     finally:
         logged.echo = echo
         manifest.save()  # even on Ctrl-C: what was built is recorded
@@ -226,8 +229,18 @@ def plan(
                     continue
                 for variants in copies(clinic, lang, options):
                     second = second_language(variants, clinic.clinic)
-                    jobs.append(Job(clinic_id, lang, handout_id, variants, second))
+                    for fmt in formats(options, variants):
+                        jobs.append(Job(clinic_id, lang, handout_id, variants, second, fmt))
     return jobs
+
+
+def formats(options: BuildOptions, variants: tuple[str, ...]) -> list[str]:
+    """The formats a copy is made in: the standard copy in each, a variant in those that print variants."""
+    return [
+        name
+        for name, fmt in FORMATS.items()
+        if (not options.formats or name in options.formats) and (fmt.variant_copies or not variants)
+    ]
 
 
 def skip_unchanged(
@@ -282,7 +295,9 @@ def record(
         return False
     if outcome.problems:
         summary.failed.append((job.name, HandoutsError(list(outcome.problems))))
-        shown.failed([*(f"error: {problem}" for problem in outcome.problems), f"failed  {where}"])
+        fresh = [problem for problem in outcome.problems if problem not in summary.printed]
+        summary.printed.update(fresh)  # the PDF and the HTML copy of one page fail alike: listed once
+        shown.failed([*(f"error: {problem}" for problem in fresh), f"failed  {where}"])
         manifest.refuse(manifest.key(target), outcome.problems[0])
         return False
     try:
@@ -297,6 +312,9 @@ def record(
     assert isinstance(handout, LoadedHandout)
     manifest.record(_entry(manifest, target, job, handout, outcome))
     summary.built.append((job, outcome.pages))
+    if not FORMATS[job.format].paged:
+        shown.done(f"built   {where}")
+        return True
     noun = "page" if outcome.pages == 1 else "pages"
     shown.done(f"built   {where} ({outcome.pages} {noun})")
     # Fit to sheet applies to the standard copy; large print and bilingual copies may take more pages.
@@ -323,6 +341,8 @@ def _entry(manifest: Manifest, target: Path, job: Job, handout: LoadedHandout, o
         variants=list(job.variants),
         reviewed_by=[str(approval) for approval in outcome.approvals],
         unapproved=outcome.unapproved,
+        format=job.format,
+        title=outcome.title,
     )
 
 
@@ -507,6 +527,7 @@ def _scope(clinic_ids: list[str], options: BuildOptions, handout_ids: list[str])
             and (not options.langs or entry.language in options.langs)
             and set(entry.packet or [entry.handout]) <= set(handout_ids)  # a packet: all its handouts
             and set(entry.variants) <= variants
+            and (not options.formats or entry.format in options.formats)
         )
 
     return in_scope
@@ -531,8 +552,31 @@ def withdraw_stale(
         why = (
             manifest.refusals.get(key)
             or _load_failure(sources, entry)
+            or (None if entry.packet else _moved(out_dir, entry, kept))
             or (NOT_A_PACKET if entry.packet else NOT_OFFERED)
         )
         if manifest.withdraw(key, why, today):
             summary.withdrawn.append((key, why))
             log.warning(f"withdrew {key}: {why}")
+
+
+def _moved(out_dir: Path, entry: Entry, kept: set[Path]) -> str | None:
+    """A file this build made under another name (say, zh_Hans/ became zh-Hans/): that is the current copy."""
+    job = Job(entry.clinic, entry.language, entry.handout, tuple(entry.variants), format=entry.format)
+    now = output_path(out_dir, job)
+    if now in kept and now != out_dir / entry.path:
+        return f"replaced by {now.relative_to(out_dir).as_posix()} (the output folders are named by language tag)"
+    return None
+
+
+# -- The handout library ---------------------------------------------------------------------
+
+
+def library(project: Project, sources: Sources, manifest: Manifest, summary: Summary) -> None:
+    """Write the library's pages for what is current after this build (site.py)."""
+    try:
+        write_library(project, manifest, dict(sources.clinics), sources.translations, project.shown)
+    except HandoutsError as exc:  # no room, no permission, a broken site template: named, with the fix
+        summary.failed.append(("the handout library", exc))
+        for problem in exc.problems:
+            log.error(problem)

@@ -14,6 +14,7 @@ import click
 
 from handouts import __version__
 from handouts.errors import HandoutsError
+from handouts.formats import FORMATS
 from handouts.project import Project
 from handouts.variants import VARIANTS
 
@@ -87,6 +88,13 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
     help="Render in this many worker processes (default: one per core; 1: no workers).",
 )
 @click.option("--force", is_flag=True, default=False, help="Rebuild every PDF, even those whose inputs are unchanged.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(list(FORMATS)),
+    help="Make only this output format (repeatable; default: every format: the PDFs and their HTML copies).",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -103,9 +111,11 @@ def build(
     today: Any,
     jobs: int | None,
     force: bool,
+    formats: tuple[str, ...],
 ) -> None:
     """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf,
-    and each clinic's patient packets into output/<clinic>/<lang>/packets/<packet>.pdf.
+    its HTML copy beside it, each clinic's patient packets into
+    output/<clinic>/<lang>/packets/<packet>.pdf, and the handout library (output/index.html).
 
     PDFs whose inputs are unchanged since the last build are skipped; output/manifest.json
     records each PDF's version, translation completeness, sha256 and inputs hash, and
@@ -127,6 +137,7 @@ def build(
         today=today.date() if today else None,
         jobs=jobs,
         force=force,
+        formats=formats,
     )
     summary = run_build(_project(ctx), options, echo=click.echo)
     if not summary.ok:

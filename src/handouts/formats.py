@@ -2,17 +2,23 @@
 
 A format has a file extension and a `render` (page -> bytes and page count) and
 a `measure` (page -> page count, laid out but not written, for `handouts check`).
-A new format (say, accessible HTML) is one entry here plus what it needs."""
+`screen` pages are drawn for a browser (no embedded fonts; templates see `screen`);
+`paged` formats have pages to fit to the sheet; `variant_copies` says whether the
+print variants (large print, bilingual) are made in this format too."""
 
 from __future__ import annotations
 
+import base64
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 from handouts.errors import Problem, RenderError
-from handouts.render import OUTSIDE, Page, make_fetcher, refusal_problem
+from handouts.render import OUTSIDE, FetchRefused, Page, make_fetcher, refusal_problem
 
 # Tagged, titled, language-marked PDFs that screen readers can follow.
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
@@ -25,6 +31,9 @@ class Format:
     # (page, origin, warm) -> (data, pages); warm holds what a worker keeps between jobs.
     render: Callable[[Page, str, dict[str, Any]], tuple[bytes, int]]
     measure: Callable[[Page, str, dict[str, Any]], int]
+    screen: bool = False
+    paged: bool = True
+    variant_copies: bool = True
 
 
 def _pdf(page: Page, origin: str, warm: dict[str, Any]) -> tuple[bytes, int]:
@@ -93,4 +102,105 @@ class _ImageFailures(logging.Handler):
             self.messages.append(message)
 
 
-FORMATS: dict[str, Format] = {fmt.name: fmt for fmt in (Format("pdf", ".pdf", _pdf, _pdf_pages),)}
+# -- HTML: one self-contained page a patient can read on a phone or with a screen reader ----
+
+# Nothing outside the page is ever loaded, whatever a template asks for: no scripts, no
+# network, no other files; styles and images only from inside the page.
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_STYLESHEET = re.compile(r"""<link\s+rel=["']stylesheet["']\s+href=["']([^"']+)["']\s*/?>""", re.I)
+# A file the page names (an image's src, a CSS url()): drawn into the page as a data: URI.
+_FILE_URL = re.compile(r"""(\bsrc=["']|url\(["']?)(file:[^"'()\s<>]+)""", re.I)
+
+
+def _html(page: Page, origin: str, warm: dict[str, Any]) -> tuple[bytes, int]:
+    return self_contained(page, origin).encode("utf-8"), 0
+
+
+def self_contained(page: Page, origin: str) -> str:
+    """The page with its stylesheets inlined and its images as data: URIs, read through the same
+    sandbox as the PDF's (only the project's asset folders), under a policy that loads nothing else."""
+    fetcher = make_fetcher(page.allowed_dirs, page.root)
+
+    def fetch(url: str) -> tuple[bytes, str]:
+        try:
+            response = fetcher.fetch(url)
+        except FetchRefused:
+            raise RenderError(refusal_problem(*fetcher.refused[-1], page, origin)) from None
+        return response.read(), response.headers.get_content_type()
+
+    def stylesheet(match: re.Match[str]) -> str:
+        data, _ = fetch(urljoin(page.base_url, match[1]))
+        css = data.decode("utf-8", errors="replace")
+        if "</" in css:  # could end the <style> element: never in a stylesheet of ours
+            raise RenderError(Problem(origin, f"the stylesheet {match[1]!r} contains '</'; remove it"))
+        return f"<style>\n{css}</style>"
+
+    def data_uri(match: re.Match[str]) -> str:
+        data, content_type = fetch(match[2])
+        return f"{match[1]}data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+    html = _FILE_URL.sub(data_uri, _STYLESHEET.sub(stylesheet, page.html))
+    for reference in _references(html):  # anything else a template names: refused as the PDF refuses it
+        if not reference.startswith(("data:", "#")):
+            fetch(urljoin(page.base_url, reference))
+            raise RenderError(Problem(origin, f"the HTML copy cannot name {reference!r}; name files by src= or url()"))
+    policy = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+    head = re.search(r"<head(\s[^>]*)?>", html, re.I)
+    if head is None:
+        raise RenderError(Problem(origin, "the page template has no <head>; extend base.html"))
+    return html[: head.end()] + "\n  " + policy + html[head.end() :]
+
+
+# Attributes whose value a browser loads (or, for a link, opens): none may leave the page.
+_URL_ATTRIBUTES = {"src", "href", "xlink:href", "srcset", "poster", "data", "background", "action", "formaction"}
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')\s]+)|@import\s+["']([^"']+)""", re.I)
+
+
+class _References(HTMLParser):
+    """Every URL in a page: in attributes, in style attributes and in <style> elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            if value and name in _URL_ATTRIBUTES:
+                self.found += (
+                    [part.split()[0] for part in value.split(",") if part.strip()] if name == "srcset" else [value]
+                )
+            elif value and name == "style":
+                self.handle_css(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.handle_css(data)
+
+    def handle_css(self, css: str) -> None:
+        self.found += [match[1] or match[2] for match in _CSS_URL.finditer(css)]
+
+
+def _references(html: str) -> list[str]:
+    parser = _References()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def _html_pages(page: Page, origin: str, warm: dict[str, Any]) -> int:
+    self_contained(page, origin)
+    return 0
+
+
+FORMATS: dict[str, Format] = {
+    fmt.name: fmt
+    for fmt in (
+        Format("pdf", ".pdf", _pdf, _pdf_pages),
+        Format("html", ".html", _html, _html_pages, screen=True, paged=False, variant_copies=False),
+    )
+}

@@ -27,8 +27,8 @@ from handouts.signoff import reviews_path
 from handouts.variants import VARIANTS
 
 MANIFEST_NAME = "manifest.json"
-MANIFEST_FORMAT = 2
-READABLE_FORMATS = (1, 2)  # format 1 had no variants and no withdrawn list
+MANIFEST_FORMAT = 3
+READABLE_FORMATS = (1, 2, 3)  # format 1 had no variants and no withdrawn list; 2 no format and title
 
 
 def sha256_file(path: Path) -> str:
@@ -105,7 +105,7 @@ class InputHasher:
 
 @dataclass(frozen=True)
 class Entry:
-    """One PDF in the manifest: the audit trail of what a patient was given."""
+    """One file in the manifest (a PDF or an HTML page): the audit trail of what a patient was given."""
 
     path: str  # relative to the output folder
     clinic: str
@@ -124,6 +124,8 @@ class Entry:
     reviewed_by: list[str] = field(default_factory=list)
     unapproved: int = 0
     packet: list[str] = field(default_factory=list)  # a packet's handouts, in order (its id is `handout`)
+    format: str = "pdf"  # the output format (formats.py)
+    title: str = ""  # the handout's title as printed, in its language
 
 
 @dataclass(frozen=True)
@@ -218,8 +220,8 @@ def _entry_data(entry: Entry) -> dict[str, Any]:
 MAX_MANIFEST_BYTES = 50_000_000  # about 100,000 PDFs
 _TYPES = {"int": int, "str": str, "list[str]": list}
 _ENTRY_TYPES = {f.name: _TYPES[str(f.type)] for f in fields(Entry)}
-# Not in format 1 or early format 2; a single handout's entry has no packet.
-_OPTIONAL = {"variants", "reviewed_by", "unapproved", "packet"}
+# Not in format 1 or early format 2; a single handout's entry has no packet; format and title came in 3.
+_OPTIONAL = {"variants", "reviewed_by", "unapproved", "packet", "format", "title"}
 
 
 def _read_json(path: Path) -> Any:
@@ -259,6 +261,10 @@ def _entry(item: Any, index: int) -> Entry:
     for name, kind in _ENTRY_TYPES.items():
         if name in item and not isinstance(item[name], kind):
             raise ValueError(f"{where}.{name} must be {'a whole number' if kind is int else 'text'}")
+    from handouts.formats import FORMATS  # formats render pages; loading them here keeps imports one way
+
+    if item.get("format", "pdf") not in FORMATS:
+        raise ValueError(f"{where}.format must be one of {', '.join(FORMATS)}")
     path = PurePosixPath(item["path"])
     if path.is_absolute() or ".." in path.parts or not item["path"]:
         raise ValueError(f"{where}.path must be a path inside the output folder")

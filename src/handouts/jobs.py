@@ -34,6 +34,7 @@ class BuildOptions:
     jobs: int | None = None  # worker processes; None: up to one per core, 1: render in this process
     force: bool = False  # rebuild even the PDFs whose inputs are unchanged
     executor: str | None = None  # how jobs are run (see executors.py); None: chosen by the job count
+    formats: tuple[str, ...] = ()  # output formats to make (see formats.py); () is every format
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Job:
 
     @property
     def name(self) -> str:
-        suffix = "".join(f" ({v})" for v in self.variants)
+        suffix = "".join(f" ({v})" for v in (*self.variants, *([self.format] if self.format != "pdf" else [])))
         return f"{self.clinic_id}/{self.lang}/{self.handout_id}{suffix}"
 
 
@@ -70,6 +71,11 @@ class PacketJob:
     def members(self) -> list[Job]:
         """The standard copies the packet is made of."""
         return [Job(self.clinic_id, self.lang, handout_id) for handout_id in self.handouts]
+
+
+def language_tag(lang: str) -> str:
+    """A language code as a BCP 47 tag (zh_Hans -> zh-Hans, pt_BR -> pt-BR): in URLs, folders and `lang`."""
+    return lang.replace("_", "-")
 
 
 @dataclass
@@ -102,6 +108,7 @@ class Outcome:
     internal_error: str = ""  # a bug: the traceback, for the log file
     approvals: tuple[Approval, ...] = ()  # clinicians' sign-off of the translated safety text printed
     unapproved: int = 0  # translated safety-critical entries printed without sign-off
+    title: str = ""  # the handout's title as printed (the library lists it)
 
     @property
     def job(self) -> Job:

@@ -2,29 +2,65 @@
 
 <out>/<clinic>/<lang>/<handout><variant suffixes>.<format extension>
 <out>/<clinic>/<lang>/packets/<packet>.pdf      (a clinic's patient packets)
+
+<lang> is the BCP 47 tag (zh-Hans, pt-BR), so the output folder can be served as
+a web site as it is. The handout library (site.py) lives beside the outputs:
+
+<out>/index.html                    the start page: the clinics
+<out>/<clinic>/index.html           a clinic's language picker
+<out>/<clinic>/<lang>/index.html    a clinic's current handouts in one language
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from handouts.formats import FORMATS
-from handouts.jobs import Job, PacketJob
+from handouts.jobs import Job, PacketJob, language_tag
 from handouts.variants import VARIANTS
 
 WITHDRAWN_DIR = "_withdrawn"  # beside the clinics' folders, never a print folder
 PACKETS_DIR = "packets"  # inside each language's folder; a handout's file never has this name
+SITE_PAGE = "index.html"  # the library's page in each folder; no handout may take this name
+RESERVED_HANDOUT_IDS = {SITE_PAGE.removesuffix(".html")}
 
 
 def output_path(out_dir: Path, job: Job) -> Path:
+    from handouts.formats import FORMATS  # formats renders pages, and render asks here for page URLs
+
     suffix = "".join(VARIANTS[name].suffix for name in VARIANTS if name in job.variants)
-    return out_dir / job.clinic_id / job.lang / f"{job.handout_id}{suffix}{FORMATS[job.format].extension}"
+    name = f"{job.handout_id}{suffix}{FORMATS[job.format].extension}"
+    return language_folder(out_dir, job.clinic_id, job.lang) / name
 
 
 def packet_path(out_dir: Path, packet: PacketJob) -> Path:
-    return out_dir / packet.clinic_id / packet.lang / PACKETS_DIR / f"{packet.packet_id}{FORMATS['pdf'].extension}"
+    from handouts.formats import FORMATS
+
+    name = f"{packet.packet_id}{FORMATS['pdf'].extension}"
+    return language_folder(out_dir, packet.clinic_id, packet.lang) / PACKETS_DIR / name
+
+
+def language_folder(out_dir: Path, clinic_id: str, lang: str) -> Path:
+    return out_dir / clinic_id / language_tag(lang)
 
 
 def withdrawn_path(out_dir: Path, relative: str) -> Path:
     """Where a withdrawn file is kept for the record, outside the print folders."""
     return out_dir / WITHDRAWN_DIR / relative
+
+
+def library_page(out_dir: Path) -> Path:
+    return out_dir / SITE_PAGE
+
+
+def clinic_page(out_dir: Path, clinic_id: str) -> Path:
+    return out_dir / clinic_id / SITE_PAGE
+
+
+def language_page(out_dir: Path, clinic_id: str, lang: str) -> Path:
+    return language_folder(out_dir, clinic_id, lang) / SITE_PAGE
+
+
+def web_page_url(site_url: str, clinic_id: str, lang: str, handout_id: str) -> str:
+    """The address of a handout's HTML page on the clinic's web copy of the output folder."""
+    relative = output_path(Path("."), Job(clinic_id, lang, handout_id, format="html")).as_posix()
+    return site_url.rstrip("/") + "/" + relative

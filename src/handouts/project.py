@@ -12,6 +12,7 @@ from handouts.errors import ConfigError, HandoutsError, Problem, display_path
 from handouts.fonts import FontSet
 from handouts.handout import Handout, all_blocks, texts
 from handouts.images import image_problem
+from handouts.layout import RESERVED_HANDOUT_IDS
 from handouts.schema import Clinic, load_model
 from handouts.text import PlaceholderError, unknown_names
 from handouts.yamlfile import LineMap, format_key
@@ -178,6 +179,8 @@ class Project:
         """One handout file, checked on its own: schema, placeholders, pictures."""
         path = self.handout_path(handout_id)
         shown_as = self.shown(path)
+        if handout_id in RESERVED_HANDOUT_IDS:
+            raise ConfigError(Problem(shown_as, f"{reserved_name(handout_id)}; rename the file"))
         handout, lines = load_model(Handout, path, shown_as)
         loaded = LoadedHandout(handout_id, path, shown_as, handout, lines)
         problems = _placeholder_problems(loaded) + _asset_problems(loaded)
@@ -193,6 +196,10 @@ class Project:
             )
         # Loaded plain: a referenced handout's own references are never followed, so nothing loops.
         return self._load_plain(target)
+
+
+def reserved_name(handout_id: str) -> str:
+    return f"the name {handout_id!r} is kept for the handout library's pages (index.html)"
 
 
 def _placeholder_problems(loaded: LoadedHandout) -> list[Problem]:

@@ -30,6 +30,7 @@ from handouts.errors import Problem, RenderError, display_path
 from handouts.extract import COMMON_DOMAIN
 from handouts.fonts import FontSet, describe_char
 from handouts.handout import Handout, blocks_in, texts
+from handouts.jobs import language_tag
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.schema import Text
 from handouts.templating import SandboxedLoader, template_problem
@@ -225,26 +226,25 @@ class Renderer:
         variants: tuple[str, ...] = (),
         second: Translations | None = None,
         not_for_patients: str | None = None,
+        screen: bool = False,
     ) -> Page:
         """One page. With second (a bilingual copy), the clinicians' language follows each section;
-        not_for_patients (a preview of what the build refuses) marks every page with the reason."""
+        not_for_patients (a preview of what the build refuses) marks every page with the reason;
+        screen draws it for a browser (the HTML format): the reader's own fonts, no print frame."""
         lang = translations.lang
         fonts: FontSet = self.project.fonts
         c, meta = clinic.clinic, handout.handout.meta
         strings: list[tuple[str, str]] = [(f"{clinic.shown_as} {key}", str(value)) for key, value in _clinic_strings(c)]
         env = self.environment(clinic)
-        main = self._language(env, clinic, handout, translations, strings)
+        main = self._language(env, clinic, handout, translations, strings, screen)
         second_ctx = None
         second_strings: list[tuple[str, str]] = []
         if second is not None and second.lang != lang:
-            second_ctx = self._language(env, clinic, handout, second, second_strings)
+            second_ctx = self._language(env, clinic, handout, second, second_strings, screen)
         title = main["title"] if second_ctx is None else f"{main['title']} / {second_ctx['title']}"
-        font_css = (
-            fonts.font_face_css(lang, c.font) + f"\nhtml {{ font-family: {fonts.font_family_css(lang, c.font)}; }}"
-        )
+        font_css = _font_css(fonts, lang, c.font, "html", screen)
         if second_ctx is not None:
-            font_css += "\n" + fonts.font_face_css(second_ctx["lang"], c.font)
-            font_css += f"\n.second-language {{ font-family: {fonts.font_family_css(second_ctx['lang'], c.font)}; }}"
+            font_css += "\n" + _font_css(fonts, second_ctx["lang"], c.font, ".second-language", screen)
         own_section = clinic_section(c, lang)
         if own_section:
             strings += [(f"{clinic.shown_as} clinic_section", text) for text in own_section.texts()]
@@ -259,7 +259,8 @@ class Renderer:
             "second": second_ctx,
             "body_pt": c.body_size,
             "page_size": c.paper,  # a CSS @page size; the booklet's pages are half of it
-            "qr": qr_code(c, handout.id, lang),
+            "qr": qr_code(c, clinic.id, handout.id, lang),
+            "screen": screen,
             "clinic_section": own_section,
             "variant_classes": " ".join(VARIANTS[name].body_class for name in VARIANTS if name in variants),
             "variant_stylesheets": [VARIANTS[name].stylesheet for name in VARIANTS if name in variants],
@@ -299,6 +300,7 @@ class Renderer:
         handout: LoadedHandout,
         translations: Translations,
         strings: list[tuple[str, str]],
+        screen: bool = False,
     ) -> dict[str, Any]:
         """The template's functions and facts for one language: t, blocks, questions, _, _safety, page_counter."""
         lang = translations.lang
@@ -371,7 +373,9 @@ class Renderer:
             def label(english: str) -> str:
                 return plain_text(t(Text(text=english, context="figure label"), safety=block.is_safety))
 
-            return Markup(translated_svg(read_svg(path), label, family, "rtl" if rtl else "ltr"))
+            # A generic family last: a browser showing the HTML copy may not have the shipped fonts.
+            direction = "rtl" if rtl else "ltr"
+            return Markup(translated_svg(read_svg(path), label, f"{family}, sans-serif", direction, screen))
 
         def questions(block: Any) -> dict[str, Any]:
             """A yes-no block's statements: each list of the other handout's section, in its words."""
@@ -392,7 +396,7 @@ class Renderer:
             {
                 "lang": lang,
                 "locale": locale,
-                "lang_tag": lang.replace("_", "-"),
+                "lang_tag": language_tag(lang),
                 "direction": "rtl" if rtl else "ltr",
                 "start_side": "right" if rtl else "left",
                 "end_side": "left" if rtl else "right",
@@ -510,17 +514,33 @@ def clinic_section(clinic: Any, lang: str) -> ClinicSectionText | None:
     text, text_lang = clinic.localized(clinic.clinic_section.text, lang)
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     direction = Locale.parse(text_lang).text_direction
-    return ClinicSectionText(heading, paragraphs, text_lang.replace("_", "-"), direction)
+    return ClinicSectionText(heading, paragraphs, language_tag(text_lang), direction)
 
 
-def qr_code(clinic: Any, handout_id: str, lang: str) -> dict[str, str] | None:
-    """The QR code of the clinic's web page for this handout, as an SVG data URI: drawn here, nothing fetched."""
-    if not clinic.handout_url:
+def qr_code(clinic: Any, clinic_id: str, handout_id: str, lang: str) -> dict[str, str] | None:
+    """The QR code of the clinic's web page for this handout, as an SVG data URI: drawn here, nothing fetched.
+
+    `handout_url` when the clinic sets one; else, with `site_url`, the handout's HTML page there."""
+    if clinic.handout_url:
+        url = clinic.handout_url.replace("{handout}", handout_id).replace("{lang}", language_tag(lang))
+    elif clinic.site_url:
+        from handouts.layout import web_page_url  # layout names the outputs of formats, which render pages
+
+        url = web_page_url(clinic.site_url, clinic_id, lang, handout_id)
+    else:
         return None
     import segno
 
-    url = clinic.handout_url.replace("{handout}", handout_id).replace("{lang}", lang)
     return {"url": url, "src": segno.make(url, error="m").svg_data_uri(border=0)}
+
+
+def _font_css(fonts: FontSet, lang: str, first_font: str | None, selector: str, screen: bool) -> str:
+    """The language's font stack for selector; on paper with the shipped fonts embedded, on a
+    screen the reader's own (a phone has fonts for its user's script; nothing is downloaded)."""
+    family = fonts.font_family_css(lang, first_font)
+    if screen:
+        return f"{selector} {{ font-family: {family}, system-ui, sans-serif; }}"
+    return fonts.font_face_css(lang, first_font) + f"\n{selector} {{ font-family: {family}; }}"
 
 
 def check_glyphs(page: Page, fonts: FontSet, lang: str, first_font: str | None = None) -> None:

@@ -62,6 +62,7 @@ class JobRenderer:
             warnings=decision.warnings,
             approvals=decision.approvals,
             unapproved=decision.unapproved,
+            title=page.title,
         )
 
     def _finish(self, job: Job, data: bytes, pages: int, page: Page) -> tuple[bytes, int]:
@@ -78,14 +79,17 @@ class JobRenderer:
         clinic, handout = self._loaded(job)
         translations = self.sources.translations[job.lang]
         second = self.sources.translations[job.second_lang] if job.second_lang not in (None, job.lang) else None
-        page = self.renderer.page(clinic, handout, translations, job.variants, second)
+        screen = FORMATS[job.format].screen
+        page = self.renderer.page(clinic, handout, translations, job.variants, second, screen=screen)
         decision = decide(page.lookups, clinic.clinic.min_translated, self.strict, clinic.clinic.require_review)
         if handout.handout.is_draft:
             reason = Problem(handout.shown_as, "this handout is a draft (meta.status); publish it to print it")
             decision = replace(decision, refused=(reason, *decision.refused))
         if mark_refused and not decision.prints:
             reason = "; ".join(str(p) for p in decision.refused[:3])
-            page = self.renderer.page(clinic, handout, translations, job.variants, second, not_for_patients=reason)
+            page = self.renderer.page(
+                clinic, handout, translations, job.variants, second, not_for_patients=reason, screen=screen
+            )
         return page, decision
 
     def _loaded(self, job: Job) -> tuple[LoadedClinic, LoadedHandout]:

@@ -6,7 +6,8 @@ import datetime as dt
 import re
 
 from handouts.errors import HandoutsError, Problem
-from handouts.project import Project
+from handouts.layout import RESERVED_HANDOUT_IDS
+from handouts.project import Project, reserved_name
 
 HANDOUT_ID = r"^[a-z0-9][a-z0-9-]{0,59}$"
 
@@ -64,6 +65,8 @@ def new_handout(project: Project, handout_id: str, today: dt.date | None = None)
         raise HandoutsError(
             Problem("handouts/", f"{handout_id!r} is not a handout id; use lowercase letters, digits and -")
         )
+    if handout_id in RESERVED_HANDOUT_IDS:
+        raise HandoutsError(Problem("handouts/", f"{reserved_name(handout_id)}; choose another id"))
     path = project.handout_path(handout_id)
     if path.exists():
         raise HandoutsError(Problem(project.shown(path), "exists already; choose another id or edit that file"))

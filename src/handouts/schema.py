@@ -7,6 +7,7 @@ Validation collects every error in a file and reports each one as
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args
@@ -181,6 +182,9 @@ class Clinic(Strict):
     booklet: bool = False  # also print each handout as an A5 (half-letter) booklet
     # QR code target; {handout}, {lang}. Short enough for a QR code a phone reads easily.
     handout_url: str | None = Field(default=None, pattern=r"^https?://", max_length=300)
+    # Where the clinic publishes a copy of its output folder (the handout library); QR codes
+    # then point to each handout's HTML page there, unless handout_url says otherwise.
+    site_url: str | None = Field(default=None, max_length=200)
 
     @field_validator("body_size")
     @classmethod
@@ -194,6 +198,16 @@ class Clinic(Strict):
     def _url_placeholders(cls, value: str | None) -> str | None:
         if value is not None and "{" in value.replace("{handout}", "").replace("{lang}", ""):
             raise ValueError("the only placeholders allowed here are {handout} and {lang}")
+        return value
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s{}?#]+$", value):
+            raise ValueError(
+                f"{value!r} is not a web address for the library; write it as https://host/folder/ "
+                "(no spaces, ? or #), e.g. https://example.org/handouts/"
+            )
         return value
 
     @field_validator("languages")

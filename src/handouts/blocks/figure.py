@@ -95,17 +95,24 @@ def svg_labels(root: ET.Element) -> list[str]:
     return labels
 
 
-def translated_svg(root: ET.Element, translate: object, font_family: str, direction: str) -> str:
-    """The SVG as inline markup, each label replaced by translate(label) (plain text)."""
+def translated_svg(root: ET.Element, translate: object, font_family: str, direction: str, screen: bool = False) -> str:
+    """The SVG as inline markup, each label replaced by translate(label) (plain text).
+
+    On a screen (the HTML copy) the browser lays labels out itself, and the figure's alt text
+    (on the element around it) speaks for the drawing, so the SVG is hidden from screen readers."""
     for element in _text_elements(root):
         label = " ".join("".join(element.itertext()).split())
         if not label:
             continue
         for child in list(element):
             element.remove(child)
-        element.text = _drawable(translate(label), direction)  # type: ignore[operator]
+        text = translate(label)  # type: ignore[operator]
+        element.text = text if screen else _drawable(text, direction)
         element.set("font-family", font_family)
-    root.set("role", "img")
+    if screen:
+        root.set("aria-hidden", "true")
+    else:
+        root.set("role", "img")
     _drop_foreign(root)
     # Plain names and an explicit xmlns, not ET.register_namespace: that map is global, and other
     # code in the process (WeasyPrint's SVG reader) changes it, which would print <ns0:svg>.

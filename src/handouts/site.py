@@ -1,0 +1,242 @@
+"""The handout library: a small static site written into the output folder after each build.
+
+It is made from what the manifest says is current (a withdrawn or refused file is not in
+it), so staff see exactly what they may print. Every link is relative and names its file,
+and nothing is loaded from outside the page, so the library works opened from a shared
+drive (file://) or served by any web server. Pages (their paths come from layout.py):
+
+- the start page: the clinics;
+- per clinic, a language picker: each language named in its own script and in the
+  clinic's main language (Babel's locale data), in large buttons;
+- per clinic and language, each current handout's translated title, its version and
+  review date, a print button and links to its PDF, large-print, bilingual and HTML copies.
+
+The pages' own words ("Print", "Choose your language" ...) are template strings, translated
+in the `common` catalogs; a language that lacks one shows it in English, marked as English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from babel import Locale
+from babel.dates import format_date
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from handouts.atomic import write_atomically
+from handouts.catalogs import SOURCE_LANGUAGE, Translations
+from handouts.errors import HandoutsError, RenderError
+from handouts.extract import COMMON_DOMAIN
+from handouts.formats import CONTENT_SECURITY_POLICY
+from handouts.incremental import Entry, Manifest
+from handouts.jobs import language_tag
+from handouts.layout import SITE_PAGE, WITHDRAWN_DIR, clinic_page, language_folder, language_page, library_page
+from handouts.project import LoadedClinic, Project
+from handouts.render import to_markup
+from handouts.templating import SandboxedLoader, template_problem
+
+# CLDR's localeDisplayPattern where it is not "{0} ({1})" (Babel does not carry the pattern).
+FULL_WIDTH_PARENTHESES = {"zh", "yue"}
+# The order a handout's copies are offered in, by kind (a variant's name, or a format's).
+COPY_ORDER = ("pdf", "large-print", "bilingual", "html")
+
+
+@dataclass
+class Listed:
+    """One current handout in one language of one clinic, and its files (kind -> link)."""
+
+    handout_id: str
+    title: str = ""
+    version: str = ""
+    review_due: str = ""
+    links: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def copies(self) -> list[tuple[str, str]]:
+        return sorted(self.links.items(), key=lambda item: _order(item[0]))
+
+
+@dataclass
+class Clinic:
+    """What the library says of a clinic: its name, its main language and its languages' handouts."""
+
+    clinic_id: str
+    name: str
+    main_language: str
+    order: list[str]  # the clinic's languages as clinic.yaml lists them
+    languages: dict[str, list[Listed]] = field(default_factory=dict)
+
+    @property
+    def language_list(self) -> list[str]:
+        known = [lang for lang in self.order if lang in self.languages]
+        return known + sorted(lang for lang in self.languages if lang not in known)
+
+
+def _order(kind: str) -> int:
+    return COPY_ORDER.index(kind) if kind in COPY_ORDER else len(COPY_ORDER)
+
+
+def kind_of(entry: Entry) -> str:
+    return "+".join(entry.variants) or entry.format
+
+
+# -- What is current -----------------------------------------------------------------------
+
+
+def current(manifest: Manifest, clinics: dict[str, Clinic]) -> dict[str, Clinic]:
+    """The clinics with their current files, from the manifest: only files that are still in place."""
+    for key, entry in sorted(manifest.entries.items()):
+        if entry.packet or not (manifest.out_dir / key).is_file() or entry.clinic not in clinics:
+            continue  # packets are printed from the clinic's packets/ folder, not listed as handouts
+        listed = clinics[entry.clinic].languages.setdefault(entry.language, [])
+        found = next((item for item in listed if item.handout_id == entry.handout), None)
+        if found is None:
+            found = Listed(entry.handout)
+            listed.append(found)
+        folder = language_folder(Path(), entry.clinic, entry.language).as_posix()
+        found.links[kind_of(entry)] = quote(posixpath.relpath(key, folder))
+        if not entry.variants or not found.title:  # the standard copy names the handout
+            found.title = entry.title or found.title or entry.handout
+            found.version, found.review_due = entry.version, entry.review_due
+    return {clinic_id: clinic for clinic_id, clinic in clinics.items() if clinic.languages}
+
+
+def clinics_of(project: Project, manifest: Manifest, loaded: dict[str, Any]) -> dict[str, Clinic]:
+    """Each clinic the manifest names, as its clinic.yaml describes it (its id when that cannot be read)."""
+    out = {}
+    for clinic_id in sorted({entry.clinic for entry in manifest.entries.values()}):
+        clinic = loaded.get(clinic_id)
+        if not isinstance(clinic, LoadedClinic) and clinic_id in project.clinic_ids():
+            try:
+                clinic = project.load_clinic(clinic_id)
+            except HandoutsError:
+                clinic = None
+        if isinstance(clinic, LoadedClinic):
+            c = clinic.clinic
+            out[clinic_id] = Clinic(clinic_id, c.name, c.clinicians_language, list(c.languages))
+        else:
+            out[clinic_id] = Clinic(clinic_id, clinic_id, SOURCE_LANGUAGE, [])
+    return out
+
+
+# -- Language names -------------------------------------------------------------------------
+
+
+def language_name(lang: str, in_lang: str) -> str:
+    """lang's name in in_lang, as a menu shows it: "Polski", "العربية", "中文（简体）"."""
+    name = Locale.parse(lang).get_display_name(in_lang) or lang
+    if Locale.parse(in_lang).language in FULL_WIDTH_PARENTHESES:
+        name = name.replace(" (", "（").replace(")", "）")
+    return name[:1].upper() + name[1:]
+
+
+def language_choice(lang: str, main: str) -> dict[str, str]:
+    """A button of the language picker: the language in its own script, then in the clinic's main language."""
+    own = Locale.parse(lang)
+    return {
+        "lang": lang,
+        "tag": language_tag(lang),
+        "dir": own.text_direction,
+        "native": language_name(lang, lang),
+        "main_name": language_name(lang, main) if lang != main else "",
+        "href": f"{quote(language_tag(lang))}/{SITE_PAGE}",
+    }
+
+
+# -- Writing the pages --------------------------------------------------------------------
+
+
+class Library:
+    """Renders the library's pages from the project's templates (templates/site/)."""
+
+    def __init__(self, project: Project, translations: dict[str, Translations]):
+        self.project = project
+        self.translations = dict(translations)
+        self.env = SandboxedEnvironment(
+            loader=SandboxedLoader([project.templates_dir]), autoescape=True, undefined=StrictUndefined
+        )
+
+    def language(self, lang: str) -> dict[str, Any]:
+        """What a page in lang needs: its lang and dir attributes and `_` for its own words."""
+        if lang not in self.translations:
+            self.translations[lang] = Translations(self.project.locales_dir, self.project.root, lang)
+        translations = self.translations[lang]
+        locale = Locale.parse(lang)
+
+        def gettext(msgid: str, **values: Any) -> Markup:
+            found = translations.lookup(COMMON_DOMAIN, msgid, None, f"templates ({msgid!r})")
+            markup = to_markup(found.text, {key: str(value) for key, value in values.items()}, found.origin)
+            if found.translated or locale.language == SOURCE_LANGUAGE:
+                return markup
+            # The page's own words only: a handout's text never falls back like this.
+            return Markup('<span lang="en" dir="ltr">') + markup + Markup("</span>")
+
+        def long_date(iso: str) -> str:
+            return format_date(dt.date.fromisoformat(iso), "long", locale=locale) if iso else ""
+
+        return {
+            "lang": lang,
+            "lang_tag": language_tag(lang),
+            "direction": locale.text_direction,
+            "_": gettext,
+            "long_date": long_date,
+            "policy": CONTENT_SECURITY_POLICY,
+        }
+
+    def render(self, template: str, lang: str, **context: Any) -> bytes:
+        try:
+            html = self.env.get_template(f"site/{template}").render({**self.language(lang), **context})
+        except TemplateError as exc:
+            raise RenderError(template_problem(exc, self.project.root)) from None
+        return html.encode("utf-8")
+
+    def pages(self, out_dir: Path, clinics: dict[str, Clinic]) -> dict[Path, bytes]:
+        """Every page of the library: path -> content."""
+        pages = {library_page(out_dir): self.render("library.html", SOURCE_LANGUAGE, clinics=list(clinics.values()))}
+        for clinic in clinics.values():
+            choices = [language_choice(lang, clinic.main_language) for lang in clinic.language_list]
+            pages[clinic_page(out_dir, clinic.clinic_id)] = self.render(
+                "clinic.html", clinic.main_language, clinic=clinic, choices=choices
+            )
+            for lang, listed in clinic.languages.items():
+                pages[language_page(out_dir, clinic.clinic_id, lang)] = self.render(
+                    "language.html", lang, clinic=clinic, handouts=sorted(listed, key=lambda item: item.handout_id)
+                )
+        return pages
+
+
+def write_library(
+    project: Project,
+    manifest: Manifest,
+    loaded_clinics: dict[str, Any],
+    translations: dict[str, Translations],
+    shown: Callable[[Path], str],
+) -> None:
+    """Write the library's pages for what is current now, and remove the pages of what no longer is."""
+    out_dir = manifest.out_dir
+    clinics = current(manifest, clinics_of(project, manifest, loaded_clinics))
+    if not clinics and not library_page(out_dir).is_file():
+        return  # nothing built yet, and no library to update
+    pages = Library(project, translations).pages(out_dir, clinics)
+    for path, data in pages.items():
+        if not path.is_file() or path.read_bytes() != data:
+            write_atomically(path, data, shown(path))
+    for path in _library_pages(out_dir):
+        if path not in pages:
+            path.unlink(missing_ok=True)
+
+
+def _library_pages(out_dir: Path) -> list[Path]:
+    """The library pages on disk: the start page, and one per clinic and per clinic and language."""
+    found = [library_page(out_dir)]
+    for depth in ("*", "*/*"):
+        found += [p for p in out_dir.glob(f"{depth}/{SITE_PAGE}") if p.relative_to(out_dir).parts[0] != WITHDRAWN_DIR]
+    return [path for path in found if path.is_file() and not path.is_symlink()]
