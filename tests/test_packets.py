@@ -129,12 +129,12 @@ def test_second_build_skips_the_packet_and_a_changed_handout_rebuilds_it(built: 
     before = packet_pdf(root).read_bytes()
     again = run(root, "build", "--lang", "en", "-j", "1")
     assert again.code == 0
-    assert again.out.splitlines()[-1].startswith("0 built, 4 skipped")  # three handouts and the packet
+    assert again.out.splitlines()[-1].startswith("0 built, 7 skipped")  # three handouts, their HTML, the packet
     form = root / "handouts/form.yaml"
     form.write_text(form.read_text().replace("form paragraph 1 says", "form paragraph 1 now says"))
     changed = run(root, "build", "--lang", "en", "-j", "1")
     assert changed.code == 0
-    assert changed.out.splitlines()[-1].startswith("2 built, 2 skipped")  # the form and the packet
+    assert changed.out.splitlines()[-1].startswith("3 built, 4 skipped")  # the form, its HTML and the packet
     assert "form paragraph 1 now says" in "".join(page.extract_text() for page in PdfReader(packet_pdf(root)).pages)
     assert packet_pdf(root).read_bytes() != before
     entries = {e["path"]: e for e in json.loads((root / "output/manifest.json").read_text())["pdfs"]}

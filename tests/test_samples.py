@@ -260,5 +260,5 @@ def test_chinese_uses_the_standard_characters_for_sticky_and_numb(built: Path) -
             forms = [message.string for message in read_po(fileobj) if message.id]
         strings = " ".join(" ".join(form) if isinstance(form, tuple) else form for form in forms)
         assert "粘性" not in strings and "发麻" not in strings, path.name
-    text = _squash(_pdf_text(built / "output/riverside/zh_Hans" / f"{HANDOUT}.pdf"))
+    text = _squash(_pdf_text(built / "output/riverside/zh-Hans" / f"{HANDOUT}.pdf"))
     assert "有黏性的电极贴片" in text and "两腿之间麻木" in text
