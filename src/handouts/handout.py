@@ -30,6 +30,20 @@ class Section(Strict):
     heading: Msg | None = None
     safety: bool = False  # every text in the section is safety-critical
     blocks: list[Block] = Field(min_length=1, max_length=MAX_BLOCKS)
+    columns: Literal[1, 2] = 1  # the blocks flow in two columns under the heading (short texts, small print)
+    # The heading and the first block, a figure, make a column at the start; the other blocks run beside
+    # them (an exercise: its name and picture on one side, steps and write-in boxes on the other).
+    figure_column: bool = False
+
+    @model_validator(mode="after")
+    def _layout_fits_the_blocks(self) -> Section:
+        if self.figure_column and self.blocks[0].type != "figure":
+            raise ValueError("figure_column: true needs a figure as the section's first block; move the figure up")
+        if self.figure_column and self.blocks[0].placement == "start":
+            raise ValueError("in a figure_column section the figure is already at the start; remove its placement")
+        if self.figure_column and self.columns == 2:
+            raise ValueError("a section has either figure_column: true or columns: 2, not both")
+        return self
 
 
 class Meta(Strict):
