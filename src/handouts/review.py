@@ -40,7 +40,11 @@ def over_target_problem(handout: LoadedHandout, clinic_id: str, lang: str, pages
         return None
     over = pages - target
     noun = "page" if over == 1 else "pages"
-    key = ("meta", "target_pages_by_language", lang) if lang in meta.target_pages_by_language else ("meta", "target_pages")
+    key = (
+        ("meta", "target_pages_by_language", lang)
+        if lang in meta.target_pages_by_language
+        else ("meta", "target_pages")
+    )
     return Problem(
         handout.shown_as,
         f"the {lang!r} version for {clinic_id} takes {pages} pages, {over} {noun} over the target of {target}; "
