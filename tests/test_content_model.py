@@ -366,3 +366,72 @@ def test_new_handout_scaffolds_a_draft_that_loads(tmp_path: Path, run) -> None:
     again = run(root, "new", "handout", "knee-pain")
     assert again.code == 1
     assert "error: handouts/knee-pain.yaml: exists already; choose another id or edit that file" in again.err
+
+
+EXERCISE = """\
+  - id: exercise
+    heading: Knee rolls
+    figure_column: true
+    blocks:
+      - type: figure
+        src: pads.svg
+        width: 40
+        alt: Two pads on a back.
+      - type: steps
+        steps:
+          - text: Roll both knees to one side.
+      - type: write-in
+        row: true
+        inline: true
+        fields:
+          - label: Hold (seconds)
+          - label: Repeat (times)
+  - id: plan
+"""
+
+
+def test_a_figure_column_sets_the_steps_and_write_in_boxes_beside_the_figure(tmp_path: Path, run) -> None:
+    root = make_project(
+        tmp_path / "p",
+        {"fixture": handout_yaml().replace("  - id: plan\n", EXERCISE, 1)},
+        assets={"fixture/pads.svg": SVG},
+    )
+    result = run(root, "build", "-j", "1")
+    assert result.code == 0, result.out
+    mm = 72 / 25.4
+    with pdfplumber.open(root / "output/fixture/en/fixture.pdf") as pdf:
+        page = next(p for p in pdf.pages if p.search("Knee rolls"))
+        heading, step = page.search("Knee rolls")[0], page.search("Roll both knees")[0]
+        hold, repeat = page.search("Hold (seconds)", regex=False)[0], page.search("Repeat (times)", regex=False)[0]
+    # The heading sits over the 40 mm figure; the steps start beside it, on the heading's level.
+    assert heading["x0"] == pytest.approx(12 * mm, abs=2)
+    assert step["x0"] > (12 + 40) * mm and abs(step["top"] - heading["top"]) < 6
+    # The write-in labels share one line ("Hold (seconds) ____  Repeat (times) ____"), under the steps.
+    assert hold["top"] == pytest.approx(repeat["top"], abs=1) and hold["top"] > step["bottom"]
+    assert hold["x0"] > (12 + 40) * mm
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "      - type: figure\n        src: pads.svg\n        width: 40\n",
+            "      - type: paragraph\n        text: Roll gently.\n      - type: figure\n        src: pads.svg\n",
+            "figure_column: true needs a figure as the section's first block; move the figure up",
+        ),
+        (
+            "  target_pages: 4\n",
+            "  target_pages: 4\n  target_pages_by_language: {fr: 3}\n",
+            "target_pages_by_language.fr: 3 must be more than target_pages (4) and at most 40",
+        ),
+    ],
+)
+def test_layout_options_are_checked_when_the_handout_loads(
+    tmp_path: Path, run, old: str, new: str, message: str
+) -> None:
+    text = handout_yaml().replace("  - id: plan\n", EXERCISE, 1)
+    assert old in text
+    root = make_project(tmp_path / "p", {"fixture": text.replace(old, new, 1)}, assets={"fixture/pads.svg": SVG})
+    result = run(root, "build", "-j", "1")
+    assert result.code == 1
+    assert message in result.out

@@ -30,6 +30,20 @@ class Section(Strict):
     heading: Msg | None = None
     safety: bool = False  # every text in the section is safety-critical
     blocks: list[Block] = Field(min_length=1, max_length=MAX_BLOCKS)
+    columns: Literal[1, 2] = 1  # the blocks flow in two columns under the heading (short texts, small print)
+    # The heading and the first block, a figure, make a column at the start; the other blocks run beside
+    # them (an exercise: its name and picture on one side, steps and write-in boxes on the other).
+    figure_column: bool = False
+
+    @model_validator(mode="after")
+    def _layout_fits_the_blocks(self) -> Section:
+        if self.figure_column and self.blocks[0].type != "figure":
+            raise ValueError("figure_column: true needs a figure as the section's first block; move the figure up")
+        if self.figure_column and self.blocks[0].placement == "start":
+            raise ValueError("in a figure_column section the figure is already at the start; remove its placement")
+        if self.figure_column and self.columns == 2:
+            raise ValueError("a section has either figure_column: true or columns: 2, not both")
+        return self
 
 
 class Meta(Strict):
@@ -39,6 +53,8 @@ class Meta(Strict):
     approved: dt.date
     review_due: dt.date
     target_pages: int = Field(default=2, ge=1, le=40)
+    # A language whose translation honestly needs more pages than the English, e.g. {fr: 3}.
+    target_pages_by_language: dict[str, int] = Field(default={}, max_length=100)
     languages: list[str] | None = Field(default=None, max_length=100)  # only these languages (default: all)
     references: list[str] = Field(min_length=1, max_length=MAX_REFERENCES)
 
@@ -56,6 +72,20 @@ class Meta(Strict):
         for code in value or []:
             _check_language(code)
         return value
+
+    @model_validator(mode="after")
+    def _language_targets_are_longer(self) -> Meta:
+        for code, pages in self.target_pages_by_language.items():
+            _check_language(code)
+            if not self.target_pages < pages <= 40:
+                raise ValueError(
+                    f"target_pages_by_language.{code}: {pages} must be more than target_pages ({self.target_pages})"
+                    " and at most 40; list only the languages that need more pages"
+                )
+        return self
+
+    def target_for(self, lang: str) -> int:
+        return self.target_pages_by_language.get(lang, self.target_pages)
 
 
 class Handout(Strict):

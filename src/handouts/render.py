@@ -359,9 +359,14 @@ class Renderer:
 
         def render_blocks(blocks: list[Any]) -> Markup:
             out = []
-            for block in blocks:
-                template = env.get_template(block_template(block))
-                out.append(template.render({**language, "block": block, **block.template_context()}))
+            for number, block in enumerate(blocks):
+                context = {**language, "block": block, **block.template_context()}
+                if getattr(block, "placement", None) == "start":
+                    # The blocks after a start figure run beside it: the figure's template frames them.
+                    context["beside"] = render_blocks(blocks[number + 1 :])
+                out.append(env.get_template(block_template(block)).render(context))
+                if "beside" in context:
+                    break
             return Markup("\n".join(out))
 
         def figure(block: Any) -> Markup:

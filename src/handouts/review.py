@@ -32,16 +32,23 @@ def due_within(handout: LoadedHandout, today: dt.date, days: int = DUE_SOON_DAYS
 
 
 def over_target_problem(handout: LoadedHandout, clinic_id: str, lang: str, pages: int) -> Problem | None:
-    """Fit to sheet: the handout declares how many pages it may take (meta.target_pages)."""
-    target = handout.handout.meta.target_pages
+    """Fit to sheet: the handout declares how many pages it may take (meta.target_pages, or the
+    language's own in meta.target_pages_by_language)."""
+    meta = handout.handout.meta
+    target = meta.target_for(lang)
     if pages <= target:
         return None
     over = pages - target
     noun = "page" if over == 1 else "pages"
+    key = (
+        ("meta", "target_pages_by_language", lang)
+        if lang in meta.target_pages_by_language
+        else ("meta", "target_pages")
+    )
     return Problem(
         handout.shown_as,
         f"the {lang!r} version for {clinic_id} takes {pages} pages, {over} {noun} over the target of {target}; "
         "shorten the text or its translation, or raise the target",
-        handout.lines.line_for(("meta", "target_pages")),
-        "meta.target_pages",
+        handout.lines.line_for(key),
+        ".".join(key),
     )

@@ -30,7 +30,7 @@ class Figure(BlockModel):
     type: Literal["figure"]
     src: str = Field(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*\.(svg|png)$")
     alt: Msg
-    caption: Msg
+    caption: Msg | None = None  # the heading or the text beside it may say it already
     width: int = Field(default=80, ge=20, le=180)  # millimetres on paper
     # `start`: beside the blocks that follow it (left in left-to-right languages, right in Arabic).
     placement: Literal["block", "start"] = "block"

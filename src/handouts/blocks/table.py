@@ -21,8 +21,8 @@ class Table(BlockModel):
     caption: Msg | None = None
     header: list[Msg] = Field(min_length=1, max_length=MAX_COLUMNS)
     rows: list[list[Msg | None]] = Field(min_length=1, max_length=MAX_ROWS)
-    # Empty cells are for a pen: give them room.
-    row_height: Literal["normal", "write-in"] = "normal"
+    # Empty cells are for a pen: `write-in` gives them room; `compact` is enough for a tick.
+    row_height: Literal["normal", "write-in", "compact"] = "normal"
 
     @model_validator(mode="after")
     def _rows_fit_the_header(self) -> Table:

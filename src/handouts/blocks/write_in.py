@@ -19,6 +19,8 @@ class WriteIn(BlockModel):
     type: Literal["write-in"]
     fields: list[WriteField] = Field(min_length=1, max_length=12)
     row: bool = False  # fields side by side (e.g. signature and date)
+    # Each label on its own line (`Hold (seconds) ____`), not above it: a row of short fields takes one line.
+    inline: bool = False
 
 
 BLOCKS = [WriteIn]
