@@ -36,6 +36,15 @@ def copy_project(dest: Path, clinics: list[str] | None = None) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every shipped sample PDF and its variants (large print; bilingual where the clinic has a
+    second language), built once for the whole session: a copy of the project with output/."""
+    project = copy_project(tmp_path_factory.mktemp("samples") / "project")
+    assert main(["-C", str(project), "build", "--large-print", "--bilingual"]) == 0
+    return project
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """One sample clinic (stadtpark: A4; de, ru, ar, en) in a temporary project."""

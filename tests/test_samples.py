@@ -10,8 +10,7 @@ import pytest
 import yaml
 from babel.messages.pofile import read_po
 
-from conftest import HANDOUT, REPO, copy_project, pdf_fonts, pdf_reader
-from handouts.cli import main
+from conftest import HANDOUT, REPO, pdf_fonts, pdf_reader
 from handouts.fonts import FontSet
 from handouts.jobs import Job, language_tag
 from handouts.layout import output_path
@@ -35,27 +34,35 @@ def translated(lang: str, msgid: str, domain: str = HANDOUT) -> str:
         return read_po(fileobj).get(msgid).string
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("samples") / "project")
-    assert main(["-C", str(project), "build"]) == 0
-    return project
+@pytest.fixture
+def built(samples: Path) -> Path:
+    return samples
+
+
+def sample_pdfs() -> list[str]:
+    """Every sample PDF the session build writes: each clinic × language × handout, its large-print
+    copy, a bilingual copy in each language other than the clinic's main one, and the clinic's packets."""
+    handouts = (HANDOUT, "microcurrent-screening-form", *LIBRARY)
+    pdfs = []
+    for clinic_id, lang in SAMPLES:
+        main_language = CLINICS[clinic_id].get("main_language") or CLINICS[clinic_id]["languages"][0]
+        suffixes = ("", "-large-print", *(("-bilingual",) if lang != main_language else ()))
+        folder = f"{clinic_id}/{language_tag(lang)}"
+        pdfs += [f"{folder}/{handout}{suffix}.pdf" for handout in handouts for suffix in suffixes]
+        pdfs += [f"{folder}/packets/{packet}.pdf" for packet in CLINICS[clinic_id].get("packets", {})]
+    return sorted(pdfs)
 
 
 def test_every_sample_pdf_is_built(built: Path) -> None:
-    """11 clinic × language pairs, each with every shipped handout: nothing refused, nothing in English."""
+    """11 clinic × language pairs, each with every shipped handout and its variants: nothing refused,
+    nothing in English."""
     pdfs = sorted(p.relative_to(built / "output").as_posix() for p in (built / "output").rglob("*.pdf"))
     assert len(SAMPLES) == 11
-    handouts = (HANDOUT, "microcurrent-screening-form", *LIBRARY)
-    packets = [
-        f"{clinic}/{language_tag(lang)}/packets/{packet}.pdf"
-        for clinic, lang in SAMPLES
-        for packet in CLINICS[clinic].get("packets", {})
-    ]
-    assert len(packets) == 7  # riverside's 4 languages and tilleuls' 3
-    expected = [f"{clinic}/{language_tag(lang)}/{handout}" for clinic, lang in SAMPLES for handout in handouts]
-    assert pdfs == sorted([*(f"{path}.pdf" for path in expected), *packets])
+    assert len([pdf for pdf in pdfs if "/packets/" in pdf]) == 7  # riverside's 4 languages and tilleuls' 3
+    assert pdfs == sample_pdfs()
     # Each handout with its HTML copy, and the handout library's pages to reach them.
+    handouts = (HANDOUT, "microcurrent-screening-form", *LIBRARY)
+    expected = [f"{clinic}/{language_tag(lang)}/{handout}" for clinic, lang in SAMPLES for handout in handouts]
     pages = sorted(p.relative_to(built / "output").as_posix() for p in (built / "output").rglob("*.html"))
     library = ["index.html", *(f"{c}/index.html" for c in CLINICS)]
     library += [f"{clinic}/{language_tag(lang)}/index.html" for clinic, lang in SAMPLES]

@@ -17,10 +17,12 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
 
+from handouts import pdfua
 from handouts.errors import Problem, RenderError
 from handouts.render import OUTSIDE, FetchRefused, Page, make_fetcher, refusal_problem
 
-# Tagged, titled, language-marked PDFs that screen readers can follow.
+# Tagged, titled, language-marked PDFs that screen readers can follow; pdfua.py adds
+# what WeasyPrint's PDF/UA-1 output lacks (artifacts, language of parts, header scope).
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 
 
@@ -38,10 +40,11 @@ class Format:
 
 def _pdf(page: Page, origin: str, warm: dict[str, Any]) -> tuple[bytes, int]:
     data = b""
+    pdfua.install()
 
     def write(document: Any) -> None:
         nonlocal data
-        data = document.write_pdf(**PDF_OPTIONS)
+        data = document.write_pdf(**PDF_OPTIONS, finisher=pdfua.mark_page_furniture)
 
     document = layout(page, origin, write, **_warm_options(warm))
     return data, len(document.pages)

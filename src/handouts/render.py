@@ -45,8 +45,9 @@ TEMPLATE = "handout.html"
 # -- Text: escaping, the markup allow-list, placeholders --------------------------
 
 
-def to_markup(text: str, values: dict[str, str], origin: str) -> Markup:
-    """Escape text, let the allowed tags through, and fill {placeholders} with escaped values."""
+def to_markup(text: str, values: dict[str, str], origin: str, langs: dict[str, str] | None = None) -> Markup:
+    """Escape text, let the allowed tags through, and fill {placeholders} with escaped values;
+    langs gives the language of a value written in another one (the clinic's name)."""
     escaped = str(escape(text))
     for tag in ALLOWED_TAGS:
         # Only as a pair: a stray closing tag could end the template's own markup around the text.
@@ -59,11 +60,11 @@ def to_markup(text: str, values: dict[str, str], origin: str) -> Markup:
         if name not in values or spec or conversion:
             known = ", ".join("{" + key + "}" for key in values) or "none"
             raise RenderError(Problem(origin, f"unknown placeholder {{{name}}}; the placeholders here are {known}"))
-        parts.append(isolate(values[name]))
+        parts.append(isolate(values[name], (langs or {}).get(name)))
     return Markup("".join(parts))
 
 
-def isolate(value: str) -> str:
+def isolate(value: str, lang: str | None = None) -> str:
     """Escape a filled-in value and isolate its direction, so a phone number inside
     Arabic text keeps its digit order and an Arabic name inside English stays whole."""
     direction = "ltr"
@@ -72,7 +73,8 @@ def isolate(value: str) -> str:
         if kind in ("L", "R", "AL"):
             direction = "ltr" if kind == "L" else "rtl"
             break
-    return f'<bdi dir="{direction}">{escape(value)}</bdi>'
+    marked = f' lang="{escape(lang)}"' if lang else ""
+    return f'<bdi dir="{direction}"{marked}>{escape(value)}</bdi>'
 
 
 def _parse_placeholders(text: str, origin: str) -> list[tuple[str, str | None, str | None, str | None]]:
@@ -262,6 +264,7 @@ class Renderer:
             "qr": qr_code(c, clinic.id, handout.id, lang),
             "screen": screen,
             "clinic_section": own_section,
+            "clinic_lang_tag": clinic_lang_tag(c),
             "variant_classes": " ".join(VARIANTS[name].body_class for name in VARIANTS if name in variants),
             "variant_stylesheets": [VARIANTS[name].stylesheet for name in VARIANTS if name in variants],
             "not_for_patients": not_for_patients,
@@ -308,6 +311,7 @@ class Renderer:
         rtl = locale.text_direction == "rtl"
         values = filled_values(clinic.clinic, handout.handout, locale)
         numbers = number_values(clinic.clinic, handout.handout)
+        clinic_texts = {"clinic_name": clinic_lang_tag(clinic.clinic)}  # values in clinic.yaml's language
         lookups: list[Lookup] = []  # every catalog entry this language's text used
         language: dict[str, Any] = {}
 
@@ -321,7 +325,7 @@ class Renderer:
                 found = translations.lookup(loaded.id, text.msgid, text.context, source, safe)
                 found = _plural_form(found, text, translations, loaded.id, numbers)
                 lookups.append(found)
-                markup = to_markup(found.text, values, found.origin)
+                markup = to_markup(found.text, values, found.origin, clinic_texts)
                 strings.append((found.origin, plain_text(markup)))
                 return in_english(markup, found, translations)
 
@@ -330,7 +334,7 @@ class Renderer:
         def gettext(msgid: str, safety: bool = False, **kwargs: Any) -> Markup:
             found = translations.lookup(COMMON_DOMAIN, msgid, None, f"templates ({msgid!r})", safety)
             lookups.append(found)
-            markup = to_markup(found.text, {k: str(v) for k, v in kwargs.items()}, found.origin)
+            markup = to_markup(found.text, {k: str(v) for k, v in kwargs.items()}, found.origin, clinic_texts)
             strings.append((found.origin, plain_text(markup)))
             return in_english(markup, found, translations)
 
@@ -369,18 +373,19 @@ class Renderer:
                     break
             return Markup("\n".join(out))
 
-        def figure(block: Any) -> Markup:
-            """The figure's SVG inline, its labels in this language; a PNG as an image."""
+        def figure(block: Any, alt: str = "") -> Markup:
+            """The figure's SVG inline, its labels in this language; a PNG as an image. alt is its text
+            alternative, which the tagged PDF's figure carries."""
             path = block.path(handout.asset_dir)
             if path.suffix == ".png":
-                return Markup(f'<img src="{escape(project_url(self.project.root, path))}" alt="">')
+                return Markup(f'<img src="{escape(project_url(self.project.root, path))}" alt="{escape(alt)}">')
 
             def label(english: str) -> str:
                 return plain_text(t(Text(text=english, context="figure label"), safety=block.is_safety))
 
             # A generic family last: a browser showing the HTML copy may not have the shipped fonts.
             direction = "rtl" if rtl else "ltr"
-            return Markup(translated_svg(read_svg(path), label, f"{family}, sans-serif", direction, screen))
+            return Markup(translated_svg(read_svg(path), label, f"{family}, sans-serif", direction, screen, alt))
 
         def questions(block: Any) -> dict[str, Any]:
             """A yes-no block's statements: each list of the other handout's section, in its words."""
@@ -497,6 +502,11 @@ def _clinic_strings(clinic: Any) -> list[tuple[str, str]]:
     if clinic.footer_text:
         out.append(("footer_text", clinic.footer_text))
     return out
+
+
+def clinic_lang_tag(clinic: Any) -> str:
+    """The language clinic.yaml's own texts (name, address, website) are written in: its main language."""
+    return clinic.clinicians_language.replace("_", "-")
 
 
 @dataclass(frozen=True)

@@ -95,11 +95,14 @@ def svg_labels(root: ET.Element) -> list[str]:
     return labels
 
 
-def translated_svg(root: ET.Element, translate: object, font_family: str, direction: str, screen: bool = False) -> str:
+def translated_svg(
+    root: ET.Element, translate: object, font_family: str, direction: str, screen: bool = False, alt: str = ""
+) -> str:
     """The SVG as inline markup, each label replaced by translate(label) (plain text).
 
     On a screen (the HTML copy) the browser lays labels out itself, and the figure's alt text
-    (on the element around it) speaks for the drawing, so the SVG is hidden from screen readers."""
+    (on the element around it) speaks for the drawing, so the SVG is hidden from screen readers.
+    In print, alt is the SVG's <title>: the /Alt of the tagged PDF's figure (WeasyPrint reads it there)."""
     for element in _text_elements(root):
         label = " ".join("".join(element.itertext()).split())
         if not label:
@@ -113,6 +116,12 @@ def translated_svg(root: ET.Element, translate: object, font_family: str, direct
         root.set("aria-hidden", "true")
     else:
         root.set("role", "img")
+        for title in root.findall(f"{{{SVG_NS}}}title"):
+            root.remove(title)  # the drawing's own title is English
+        if alt:
+            title = ET.Element(f"{{{SVG_NS}}}title")
+            title.text = alt
+            root.insert(0, title)
     _drop_foreign(root)
     # Plain names and an explicit xmlns, not ET.register_namespace: that map is global, and other
     # code in the process (WeasyPrint's SVG reader) changes it, which would print <ns0:svg>.
