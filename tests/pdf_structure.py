@@ -151,7 +151,26 @@ def text_by_mcid(path: Path) -> dict[Key, str]:
     return {key: "".join(chars) for key, chars in out.items()}
 
 
-def artifact_text(path: Path) -> list[str]:
-    """Per page, the text drawn as an artifact (page furniture)."""
+@dataclass(frozen=True)
+class Furniture:
+    """One page's artifact text, and how it lies against the content (PDF points from the top)."""
+
+    text: str
+    top: float  # of the highest artifact character
+    content_bottom: float  # of the lowest character of tagged content
+
+
+def furniture(path: Path) -> list[Furniture]:
+    out = []
     with pdfplumber.open(path) as pdf:
-        return ["".join(c["text"] for c in page.chars if c.get("tag") == "Artifact") for page in pdf.pages]
+        for page in pdf.pages:
+            artifacts = [c for c in page.chars if c.get("tag") == "Artifact"]
+            content = [c for c in page.chars if c.get("mcid") is not None]
+            out.append(
+                Furniture(
+                    "".join(c["text"] for c in artifacts),
+                    min((c["top"] for c in artifacts), default=page.height),
+                    max((c["bottom"] for c in content), default=0),
+                )
+            )
+    return out

@@ -15,7 +15,7 @@ from pdfua.rules import structure as pdfua_structure
 from conftest import HANDOUT, copy_project
 from fixture_project import make_project
 from handouts.cli import main
-from pdf_structure import Tree, artifact_text, marks, structure, text_by_mcid
+from pdf_structure import Tree, furniture, marks, structure, text_by_mcid
 from test_samples import CLINICS, sample_pdfs
 
 FORM = "microcurrent-screening-form"
@@ -135,11 +135,13 @@ def test_a_bilingual_copy_marks_its_second_language(samples: Path) -> None:
 
 
 def test_page_furniture_is_read_as_an_artifact_on_every_page(samples: Path) -> None:
-    """The running footer (with the clinic's phone) and "Page N of M" are artifacts, not content."""
+    """The running footer (with the clinic's phone) and "Page N of M" are artifacts, and nothing
+    else is: every artifact character lies below the page's content."""
     phone = _squash(CLINICS["tilleuls"]["phone"])
     for path in (samples / "output/tilleuls/ar").glob(f"{HANDOUT}*.pdf"):
-        for number, furniture in enumerate(artifact_text(path), start=1):
-            assert phone in _squash(furniture) and str(number) in furniture, (path.name, number)
+        for number, page in enumerate(furniture(path), start=1):
+            assert phone in _squash(page.text) and str(number) in page.text, (path.name, number)
+            assert page.top > page.content_bottom, (path.name, number)
 
 
 def test_a_clinic_text_in_another_language_is_marked_with_it(tmp_path: Path) -> None:

@@ -81,8 +81,10 @@ def _pdf_string(text: str) -> Any:
 
 def mark_page_furniture(document: Any, pdf: Any) -> None:
     """WeasyPrint `finisher`: the marked content whose structure element is not in the tree
-    (the margin boxes') becomes /Artifact <</Type /Pagination>>; its ParentTree entries
-    become null and its orphaned structure elements empty objects."""
+    becomes /Artifact <</Type /Pagination>>; its ParentTree entries become null and its
+    orphaned structure elements empty objects. WeasyPrint leaves out of the tree only what it
+    builds for margin boxes (pdf/tags.py); tests/test_pdfua.py checks that every artifact
+    lies below the page's content."""
     root_ref = pdf.catalog.get("StructTreeRoot")
     if root_ref is None:
         return
