@@ -13,6 +13,7 @@ import pdfplumber
 import pikepdf
 
 Key = tuple[int, int]  # (page index, MCID)
+ObjGen = tuple[int, int]  # an indirect object's number and generation
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,8 @@ class Marks:
 @dataclass
 class Tree:
     items: dict[Key, Item]
-    parent_tree: dict[Key, pikepdf.Object | None]  # what /ParentTree says holds each MCID
-    holders: dict[Key, pikepdf.Object]  # the element that does hold it
-    pages: int
+    parent_tree: dict[Key, ObjGen | None]  # the element /ParentTree says holds each MCID
+    holders: dict[Key, ObjGen]  # the element that does hold it
     orphans: int = 0  # /StructElem objects the tree does not reach
     scopes: list[str | None] = field(default_factory=list)  # /Scope of each /TH, in tree order
     tables: list[int] = field(default_factory=list)  # header cells (/TH) in each /Table
@@ -47,7 +47,7 @@ def structure(path: Path) -> Tree:
     with pikepdf.open(path) as pdf:
         pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
         root = pdf.Root.StructTreeRoot
-        tree = Tree({}, _parent_tree(pdf, root), {}, len(pdf.pages))
+        tree = Tree({}, _parent_tree(pdf, root), {})
         reached: set[tuple[int, int]] = set()
         document_lang = str(pdf.Root.get("/Lang", ""))
         _walk(root, document_lang, None, pages, tree, reached)
@@ -80,11 +80,11 @@ def _walk(node: pikepdf.Object, lang: str, page: int | None, pages: dict, tree: 
         if isinstance(kid, int):
             key = (page, int(kid))
             tree.items[key] = Item(role, lang)
-            tree.holders[key] = node
+            tree.holders[key] = node.objgen
         elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
             key = (pages[kid.Pg.objgen] if "/Pg" in kid else page, int(kid.MCID))
             tree.items[key] = Item(role, lang)
-            tree.holders[key] = node
+            tree.holders[key] = node.objgen
         elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") != "/OBJR":
             _walk(kid, lang, page, pages, tree, reached)
 
@@ -96,16 +96,16 @@ def _count(node: pikepdf.Object, role: str) -> int:
     return sum((str(kid.S) == role) + _count(kid, role) for kid in elements)
 
 
-def _parent_tree(pdf: pikepdf.Pdf, root: pikepdf.Object) -> dict[Key, pikepdf.Object | None]:
+def _parent_tree(pdf: pikepdf.Pdf, root: pikepdf.Object) -> dict[Key, ObjGen | None]:
     """The page arrays of /ParentTree (a flat /Nums array, as WeasyPrint writes it)."""
-    out: dict[Key, pikepdf.Object | None] = {}
+    out: dict[Key, ObjGen | None] = {}
     by_struct_parents = {int(page.obj.get("/StructParents", -1)): index for index, page in enumerate(pdf.pages)}
     nums = root.ParentTree.Nums
     for position in range(0, len(nums), 2):
         page = by_struct_parents.get(int(nums[position]))
         if page is not None and isinstance(nums[position + 1], pikepdf.Array):
             for mcid, element in enumerate(nums[position + 1]):
-                out[(page, mcid)] = element
+                out[(page, mcid)] = None if element is None else element.objgen
     return out
 
 

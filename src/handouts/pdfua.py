@@ -81,10 +81,10 @@ def _pdf_string(text: str) -> Any:
 
 def mark_page_furniture(document: Any, pdf: Any) -> None:
     """WeasyPrint `finisher`: the marked content whose structure element is not in the tree
-    becomes /Artifact <</Type /Pagination>>; its ParentTree entries become null and its
-    orphaned structure elements empty objects. WeasyPrint leaves out of the tree only what it
-    builds for margin boxes (pdf/tags.py); tests/test_pdfua.py checks that every artifact
-    lies below the page's content."""
+    becomes /Artifact <</Type /Pagination>>; its ParentTree entries are dropped (null where
+    another MCID follows) and its orphaned structure elements become empty objects.
+    WeasyPrint leaves out of the tree only what it builds for margin boxes (pdf/tags.py);
+    tests/test_pdfua.py checks that every artifact lies below the page's content."""
     root_ref = pdf.catalog.get("StructTreeRoot")
     if root_ref is None:
         return
@@ -140,6 +140,8 @@ def _detach_orphans(objects: list[Any], parent_tree: Any, in_tree: set[int]) -> 
                 if isinstance(ref, bytes) and ref != _NULL and _number(ref) not in in_tree:
                     furniture.setdefault(key, set()).add(mcid)
                     value[mcid] = _NULL
+            while value and value[-1] == _NULL:  # margin boxes are drawn last: their MCIDs end the list
+                value.pop()
         elif isinstance(value, bytes) and value != _NULL and _number(value) not in in_tree:
             nums[index + 1] = _NULL  # an annotation drawn in a margin box
     for number, obj in enumerate(objects):
