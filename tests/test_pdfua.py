@@ -13,7 +13,6 @@ from pdfua import validate
 from pdfua.rules import structure as pdfua_structure
 
 from conftest import HANDOUT, copy_project
-from fixture_project import make_project
 from handouts.cli import main
 from pdf_structure import Tree, furniture, marks, structure, text_by_mcid
 from test_samples import CLINICS, sample_pdfs
@@ -157,36 +156,20 @@ def test_a_clinic_text_in_another_language_is_marked_with_it(tmp_path: Path) -> 
     assert misread_arabic(items) == []
 
 
-FALLBACK_HANDOUT = """\
-meta:
-  code: FIX-UA
-  version: "1.0"
-  approved: 2026-11-01
-  review_due: 2028-11-01
-  target_pages: 2
-  references: ["A reference. 2020."]
-title: Fixture handout
-sections:
-  - id: body
-    heading: Body
-    blocks:
-      - type: paragraph
-        text: A paragraph.
-      - type: paragraph
-        text: Walk a little every day.
-"""
-
-
 def test_english_printed_for_a_missing_translation_is_marked_english(tmp_path: Path) -> None:
-    arabic = {"Fixture handout": "نشرة الاختبار", "Body": "النص", "A paragraph.": "فقرة."}
-    project = make_project(
+    """The content model's every-block fixture in Arabic, one paragraph left untranslated."""
+    from test_content_model import catalog, project_with
+
+    arabic = catalog("ar", skip=("A paragraph.",))
+    project = project_with(
         tmp_path / "project",
-        {"fixture": FALLBACK_HANDOUT},
+        ("en", "ar"),  # the clinic writes its own texts (name, address) in English
         catalogs={"ar": {"fixture": arabic}},
-        languages=("en", "ar"),  # the clinic writes its own texts (name, address) in English
         clinic_extra="min_translated: 50\n",
     )
     assert main(["-C", str(project), "build", "--lang", "ar", "-j", "1"]) == 0
-    items = parts(project / "output/fixture/ar/fixture.pdf")
-    assert languages_of(items, "Walk a little every day.") == {"en"}
+    pdf = project / "output/fixture/ar/fixture.pdf"
+    items = parts(pdf)
+    assert languages_of(items, "A paragraph.") == {"en"}
     assert misread_arabic(items) == []
+    assert validate(str(pdf)).findings == ()  # every block, the figure's alternative text included
