@@ -65,7 +65,7 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = make_fetcher(page.allowed_dirs, page.root)
+    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library)
     failed = _ImageFailures()
     weasyprint_log = logging.getLogger("weasyprint")
     weasyprint_log.addHandler(failed)
