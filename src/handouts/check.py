@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,7 +223,10 @@ def check_readability(sources: Sources, report: Report) -> None:
 
 def readability(loaded: LoadedHandout) -> dict[str, float]:
     """Flesch–Kincaid grade and SMOG of the English source, as patients will read it."""
-    import textstat  # 0.7.4: counts syllables offline with Pyphen
+    with warnings.catch_warnings():
+        # textstat 0.7.4 imports pkg_resources, whose deprecation notice is not the user's business.
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        import textstat  # 0.7.4: counts syllables offline with Pyphen
 
     text = english_prose(loaded)
     return {

@@ -285,10 +285,12 @@ def new() -> None:
 def new_project(folder: Path) -> None:
     """Create a clinic's own project in FOLDER (new or empty): handouts.yaml, a sample clinic,
     and folders for its own handouts and templates. It builds at once."""
+    from handouts.project import LIBRARY
     from handouts.scaffold import new_project as scaffold
 
     for created in scaffold(folder):
         click.echo(f"created {created}")
+    click.echo(f"The packaged library (copy a file from it into the project to change it): {LIBRARY.resolve()}")
     click.echo(f"Next: cd {folder}; make clinics/my-clinic/clinic.yaml your clinic's; handouts check; handouts build.")
 
 
