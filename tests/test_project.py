@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po, write_po
 
 from conftest import pdf_text
 from handouts.build import build
-from handouts.check import check
+from handouts.check import CheckOptions, check
 from handouts.jobs import BuildOptions
 from handouts.project import LIBRARY, Project
 
@@ -165,8 +165,9 @@ def test_i18n_writes_only_the_projects_own_catalogs(new: Path, run) -> None:
 def test_an_upgraded_library_is_rebuilt_and_listed_by_check(new: Path, tmp_path: Path) -> None:
     library = fake_library(tmp_path / "library")
     options = BuildOptions(handouts=("pain-diary", "back-exercises"), langs=("de",), jobs=1)
+    narrow = CheckOptions(handouts=options.handouts, langs=options.langs)
     assert build(Project(new, library), options, echo=lambda line: None).ok
-    report = check(Project(new, library))
+    report = check(Project(new, library), narrow)
     assert report.library_updates == {}
     assert "no packaged handout changed version since the last build" in report.as_text()
 
@@ -175,7 +176,7 @@ def test_an_upgraded_library_is_rebuilt_and_listed_by_check(new: Path, tmp_path:
     old = Project(new, library).load_handout("pain-diary").handout.meta.version
     path.write_text(path.read_text().replace(f'version: "{old}"', 'version: "9.9"', 1))
 
-    report = check(Project(new, library))
+    report = check(Project(new, library), narrow)
     assert report.library_updates == {"pain-diary": {"packaged": "9.9", "last_build": [old]}}
     assert f"pain-diary: version 9.9 packaged, {old} in the last build" in report.as_text()
     summary = build(Project(new, library), options, echo=lambda line: None)
