@@ -191,9 +191,8 @@ class Translations:
 
     @property
     def reviews_file(self) -> Path:
-        """The language's sign-off file: the first folder's that has one, like a catalog."""
-        paths = [reviews_path(folder, self.lang) for folder in self.locales]
-        return next((p for p in paths if p.is_file()), paths[0])
+        """The language's sign-off file: the project's own (the first folder), never the library's."""
+        return reviews_path(self.locales[0], self.lang)
 
     @property
     def approvals(self) -> Approvals:

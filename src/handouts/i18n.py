@@ -28,7 +28,7 @@ from handouts.errors import CatalogError, HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN, Template, common_template, handout_template
 from handouts.powriter import format_po
 from handouts.project import Project
-from handouts.signoff import Approval, Approvals, reviews_path
+from handouts.signoff import Approval, Approvals
 
 Echo = Callable[[str], None]
 # The line width Babel's writer needs to match msgmerge's 79 columns as closely as it can
@@ -428,9 +428,8 @@ def sign_off(
         )
     found = templates(project, list(handout_ids) or None)
     critical = [e for e in review_language(project, lang, found).entries if e.critical]
-    source = project.reviews_file(lang)  # the project's own, else the packaged one: no approval is lost
-    approvals = Approvals.load(source, project.shown(source))
-    path = reviews_path(project.locales_dir, lang)  # written into the project only
+    path = project.reviews_file(lang)
+    approvals = Approvals.load(path, project.shown(path))
     if approvals.problem is not None:
         raise HandoutsError(approvals.problem)
     recorded = 0

@@ -223,8 +223,9 @@ class Project:
         return _first_file(*(catalog_path(folder, lang, domain) for folder in [self.locales_dir, self.library.locales]))
 
     def reviews_file(self, lang: str) -> Path:
-        """The language's clinician sign-off file (signoff.py), found like a catalog."""
-        return _first_file(*(reviews_path(folder, lang) for folder in [self.locales_dir, self.library.locales]))
+        """The language's clinician sign-off file (signoff.py): always the project's own, never
+        the library's, so a clinic that requires sign-off prints only what its clinicians approved."""
+        return reviews_path(self.locales_dir, lang)
 
     def languages(self) -> list[str]:
         """The languages the project prints (English included): handouts.yaml's `languages:`, or
