@@ -121,7 +121,8 @@ def check_library_updates(project: Project, sources: Sources, report: Report) ->
         return
     built: dict[str, set[str]] = {}
     for entry in manifest.entries.values():
-        built.setdefault(entry.handout, set()).add(entry.version)
+        if not entry.packet:  # a packet's `handout` is the packet's id (its handouts have PDFs of their own)
+            built.setdefault(entry.handout, set()).add(entry.version)
     for handout_id, loaded in sources.handouts.items():
         if not isinstance(loaded, LoadedHandout) or not project.is_packaged(loaded.path):
             continue
