@@ -119,7 +119,7 @@ def _html(page: Page, origin: str, warm: dict[str, Any]) -> tuple[bytes, int]:
 def self_contained(page: Page, origin: str) -> str:
     """The page with its stylesheets inlined and its images as data: URIs, read through the same
     sandbox as the PDF's (only the project's asset folders), under a policy that loads nothing else."""
-    fetcher = make_fetcher(page.allowed_dirs, page.root)
+    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library)
 
     def fetch(url: str) -> tuple[bytes, str]:
         try:
