@@ -85,5 +85,6 @@ def test_wheel_installed_elsewhere_makes_and_builds_a_project(tmp_path: Path) ->
     one = ("--handout", "pain-diary", "--lang", "de", "-j", "1")
     out += sh(venv / "bin/handouts", "build", *one, cwd=project, env=env)
     assert str(REPO) not in out
-    assert "1 built, 0 skipped, 0 failed" in out
+    assert "built   output/my-clinic/de/pain-diary.pdf (3 pages)" in out
+    assert " 0 skipped, 0 failed" in out
     assert "Ihr Schmerztagebuch" in pdf_text(project / "output/my-clinic/de/pain-diary.pdf")
