@@ -48,4 +48,4 @@ $(AXE): | $(VENV)/.installed
 	touch $@
 
 clean:
-	rm -rf output $(VENV)
+	rm -rf output build $(VENV)

@@ -45,6 +45,8 @@ def make_project(
     """handouts: id -> YAML; catalogs: lang -> domain -> {msgid or (msgid, ctx): msgstr (str or list)};
     assets: relative path under handouts/ -> text (e.g. an SVG)."""
     shutil.copytree(REPO / "templates", root / "templates")
+    # Self-contained: none of the library packaged with the tool is printed.
+    (root / "handouts.yaml").write_text("library: []\n")
     (root / "fonts").symlink_to(REPO / "fonts", target_is_directory=True)
     clinic = root / "clinics" / "fixture"
     clinic.mkdir(parents=True)

@@ -46,8 +46,8 @@ def test_not_a_project_folder(tmp_path: Path, run) -> None:
     result = run(tmp_path, "build")
     assert result.code == 1
     assert result.err == (
-        f"error: {tmp_path}: not a handouts project (no handouts/, clinics/, templates/, fonts/ here); "
-        "run the command in the project folder or pass --project DIR\n"
+        f"error: {tmp_path}: not a handouts project (no handouts.yaml or clinics/ here); "
+        "create one with: handouts new DIR, or run the command in the project folder or pass --project DIR\n"
     )
 
 

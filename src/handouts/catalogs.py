@@ -5,6 +5,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, PoFileParser
 
 from handouts.checks import header_problems, message_errors, state_of
-from handouts.errors import CatalogError, Problem
+from handouts.errors import CatalogError, Problem, display_path
 from handouts.pofile import PREVIOUS_LINE, QUOTE_HINT, PoEntry, check_po, decode
 from handouts.signoff import Approval, Approvals, not_approved_problem, reviews_path
 
@@ -110,10 +111,15 @@ class Translations:
 
     A catalog that is missing or cannot be read fails only the texts that need it:
     they come back as English with the reason, and the gate refuses what must not
-    print in English. Nothing here changes after loading, so workers can share it."""
+    print in English. Nothing here changes after loading, so workers can share it.
 
-    def __init__(self, locales: Path, root: Path, lang: str):
-        self.locales, self.root, self.lang = locales, root, lang
+    locales: the catalog folders, the first with a domain's catalog winning (a project's own
+    locales/, then the packaged library's: Project.locale_dirs)."""
+
+    def __init__(self, locales: Path | Sequence[Path], root: Path, lang: str):
+        self.locales = [locales] if isinstance(locales, Path) else list(locales)
+        self.root, self.lang = root, lang
+        self._paths: dict[str, tuple[Path, str]] = {}  # domain -> (file, as shown)
         self._catalogs: dict[str, Catalog | CatalogError] = {}
         self._errors: dict[tuple[str, Any, str | None], list[str]] = {}
         self._approvals: Approvals | None = None
@@ -122,8 +128,19 @@ class Translations:
     def is_source(self) -> bool:
         return self.lang == SOURCE_LANGUAGE
 
+    def path(self, domain: str) -> Path:
+        """The domain's catalog file: the first folder that has one (else the first folder's, to name it)."""
+        return self._found(domain)[0]
+
     def shown_as(self, domain: str) -> str:
-        return catalog_path(self.locales, self.lang, domain).relative_to(self.root).as_posix()
+        return self._found(domain)[1]
+
+    def _found(self, domain: str) -> tuple[Path, str]:
+        if domain not in self._paths:
+            paths = [catalog_path(folder, self.lang, domain) for folder in self.locales]
+            path = next((p for p in paths if p.is_file()), paths[0])
+            self._paths[domain] = (path, display_path(path, self.root))
+        return self._paths[domain]
 
     def catalog(self, domain: str) -> Catalog | CatalogError:
         if domain not in self._catalogs:
@@ -131,10 +148,10 @@ class Translations:
         return self._catalogs[domain]
 
     def _load(self, domain: str) -> Catalog | CatalogError:
-        path = catalog_path(self.locales, self.lang, domain)
+        path = self.path(domain)
         shown_as = self.shown_as(domain)
         if not path.is_file():
-            has_any = (self.locales / self.lang / "LC_MESSAGES").is_dir()
+            has_any = any((folder / self.lang / "LC_MESSAGES").is_dir() for folder in self.locales)
             fix = f"handouts i18n update --lang {self.lang}" if has_any else f"handouts i18n init {self.lang}"
             return CatalogError(Problem(shown_as, f"no catalog for language {self.lang!r}; create it with: {fix}"))
         try:
@@ -173,15 +190,19 @@ class Translations:
         return self._signed_off(found, domain, message) if safety else found
 
     @property
+    def reviews_file(self) -> Path:
+        """The language's sign-off file: the project's own (the first folder), never the library's."""
+        return reviews_path(self.locales[0], self.lang)
+
+    @property
     def approvals(self) -> Approvals:
         if self._approvals is None:
-            path = reviews_path(self.locales, self.lang)
-            self._approvals = Approvals.load(path, path.relative_to(self.root).as_posix())
+            self._approvals = Approvals.load(self.reviews_file, self.approvals_shown_as)
         return self._approvals
 
     @property
     def approvals_shown_as(self) -> str:
-        return reviews_path(self.locales, self.lang).relative_to(self.root).as_posix()
+        return display_path(self.reviews_file, self.root)
 
     def _signed_off(self, found: Lookup, domain: str, message: Message) -> Lookup:
         approvals = self.approvals

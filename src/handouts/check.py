@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from handouts.catalogs import SOURCE_LANGUAGE
 from handouts.contrast import ContrastError
 from handouts.errors import HandoutsError, Problem
 from handouts.handout import texts
+from handouts.incremental import MANIFEST_NAME, Manifest
 from handouts.jobs import BuildOptions, Sources, Task
 from handouts.packets import definition_problems
 from handouts.project import LoadedClinic, LoadedHandout, Project
@@ -51,6 +53,9 @@ class Report:
     gates: dict[str, Gate] = field(default_factory=lambda: {name: Gate(name) for name in GATES})
     readability: dict[str, dict[str, float]] = field(default_factory=dict)
     due_soon: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Packaged handouts whose version differs from the one the last build printed (information, not a failure).
+    library_updates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    updates_notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -63,6 +68,8 @@ class Report:
             notes = gate.notes or [""]
             lines.append(f"{gate.name:<12} {status:<7}{notes[0]}".rstrip())
             lines += [f"{'':<20}{note}" for note in notes[1:]]
+        for index, note in enumerate(self.updates_notes):
+            lines.append(f"{'updates' if index == 0 else '':<20}{note}")
         for gate in self.gates.values():
             lines += [f"error: {problem}" for problem in gate.problems]
         failed = sum(not gate.ok for gate in self.gates.values())
@@ -78,6 +85,7 @@ class Report:
             },
             "readability": self.readability,
             "due_soon": self.due_soon,
+            "library_updates": self.library_updates,
         }
         return json.dumps(data, indent=2, ensure_ascii=False)
 
@@ -96,7 +104,38 @@ def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
     check_review(sources, today, report)
     check_readability(sources, report)
     check_pages(project, sources, clinic_ids, list(options.langs), handout_ids, report)
+    check_library_updates(project, sources, report)
     return report
+
+
+def check_library_updates(project: Project, sources: Sources, report: Report) -> None:
+    """The packaged handouts whose meta.version differs from what the last build (output/manifest.json)
+    printed: upgrading the tool upgraded them, and their PDFs are rebuilt by the next `handouts build`."""
+    out_dir = project.root / "output"
+    if not (out_dir / MANIFEST_NAME).is_file():
+        return
+    try:
+        manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
+    except HandoutsError as exc:
+        report.updates_notes += [str(problem) for problem in exc.problems]
+        return
+    built: dict[str, set[str]] = {}
+    for entry in manifest.entries.values():
+        if not entry.packet:  # a packet's `handout` is the packet's id (its handouts have PDFs of their own)
+            built.setdefault(entry.handout, set()).add(entry.version)
+    for handout_id, loaded in sources.handouts.items():
+        if not isinstance(loaded, LoadedHandout) or not project.is_packaged(loaded.path):
+            continue
+        version = loaded.handout.meta.version
+        older = sorted(built.get(handout_id, set()) - {version})
+        if older:
+            report.library_updates[handout_id] = {"packaged": version, "last_build": older}
+            was = ", ".join(older)
+            report.updates_notes.append(f"{handout_id}: version {version} packaged, {was} in the last build")
+    if report.library_updates:
+        report.updates_notes.append("run `handouts build` to print the new versions")
+    else:
+        report.updates_notes.append("no packaged handout changed version since the last build")
 
 
 def check_loading(sources: Sources, report: Report) -> None:
@@ -185,7 +224,10 @@ def check_readability(sources: Sources, report: Report) -> None:
 
 def readability(loaded: LoadedHandout) -> dict[str, float]:
     """Flesch–Kincaid grade and SMOG of the English source, as patients will read it."""
-    import textstat  # 0.7.4: counts syllables offline with Pyphen
+    with warnings.catch_warnings():
+        # textstat 0.7.4 imports pkg_resources, whose deprecation notice is not the user's business.
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        import textstat  # 0.7.4: counts syllables offline with Pyphen
 
     text = english_prose(loaded)
     return {

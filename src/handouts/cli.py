@@ -262,9 +262,36 @@ def check(
         ctx.exit(1)
 
 
-@cli.group()
+class NewGroup(click.Group):
+    """`new handout ID`, `new project DIR`, and `new DIR` for short: any first word that is not
+    a subcommand names the folder of a new project (write ./handout for a folder named so)."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[Any, Any, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["project", *args]
+        return super().resolve_command(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "DIR | handout ID")
+
+
+@cli.group(cls=NewGroup)
 def new() -> None:
-    """Start something new in this project."""
+    """Start a project (handouts new DIR) or a handout in this project (handouts new handout ID)."""
+
+
+@new.command("project")
+@click.argument("folder", type=click.Path(path_type=Path))
+def new_project(folder: Path) -> None:
+    """Create a clinic's own project in FOLDER (new or empty): handouts.yaml, a sample clinic,
+    and folders for its own handouts and templates. It builds at once."""
+    from handouts.project import LIBRARY
+    from handouts.scaffold import new_project as scaffold
+
+    for created in scaffold(folder):
+        click.echo(f"created {created}")
+    click.echo(f"The packaged library (copy a file from it into the project to change it): {LIBRARY.resolve()}")
+    click.echo(f"Next: cd {folder}; make clinics/my-clinic/clinic.yaml your clinic's; handouts check; handouts build.")
 
 
 @new.command("handout")

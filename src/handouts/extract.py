@@ -8,7 +8,7 @@ can use it too.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -91,9 +91,18 @@ def _extracted(path: Path, shown_as: str) -> Iterator[tuple[TextRef, int, str, A
         yield ref, line, funcname, message, comments
 
 
-def handout_template(path: Path, root: Path) -> Template:
+# How a .pot names the files its entries come from: relative to a folder, or by a function
+# (Project.reference: the project's files relative to it, the packaged ones to the library).
+Naming = Path | Callable[[Path], str]
+
+
+def _name(path: Path, naming: Naming) -> str:
+    return path.relative_to(naming).as_posix() if isinstance(naming, Path) else naming(path)
+
+
+def handout_template(path: Path, naming: Naming) -> Template:
     """The .pot catalog of one handout."""
-    shown_as = path.relative_to(root).as_posix()
+    shown_as = _name(path, naming)
     template = Template(_new_catalog(path.stem))
     for ref, line, funcname, message, comments in _extracted(path, shown_as):
         if funcname in ("pgettext", "npgettext"):
@@ -108,14 +117,14 @@ def handout_template(path: Path, root: Path) -> Template:
     return template
 
 
-def common_template(template_dirs: list[Path], root: Path) -> Template:
+def common_template(template_dirs: list[Path], naming: Naming) -> Template:
     """The .pot catalog of the strings in the Jinja2 templates; `_safety(...)` marks the critical ones."""
     from jinja2.ext import babel_extract
 
     template = Template(_new_catalog(COMMON_DOMAIN))
     for folder in template_dirs:
         for path in sorted(folder.rglob("*.html")):
-            shown_as = path.relative_to(root).as_posix()
+            shown_as = _name(path, naming)
             with path.open("rb") as fileobj:
                 found = list(babel_extract(fileobj, JINJA_KEYWORDS, ["Translators:"], JINJA_OPTIONS))
             for line, funcname, message, comments in found:

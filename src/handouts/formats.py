@@ -68,7 +68,7 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = make_fetcher(page.allowed_dirs, page.root)
+    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library)
     failed = _ImageFailures()
     weasyprint_log = logging.getLogger("weasyprint")
     weasyprint_log.addHandler(failed)
@@ -122,7 +122,7 @@ def _html(page: Page, origin: str, warm: dict[str, Any]) -> tuple[bytes, int]:
 def self_contained(page: Page, origin: str) -> str:
     """The page with its stylesheets inlined and its images as data: URIs, read through the same
     sandbox as the PDF's (only the project's asset folders), under a policy that loads nothing else."""
-    fetcher = make_fetcher(page.allowed_dirs, page.root)
+    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library)
 
     def fetch(url: str) -> tuple[bytes, str]:
         try:

@@ -4,6 +4,9 @@ Catalogs live at locales/<lang>/LC_MESSAGES/<domain>.po, their templates at
 locales/<domain>.pot; the domains are each handout's id plus ``common`` for the
 strings in the Jinja2 templates. Babel does the catalog work (reading, merging
 with fuzzy matching, writing); this module decides which files and reports.
+
+Catalogs are read from the project's locales/, else from the packaged library; the
+commands write only to the project's own locales/, for its own domains (own_domains).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from handouts.errors import CatalogError, HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN, Template, common_template, handout_template
 from handouts.powriter import format_po
 from handouts.project import Project
-from handouts.signoff import Approval, Approvals, reviews_path
+from handouts.signoff import Approval, Approvals
 
 Echo = Callable[[str], None]
 # The line width Babel's writer needs to match msgmerge's 79 columns as closely as it can
@@ -37,27 +40,39 @@ WIDTH = 78
 
 
 def template_dirs(project: Project) -> list[Path]:
-    """The shared templates, then each clinic's overrides (their strings are translated too)."""
+    """The shared templates (own, then packaged), then each clinic's overrides (their strings are translated too)."""
     clinic_dirs = sorted(p for p in project.clinics_dir.glob("*/templates") if p.is_dir())
-    return [project.templates_dir, *clinic_dirs]
+    return [*project.template_dirs, *clinic_dirs]
 
 
 def templates(project: Project, handout_ids: list[str] | None = None) -> dict[str, Template]:
     """The English templates, extracted afresh from the handouts and templates: domain -> template."""
     found = {}
     for handout_id in project.handout_ids() if handout_ids is None else handout_ids:
-        found[handout_id] = handout_template(project.handout_path(handout_id), project.root)
-    found[COMMON_DOMAIN] = common_template(template_dirs(project), project.root)
+        path = project.handout_path(handout_id)
+        found[handout_id] = handout_template(path, project.reference)
+    found[COMMON_DOMAIN] = common_template(template_dirs(project), project.reference)
     return found
+
+
+def own_domains(project: Project, found: dict[str, Template]) -> list[str]:
+    """The catalogs the project keeps itself: its own handouts', those it copied into its
+    locales/ to change them, and `common` when it changes a template."""
+    own = set(project.own_handout_ids())
+    own |= {p.stem for p in project.locales_dir.glob("*/LC_MESSAGES/*.po")}
+    if project.has_own_templates():
+        own.add(COMMON_DOMAIN)
+    return [domain for domain in found if domain in own]
 
 
 def languages(project: Project) -> list[str]:
-    """Every language with a catalog folder under locales/; two folders for one language are an error."""
-    found = sorted(p.parent.name for p in project.locales_dir.glob("*/LC_MESSAGES") if p.parent.name != SOURCE_LANGUAGE)
-    problems = [problem for name in found if (problem := folder_problem(name, found))]
+    """The project's languages (handouts.yaml, else every one with catalogs) and every language
+    folder under its own locales/; two folders for one language are an error."""
+    own = sorted(p.parent.name for p in project.locales_dir.glob("*/LC_MESSAGES") if p.parent.name != SOURCE_LANGUAGE)
+    problems = [problem for name in own if (problem := folder_problem(name, own))]
     if problems:
         raise HandoutsError(problems)
-    return found
+    return sorted({*own, *project.languages()} - {SOURCE_LANGUAGE})
 
 
 def folder_problem(name: str, folders: list[str]) -> Problem | None:
@@ -94,11 +109,18 @@ def write_catalog(catalog: Catalog, path: Path) -> None:
 
 
 def extract(project: Project, echo: Echo) -> None:
-    """`handouts i18n extract`: regenerate every .pot."""
-    for domain, template in templates(project).items():
+    """`handouts i18n extract`: regenerate the .pot of each of the project's own domains."""
+    found = templates(project)
+    own = own_domains(project, found)
+    for domain in own:
         path = template_path(project.locales_dir, domain)
-        write_catalog(template.catalog, path)
-        echo(f"wrote   {project.shown(path)} ({len(template.catalog)} messages)")
+        write_catalog(found[domain].catalog, path)
+        echo(f"wrote   {project.shown(path)} ({len(found[domain].catalog)} messages)")
+    if not own:
+        echo(NOTHING_OWN)
+
+
+NOTHING_OWN = "The project has no handouts, templates or catalogs of its own: the packaged library's catalogs are used."
 
 
 # -- init and update ----------------------------------------------------------------
@@ -140,7 +162,7 @@ def init(project: Project, lang: str, echo: Echo) -> None:
         raise HandoutsError(Problem("locales/", "English is the source language; it needs no catalog"))
     found = templates(project)
     paths = {domain: catalog_path(project.locales_dir, lang, domain) for domain in found}
-    existing = [p for p in paths.values() if p.exists()]
+    existing = [p for p in (project.catalog_file(lang, domain) for domain in found) if p.exists()]
     if existing:
         raise HandoutsError(
             [Problem(project.shown(p), "catalog exists already; use: handouts i18n update") for p in existing]
@@ -155,20 +177,24 @@ def init(project: Project, lang: str, echo: Echo) -> None:
 
 
 def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
-    """`handouts i18n update`: merge new and changed English into every catalog.
+    """`handouts i18n update`: merge new and changed English into the project's own catalogs.
 
     Babel's Catalog.update keeps a changed string's old msgid (#|) and marks it fuzzy.
-    A catalog that cannot be read is reported and left alone; the others are updated."""
+    A catalog that cannot be read is reported and left alone; the others are updated.
+    An own catalog the project does not have yet starts from the packaged one of its name
+    (e.g. `common` once the project changes a template), so no translation is lost."""
     found = templates(project)
+    own = own_domains(project, found)
     problems = []
-    for domain, template in found.items():
-        write_catalog(template.catalog, template_path(project.locales_dir, domain))
-    for lang in _selected(project, langs):
-        memory = translation_memory(project, lang)
-        for domain, template in found.items():
+    for domain in own:
+        write_catalog(found[domain].catalog, template_path(project.locales_dir, domain))
+    for lang in _selected(project, langs) if own else []:
+        memory = translation_memory(project, lang, found)
+        for domain in own:
             path = catalog_path(project.locales_dir, lang, domain)
-            if not path.exists():
-                catalog = new_catalog(template.catalog, lang)
+            source = project.catalog_file(lang, domain)
+            if not source.exists():
+                catalog = new_catalog(found[domain].catalog, lang)
                 filled = fill_from_memory(catalog, memory)
                 write_catalog(catalog, path)
                 echo(
@@ -177,16 +203,19 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
                 )
                 continue
             try:
-                catalog = load_catalog(path, project.shown(path), lang)
+                catalog = load_catalog(source, project.shown(source), lang)
             except CatalogError as exc:
                 problems += exc.problems
                 continue
             fuzzy_before = {m.id for m in catalog if m.fuzzy}
-            catalog.update(copy.deepcopy(template.catalog), update_creation_date=True)
-            fill_from_memory(catalog, [(other, shown) for other, shown in memory if shown != project.shown(path)])
+            catalog.update(copy.deepcopy(found[domain].catalog), update_creation_date=True)
+            fill_from_memory(catalog, [(other, shown) for other, shown in memory if shown != project.shown(source)])
             write_catalog(catalog, path)
             newly_fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.id not in fuzzy_before)
-            echo(f"updated {project.shown(path)} ({newly_fuzzy} newly fuzzy)")
+            copied = "" if source == path else f" from {project.shown(source)}"
+            echo(f"updated {project.shown(path)}{copied} ({newly_fuzzy} newly fuzzy)")
+    if not own:
+        echo(NOTHING_OWN)
     if problems:
         raise CatalogError(problems)
 
@@ -194,10 +223,11 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
 # -- Translation memory, like msgmerge --compendium -----------------------------------
 
 
-def translation_memory(project: Project, lang: str) -> list[tuple[Catalog, str]]:
-    """lang's readable catalogs, each with the path it is shown as (unreadable ones are reported elsewhere)."""
+def translation_memory(project: Project, lang: str, found: dict[str, Template]) -> list[tuple[Catalog, str]]:
+    """lang's readable catalogs of the domains in use (own or packaged), each with the path it
+    is shown as (unreadable ones are reported elsewhere)."""
     memory = []
-    for path in sorted((project.locales_dir / lang / "LC_MESSAGES").glob("*.po")):
+    for path in sorted(p for p in (project.catalog_file(lang, domain) for domain in found) if p.is_file()):
         try:
             memory.append((load_catalog(path, project.shown(path), lang), project.shown(path)))
         except CatalogError:
@@ -280,7 +310,7 @@ def review_language(project: Project, lang: str, found: dict[str, Template]) -> 
     """Load lang's catalog for every domain in found, then review them."""
     catalogs, problems = {}, []
     for domain in found:
-        path = catalog_path(project.locales_dir, lang, domain)
+        path = project.catalog_file(lang, domain)
         shown_as = project.shown(path)
         if not path.is_file():
             problems.append(Problem(shown_as, f"catalog not found; create it with: handouts i18n update --lang {lang}"))
@@ -330,7 +360,7 @@ def status(project: Project, langs: tuple[str, ...] = ()) -> dict:
     for lang in _selected(project, langs):
         result = review_language(project, lang, found)
         printable = not result.blocking()
-        path = reviews_path(project.locales_dir, lang)
+        path = project.reviews_file(lang)
         approvals = Approvals.load(path, project.shown(path))
         report[lang] = {}
         for domain in found:
@@ -398,7 +428,7 @@ def sign_off(
         )
     found = templates(project, list(handout_ids) or None)
     critical = [e for e in review_language(project, lang, found).entries if e.critical]
-    path = reviews_path(project.locales_dir, lang)
+    path = project.reviews_file(lang)
     approvals = Approvals.load(path, project.shown(path))
     if approvals.problem is not None:
         raise HandoutsError(approvals.problem)

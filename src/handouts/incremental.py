@@ -23,7 +23,6 @@ from handouts.catalogs import Translations
 from handouts.errors import HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN
 from handouts.project import LoadedClinic, LoadedHandout, Project
-from handouts.signoff import reviews_path
 from handouts.variants import VARIANTS
 
 MANIFEST_NAME = "manifest.json"
@@ -55,8 +54,10 @@ class InputHasher:
         parts = [
             *self.tool,
             f"clinic {clinic.id} {self.folder(clinic.folder)}",
-            f"templates {self.folder(self.project.templates_dir)}",
-            f"fonts {self.folder(self.project.fonts_dir)}",
+            # The files actually used, the project's own or the packaged ones: upgrading the
+            # tool's library rebuilds what it changed.
+            f"templates {self.folder(*self.project.template_dirs)}",
+            f"fonts {self.folder(self.project.fonts_folder)}",
             f"variants {' '.join(variants)}",
         ]
         parts += [f"{part}" for name in variants for part in VARIANTS[name].hash_parts]
@@ -76,14 +77,19 @@ class InputHasher:
         return sha256_file(path)
 
     @functools.cache  # noqa: B019
-    def folder(self, folder: Path) -> str:
-        """Every file under folder, by relative path and content."""
-        files = sorted(p for p in folder.rglob("*") if p.is_file())
-        lines = [f"{p.relative_to(folder).as_posix()} {self.file(p)}" for p in files]
+    def folder(self, *folders: Path) -> str:
+        """Every file under the folders, by relative path and content; a name found in an
+        earlier folder hides the same name in later ones (a project's own template the packaged one)."""
+        used: dict[str, Path] = {}
+        for folder in folders:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    used.setdefault(path.relative_to(folder).as_posix(), path)
+        lines = [f"{name} {self.file(path)}" for name, path in sorted(used.items())]
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
     def reviews(self, translations: Translations) -> str:
-        path = reviews_path(translations.locales, translations.lang)
+        path = translations.reviews_file
         return self.file(path) if path.is_file() else "none"
 
     def catalog(self, translations: Translations, domain: str) -> str:

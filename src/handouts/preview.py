@@ -25,7 +25,7 @@ from handouts.errors import HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN
 from handouts.formats import FORMATS
 from handouts.jobs import Job, Sources
-from handouts.project import Project
+from handouts.project import Project, languages_in
 from handouts.render import PROJECT_URL, Page
 from handouts.render_job import JobRenderer, translations_for
 
@@ -52,6 +52,7 @@ class ChangeWatcher:
     """Counts saves of the project's source files; waiters wake on each one."""
 
     def __init__(self, project: Project):
+        # The project's own folders (the packaged library changes only when the tool is upgraded).
         self.folders = [project.locales_dir, project.handouts_dir, project.templates_dir, project.clinics_dir]
         self.version = 0
         self.changed = threading.Condition()
@@ -98,12 +99,14 @@ class Preview:
         self.watcher = watcher
 
     def allowed_dirs(self) -> list[Path]:
-        folders = [self.project.templates_dir, self.project.fonts_dir, *self.project.clinics_dir.glob("*/")]
-        return folders + [p for p in self.project.handouts_dir.glob("*/") if p.is_dir()]
+        folders = [*self.project.asset_folders(), *self.project.clinics_dir.glob("*/")]
+        handouts = [*self.project.handouts_dir.glob("*/"), *self.project.library.handouts.glob("*/")]
+        return folders + [p for p in handouts if p.is_dir()]
 
     def asset(self, relative: str) -> Path | None:
-        """A file the PDF renderer could read too; None for anything else."""
-        path = (self.project.root / relative).resolve()
+        """A file the PDF renderer could read too (the project's own, else the packaged one of
+        that name); None for anything else."""
+        path = self.project.find(relative).resolve()
         allowed = [folder.resolve() for folder in self.allowed_dirs()]
         if path.is_file() and any(folder in path.parents for folder in allowed):
             return path
@@ -113,10 +116,13 @@ class Preview:
         """Point the page's file:// URLs at /assets/ on this server."""
         text = page.html.replace(PROJECT_URL, "/assets/")  # project files, named relative to the project
         for folder in page.allowed_dirs:
-            served = "/assets/" + folder.relative_to(self.project.root).as_posix() + "/"
-            for form in {folder, folder.resolve()}:
-                text = text.replace(form.as_uri() + "/", served)
-        base = '<base href="/assets/' + self.project.templates_dir.relative_to(self.project.root).as_posix() + '/">'
+            for root in (self.project.root, self.project.library.root):
+                if folder.is_relative_to(root):
+                    served = "/assets/" + folder.relative_to(root).as_posix() + "/"
+                    for form in {folder, folder.resolve()}:
+                        text = text.replace(form.as_uri() + "/", served)
+                    break
+        base = '<base href="/assets/templates/">'
         return text.replace("<head>", "<head>\n  " + base, 1).replace("</head>", SCREEN_CSS + "\n</head>", 1)
 
     def _renderer(self, clinic_id: str, lang: str, handout_id: str) -> tuple[JobRenderer, Job]:
@@ -204,8 +210,8 @@ def error_page(name: str, problems: list[Problem], version: int) -> str:
 
 
 def preview_languages(project: Project) -> list[str]:
-    """Languages with catalogs under locales/ (a clinic may not list them yet)."""
-    return sorted(p.parent.name for p in project.locales_dir.glob("*/LC_MESSAGES") if p.is_dir())
+    """Languages with catalogs, the project's or the library's (a clinic may not list them yet)."""
+    return languages_in(project.locale_dirs)[1:]  # English is the source: a clinic lists it or not
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -1,4 +1,11 @@
-"""A handouts project on disk: where everything lives, and loading it."""
+"""A handouts project on disk: where everything lives, and loading it.
+
+The one owner of "where does this file come from". A project is a folder with
+`handouts.yaml` or `clinics/`. Handouts, catalogs, templates and fonts come from the
+project's own folders first, then from the library packaged with the tool
+(src/handouts/library/), so upgrading the tool upgrades the library: a project's own
+handout, catalog or template replaces the packaged one of the same name, and a project's
+own fonts/fonts.yaml replaces the packaged fonts."""
 
 from __future__ import annotations
 
@@ -7,19 +14,83 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handouts.catalogs import SOURCE_LANGUAGE, catalog_path
 from handouts.contrast import ContrastError, contrast_problems
 from handouts.errors import ConfigError, HandoutsError, Problem, display_path
 from handouts.fonts import FontSet
 from handouts.handout import Handout, all_blocks, texts
 from handouts.images import image_problem
 from handouts.layout import RESERVED_HANDOUT_IDS
-from handouts.schema import Clinic, load_model
+from handouts.schema import Clinic, ProjectConfig, load_model
+from handouts.signoff import reviews_path
 from handouts.text import PlaceholderError, unknown_names
 from handouts.yamlfile import LineMap, format_key
 
 # Number values every clinic sets; a plural text may count by them.
 CLINIC_NUMBERS = ("session_minutes", "session_count")
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
+# The library shipped with the tool. In a source checkout its folders are links to the
+# repository's own handouts/, locales/, templates/ and fonts/; in a wheel, copies.
+LIBRARY = Path(__file__).parent / "library"
+CONFIG_NAME = "handouts.yaml"
+NOT_A_PROJECT = (
+    "not a handouts project (no handouts.yaml or clinics/ here); "
+    "create one with: handouts new DIR, or run the command in the project folder or pass --project DIR"
+)
+
+
+@dataclass(frozen=True)
+class Folders:
+    """The asset folders of a project, or of the packaged library."""
+
+    root: Path
+    handouts: Path
+    locales: Path
+    templates: Path
+    fonts: Path
+
+    @classmethod
+    def under(cls, root: Path) -> Folders:
+        return cls(root, root / "handouts", root / "locales", root / "templates", root / "fonts")
+
+
+def overlaid(relative: str, root: Path, library: Path | None) -> Path:
+    """A file named relative to the project: the project's own, else the packaged one of that name."""
+    own = root / relative
+    if library is None or own.exists():
+        return own
+    packaged = library / relative
+    return packaged if packaged.exists() else own
+
+
+def handout_ids_in(folder: Path) -> list[str]:
+    return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+def languages_in(locale_dirs: list[Path]) -> list[str]:
+    """The languages with catalogs in these folders, English (the source) first."""
+    found = {p.parent.name for folder in locale_dirs for p in folder.glob("*/LC_MESSAGES") if p.is_dir()}
+    return [SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE})]
+
+
+def _first_file(*paths: Path) -> Path:
+    """The first that exists; else the first (the project's own, named in "not found" messages)."""
+    return next((path for path in paths if path.is_file()), paths[0])
+
+
+def _same(one: Path, other: Path) -> bool:
+    return one.resolve() == other.resolve()
+
+
+def _distinct(folders: list[Path]) -> list[Path]:
+    """Existing folders, each once (in this repository the library is the project's own folders)."""
+    seen, found = set(), []
+    for folder in folders:
+        real = folder.resolve()
+        if folder.is_dir() and real not in seen:
+            seen.add(real)
+            found.append(folder)
+    return found
 
 
 @dataclass(frozen=True)
@@ -64,37 +135,124 @@ class LoadedHandout:
 
 
 class Project:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, library: Path | None = None):
         self.root = root.resolve()
-        self.handouts_dir = self.root / "handouts"
         self.clinics_dir = self.root / "clinics"
+        self.config_path = self.root / CONFIG_NAME
+        if not self.config_path.is_file() and not self.clinics_dir.is_dir():
+            raise HandoutsError(f"{self.root}: {NOT_A_PROJECT}")
+        # The project's own folders; none of them needs to exist.
+        self.handouts_dir = self.root / "handouts"
         self.locales_dir = self.root / "locales"
         self.templates_dir = self.root / "templates"
         self.fonts_dir = self.root / "fonts"
-        missing = [
-            p.name for p in (self.handouts_dir, self.clinics_dir, self.templates_dir, self.fonts_dir) if not p.is_dir()
-        ]
-        if missing:
-            raise HandoutsError(
-                f"{self.root}: not a handouts project (no {', '.join(m + '/' for m in missing)} here); "
-                "run the command in the project folder or pass --project DIR"
+        self.library = Folders.under(library or LIBRARY)
+        self.config, self.config_lines = self._load_config()
+
+    def _load_config(self) -> tuple[ProjectConfig, LineMap]:
+        if not self.config_path.is_file():
+            return ProjectConfig(), LineMap()
+        config, lines = load_model(ProjectConfig, self.config_path, CONFIG_NAME)
+        packaged = self.packaged_handout_ids()
+        problems = [
+            Problem(
+                CONFIG_NAME,
+                f"no packaged handout {name!r}; the packaged handouts are: {', '.join(packaged) or 'none'}",
+                lines.line_for(("library", index)),
+                f"library[{index}]",
             )
+            for index, name in enumerate(config.library or [])
+            if name not in packaged
+        ]
+        if problems:
+            raise ConfigError(problems)
+        return config, lines
 
     def shown(self, path: Path) -> str:
         return display_path(path, self.root)
 
+    def reference(self, path: Path) -> str:
+        """A file's name in a .pot reference: relative to the project, or to the library for a
+        packaged file, so that catalogs do not depend on where the tool is installed."""
+        for root in (self.library.root, self.root):
+            if path.is_relative_to(root):
+                return path.relative_to(root).as_posix()
+        return self.shown(path)
+
+    # -- Where each kind of file comes from ------------------------------------------
+
+    def packaged_handout_ids(self) -> list[str]:
+        return handout_ids_in(self.library.handouts)
+
+    def own_handout_ids(self) -> list[str]:
+        return handout_ids_in(self.handouts_dir)
+
+    def handout_ids(self) -> list[str]:
+        """The project's own handouts, and the packaged ones handouts.yaml's `library:` names (default: all)."""
+        library = self.packaged_handout_ids() if self.config.library is None else self.config.library
+        return sorted({*self.own_handout_ids(), *library})
+
+    def handout_path(self, handout_id: str) -> Path:
+        """The project's own handouts/<id>.yaml, else the packaged one."""
+        return _first_file(self.own_handout_path(handout_id), self.library.handouts / f"{handout_id}.yaml")
+
+    def own_handout_path(self, handout_id: str) -> Path:
+        return self.handouts_dir / f"{handout_id}.yaml"
+
+    def is_packaged(self, path: Path) -> bool:
+        """Is this file the packaged library's (not the project's own)?"""
+        return path.is_relative_to(self.library.root)
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """Where templates are looked up, the first match winning: the project's own, then the packaged."""
+        return _distinct([self.templates_dir, self.library.templates])
+
+    def has_own_templates(self) -> bool:
+        """Does the project change a template (in templates/ or a clinic's templates/)?"""
+        folders = [*self.clinics_dir.glob("*/templates"), self.templates_dir]
+        return any(p.is_file() for folder in folders for p in folder.rglob("*"))
+
+    @property
+    def locale_dirs(self) -> list[Path]:
+        """Where catalogs are looked up, the first match winning: the project's own (first even
+        when it has none yet), then the packaged."""
+        return [self.locales_dir, *(d for d in _distinct([self.library.locales]) if not _same(d, self.locales_dir))]
+
+    def catalog_file(self, lang: str, domain: str) -> Path:
+        return _first_file(*(catalog_path(folder, lang, domain) for folder in [self.locales_dir, self.library.locales]))
+
+    def reviews_file(self, lang: str) -> Path:
+        """The language's clinician sign-off file (signoff.py): always the project's own, never
+        the library's, so a clinic that requires sign-off prints only what its clinicians approved."""
+        return reviews_path(self.locales_dir, lang)
+
+    def languages(self) -> list[str]:
+        """The languages the project prints (English included): handouts.yaml's `languages:`, or
+        every language the project or the library has catalogs for."""
+        if self.config.languages is not None:
+            return list(self.config.languages)
+        return languages_in(self.locale_dirs)
+
+    @property
+    def fonts_folder(self) -> Path:
+        """The project's fonts/ when it has its own fonts/fonts.yaml, else the packaged fonts."""
+        return self.fonts_dir if (self.fonts_dir / "fonts.yaml").is_file() else self.library.fonts
+
+    def asset_folders(self) -> list[Path]:
+        """The shared folders a page may read files from (a clinic's and a handout's own come on top)."""
+        return [*self.template_dirs, self.fonts_folder]
+
+    def find(self, relative: str) -> Path:
+        """A file named relative to the project; a packaged file of the same name when the project has none."""
+        return overlaid(relative, self.root, self.library.root)
+
     def clinic_ids(self) -> list[str]:
         return sorted(p.parent.name for p in self.clinics_dir.glob("*/clinic.yaml"))
 
-    def handout_ids(self) -> list[str]:
-        return sorted(p.stem for p in self.handouts_dir.glob("*.yaml"))
-
-    def handout_path(self, handout_id: str) -> Path:
-        return self.handouts_dir / f"{handout_id}.yaml"
-
     @functools.cached_property
     def fonts(self) -> FontSet:
-        return FontSet(self.fonts_dir, self.shown(self.fonts_dir / "fonts.yaml"))
+        return FontSet(self.fonts_folder, self.shown(self.fonts_folder / "fonts.yaml"))
 
     def load_clinic(self, clinic_id: str) -> LoadedClinic:
         folder = self.clinics_dir / clinic_id
@@ -103,6 +261,7 @@ class Project:
         clinic, lines = load_model(Clinic, path, shown_as)
         loaded = LoadedClinic(clinic_id, folder, shown_as, clinic, lines)
         problems = [p for p in (self._logo_problem(loaded), self._font_problem(loaded)) if p]
+        problems += self._language_problems(loaded)
         contrast = contrast_problems(clinic.colors, lines, shown_as)
         if problems:
             raise ConfigError(problems + contrast)
@@ -121,6 +280,20 @@ class Project:
             loaded.lines.line_for(("font",)),
             "font",
         )
+
+    def _language_problems(self, loaded: LoadedClinic) -> list[Problem]:
+        """A clinic prints only the languages handouts.yaml names (when it names them)."""
+        allowed = self.config.languages
+        return [
+            Problem(
+                loaded.shown_as,
+                f"{lang!r} is not one of the project's languages in {CONFIG_NAME} ({', '.join(allowed)}); add it there",
+                loaded.lines.line_for(("languages", index)),
+                f"languages[{index}]",
+            )
+            for index, lang in enumerate(loaded.clinic.languages)
+            if allowed is not None and lang not in allowed
+        ]
 
     def _logo_problem(self, loaded: LoadedClinic) -> Problem | None:
         logo, folder = loaded.clinic.logo, loaded.folder.resolve()
@@ -189,8 +362,10 @@ class Project:
         return loaded
 
     def _load_reference(self, target: str, referrer: str) -> LoadedHandout:
-        if target == referrer or target not in self.handout_ids():
-            known = ", ".join(h for h in self.handout_ids() if h != referrer)
+        # Any handout the project has or the library packages, whether or not the project prints it.
+        known_ids = sorted({*self.handout_ids(), *self.packaged_handout_ids()})
+        if target == referrer or target not in known_ids:
+            known = ", ".join(h for h in known_ids if h != referrer)
             raise ConfigError(
                 Problem(self.shown(self.handouts_dir), f"no handout {target!r}; the handouts are: {known}")
             )

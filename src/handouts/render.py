@@ -31,7 +31,7 @@ from handouts.extract import COMMON_DOMAIN
 from handouts.fonts import FontSet, describe_char
 from handouts.handout import Handout, blocks_in, texts
 from handouts.jobs import language_tag
-from handouts.project import LoadedClinic, LoadedHandout, Project
+from handouts.project import LoadedClinic, LoadedHandout, Project, overlaid
 from handouts.schema import Text
 from handouts.templating import SandboxedLoader, template_problem
 from handouts.text import ALLOWED_TAGS, PlaceholderError
@@ -111,22 +111,24 @@ class FetchRefused(Exception):
 
 
 # Pages name project files by URLs under this made-up folder, mapped back by the fetcher, so
-# that no absolute path (which ends up in image names) makes a PDF depend on where the project is.
+# that no absolute path (which ends up in image names) makes a PDF depend on where the project
+# or the tool is. A name the project has no file for is the packaged library's file of that
+# name (Project.find): the page's stylesheets live under templates/ in either.
 PROJECT_URL = "file:///handouts-project/"
 
 
-def project_url(root: Path, path: Path) -> str:
-    """The URL a page uses for a file of the project."""
-    try:
-        return PROJECT_URL + quote(path.relative_to(root).as_posix())
-    except ValueError:
-        return path.resolve().as_uri()
+def project_url(root: Path, path: Path, library: Path | None = None) -> str:
+    """The URL a page uses for a file of the project (or of the packaged library)."""
+    for folder in filter(None, (root, library)):
+        if path.is_relative_to(folder):
+            return PROJECT_URL + quote(path.relative_to(folder).as_posix())
+    return path.resolve().as_uri()
 
 
 OUTSIDE = "only files in templates/, fonts/ and the clinic's own folder can be used; nothing else is fetched"
 
 
-def make_fetcher(allowed: list[Path], root: Path | None = None) -> Any:
+def make_fetcher(allowed: list[Path], root: Path | None = None, library: Path | None = None) -> Any:
     # Imported here so that commands which never render do not load WeasyPrint.
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -147,7 +149,8 @@ def make_fetcher(allowed: list[Path], root: Path | None = None) -> Any:
                 path = Path(url2pathname(parts.path))
                 project_path = url2pathname(urlsplit(PROJECT_URL).path)
                 if root is not None and path.is_relative_to(project_path):
-                    path = root / path.relative_to(project_path)
+                    path = overlaid(path.relative_to(project_path).as_posix(), root, library)
+                # Resolved last: whatever a name or a link says, the real file must be in an allowed folder.
                 path = path.resolve()
             if path is None or not any(folder in path.parents for folder in self.allowed):
                 why = OUTSIDE
@@ -173,7 +176,7 @@ def refusal_problem(url: str, why: str, page: Page, origin: str) -> Problem:
         for path in sorted(folder.rglob("*")):
             if path.suffix.lower() not in _REFERRING_TYPES or not path.is_file():
                 continue
-            own_url = project_url(page.root, path) if page.root else path.resolve().as_uri()
+            own_url = project_url(page.root, path, page.library) if page.root else path.resolve().as_uri()
             base = page.base_url if path.suffix.lower() in (".html", ".htm") else own_url
             text = path.read_text(encoding="utf-8", errors="replace")
             for match in _REFERENCE.finditer(text):
@@ -199,6 +202,7 @@ class Page:
     strings: list[tuple[str, str]] = field(default_factory=list)  # (origin, text) drawn on the page
     lookups: list[Lookup] = field(default_factory=list)  # every catalog entry the page used
     root: Path | None = None  # the project folder, to show file names as the user knows them
+    library: Path | None = None  # the packaged library, for files the project has none of its own
     lang: str = "en"
 
 
@@ -209,10 +213,16 @@ class Renderer:
         self.project = project
         self._environments: dict[str, SandboxedEnvironment] = {}
 
+    def url(self, path: Path) -> str:
+        return project_url(self.project.root, path, self.project.library.root)
+
     def environment(self, clinic: LoadedClinic) -> SandboxedEnvironment:
         if clinic.id not in self._environments:
-            base = SandboxedLoader([self.project.templates_dir])
-            loaders = [PrefixLoader({"base": base}), base]
+            # The project's own templates, then the packaged ones; base/<name> is that pair (for a
+            # clinic's template to extend), library/<name> the packaged template alone (for the project's).
+            base = SandboxedLoader(self.project.template_dirs)
+            library = SandboxedLoader([self.project.library.templates])
+            loaders = [PrefixLoader({"base": base, "library": library}), base]
             if clinic.template_dir.is_dir():
                 loaders.insert(0, SandboxedLoader([clinic.template_dir]))
             self._environments[clinic.id] = SandboxedEnvironment(
@@ -255,7 +265,7 @@ class Renderer:
             "handout_id": handout.id,
             "title": title,
             "created": created_timestamp(meta.approved),
-            "logo_url": project_url(self.project.root, clinic.folder / clinic.clinic.logo),
+            "logo_url": self.url(clinic.folder / clinic.clinic.logo),
             "font_css": Markup(font_css),
             "tool_version": __version__,
             "second": second_ctx,
@@ -284,12 +294,13 @@ class Renderer:
             ) from None
         page = Page(
             html=html,
-            base_url=project_url(self.project.root, self.project.templates_dir) + "/",
-            allowed_dirs=[self.project.templates_dir, self.project.fonts_dir, clinic.folder, handout.asset_dir],
+            base_url=PROJECT_URL + "templates/",
+            allowed_dirs=[*self.project.asset_folders(), clinic.folder, handout.asset_dir],
             title=title,
             strings=strings,
             lookups=main["lookups"] + (second_ctx["lookups"] if second_ctx else []),
             root=self.project.root,
+            library=self.project.library.root,
             lang=lang,
         )
         check_glyphs(page, fonts, lang, c.font)
@@ -378,7 +389,7 @@ class Renderer:
             alternative, which the tagged PDF's figure carries."""
             path = block.path(handout.asset_dir)
             if path.suffix == ".png":
-                return Markup(f'<img src="{escape(project_url(self.project.root, path))}" alt="{escape(alt)}">')
+                return Markup(f'<img src="{escape(self.url(path))}" alt="{escape(alt)}">')
 
             def label(english: str) -> str:
                 return plain_text(t(Text(text=english, context="figure label"), safety=block.is_safety))

@@ -110,6 +110,14 @@ def _check_language(code: str) -> None:
         raise ValueError(f"unknown language {code!r}; use a code such as 'es', 'pt_BR' or 'zh_Hans'") from None
 
 
+def _languages(value: list[str]) -> list[str]:
+    for code in value:
+        _check_language(code)
+    if len(set(value)) != len(value):
+        raise ValueError("a language is listed twice")
+    return value
+
+
 # Clear print (RNIB): body text never below 12 pt.
 MIN_BODY_PT = 12
 
@@ -213,11 +221,7 @@ class Clinic(Strict):
     @field_validator("languages")
     @classmethod
     def _known_languages(cls, value: list[str]) -> list[str]:
-        for code in value:
-            _check_language(code)
-        if len(set(value)) != len(value):
-            raise ValueError("a language is listed twice")
-        return value
+        return _languages(value)
 
     @field_validator("main_language")
     @classmethod
@@ -240,6 +244,17 @@ class Clinic(Strict):
                 return text[choice], choice
         first = next(iter(text))
         return text[first], first
+
+
+class ProjectConfig(Strict):
+    """handouts.yaml: what a clinic's project takes from the library packaged with the tool."""
+
+    # The packaged handouts this project prints (default: all); its own handouts/ are added.
+    library: list[HandoutId] | None = Field(default=None, max_length=500)
+    # The languages its clinics may print (default: every language with catalogs).
+    languages: Annotated[list[str], AfterValidator(_languages)] | None = Field(
+        default=None, min_length=1, max_length=60
+    )
 
 
 # -- Loading --------------------------------------------------------------------
