@@ -13,13 +13,25 @@ from handouts.fonts import FontSet
 from handouts.handout import Handout, all_blocks, texts
 from handouts.images import image_problem
 from handouts.layout import RESERVED_HANDOUT_IDS
-from handouts.schema import Clinic, load_model
+from handouts.schema import Clinic, ProjectConfig, load_model
 from handouts.text import PlaceholderError, unknown_names
 from handouts.yamlfile import LineMap, format_key
 
 # Number values every clinic sets; a plural text may count by them.
 CLINIC_NUMBERS = ("session_minutes", "session_count")
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
+CONFIG_NAME = "handouts.yaml"  # the project's own settings, at its root; optional
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The project's handouts.yaml (all defaults when there is none)."""
+
+    config: ProjectConfig
+    lines: LineMap
+
+    def problem(self, key: str, message: str) -> Problem:
+        return Problem(CONFIG_NAME, message, self.lines.line_for((key,)), key)
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,13 @@ class Project:
 
     def handout_path(self, handout_id: str) -> Path:
         return self.handouts_dir / f"{handout_id}.yaml"
+
+    @functools.cached_property
+    def settings(self) -> Settings:
+        path = self.root / CONFIG_NAME
+        if not path.is_file():
+            return Settings(ProjectConfig(), LineMap())
+        return Settings(*load_model(ProjectConfig, path, CONFIG_NAME))
 
     @functools.cached_property
     def fonts(self) -> FontSet:

@@ -242,6 +242,19 @@ class Clinic(Strict):
         return text[first], first
 
 
+def _scheduler_address(value: str) -> str:
+    if "://" not in value or any(char.isspace() for char in value):
+        raise ValueError(f"{value!r} is not a scheduler address; write it as tcp://HOST:PORT")
+    return value
+
+
+class ProjectConfig(Strict):
+    """handouts.yaml at the project's root: how `handouts build` runs. Command-line options win."""
+
+    executor: ShortText | None = None  # a name in executors.EXECUTORS
+    scheduler: Annotated[ShortText, AfterValidator(_scheduler_address)] | None = None  # a Dask scheduler
+
+
 # -- Loading --------------------------------------------------------------------
 
 M = TypeVar("M", bound=BaseModel)
