@@ -47,10 +47,10 @@ def worker_count(requested: int | None, tasks: int) -> int:
     return max(1, min(requested, tasks))
 
 
-# A worker's memory grows with the PDFs it renders (WeasyPrint's and fontconfig's caches):
-# about 200 MB warm, plus about 1 MB a PDF. Replacing it after this many jobs keeps it under
-# 300 MB, and costs one worker start-up (about 2 s) per this many PDFs (about 40 s of work).
-JOBS_PER_PROCESS = 60
+# A backstop against a worker's memory growing with the PDFs it renders (a library's cache):
+# replacing a worker costs a start-up and a warm-up (about 5 s), under 5 % of this many PDFs'
+# work (about 100 s). A warm worker holds about 200-250 MB (benchmarks/README.md).
+JOBS_PER_PROCESS = 200
 
 Note = Callable[[str], None]
 
