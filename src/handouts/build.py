@@ -114,7 +114,7 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
 def how_to_run(project: Project, options: BuildOptions) -> BuildOptions:
     """The executor and scheduler from the command line, else from handouts.yaml; checked before any work."""
     settings = project.settings
-    executor = options.executor or settings.config.executor
+    executor = options.executor or ("dask" if options.scheduler else settings.config.executor)
     scheduler = options.scheduler or settings.config.scheduler
     if problem := executor_problem(executor, scheduler):
         where = Problem("--executor", problem) if options.executor else settings.problem("executor", problem)

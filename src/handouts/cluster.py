@@ -16,6 +16,7 @@ raises is retried once (`retries=1`); a job the cluster could not render at all 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import threading
@@ -83,9 +84,10 @@ def run_on_cluster(run: Run, tasks: list[Task]) -> Iterator[Outcome]:
             yield received(futures[future], future, shipment.versions)
     finally:
         # On Ctrl-C or an error: nothing more is rendered for this build, and the workers forget it.
-        client.cancel(list(futures))
-        if shipment is not None:
-            client.unregister_worker_plugin(_plugin_name(shipment.build))
+        with contextlib.suppress(Exception):  # the scheduler may be gone: then there is nothing to undo
+            client.cancel(list(futures))
+            if shipment is not None:
+                client.unregister_worker_plugin(_plugin_name(shipment.build))
         client.close()
 
 
