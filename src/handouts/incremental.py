@@ -22,8 +22,8 @@ from handouts.catalogs import Translations
 from handouts.errors import HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN
 from handouts.project import LoadedClinic, LoadedHandout, Project
-from handouts.signoff import reviews_path
 from handouts.render import build_epoch
+from handouts.signoff import reviews_path
 from handouts.variants import VARIANTS
 
 MANIFEST_NAME = "manifest.json"
