@@ -51,11 +51,11 @@ GERMAN = {
     "A full glass": "Ein volles Glas",
     ("Water", "figure label"): "Wasser",
 }
-PDFS = ["fixture/de/water.pdf", "fixture/en/water.pdf"]
+FILES = [f"fixture/{lang}/water.{ext}" for lang in ("de", "en") for ext in ("pdf", "html")]
 
 
 def small_project(root: Path) -> Path:
-    """Two PDFs (English and German), with a figure: files from every asset folder."""
+    """Two PDFs and their HTML copies (English and German), with a figure: files from every asset folder."""
     return make_project(
         root, {"water": HANDOUT}, {"de": {"water": GERMAN}}, languages=("en", "de"), assets={"water/glass.svg": GLASS}
     )
@@ -164,10 +164,10 @@ def test_a_cluster_build_gives_the_local_bytes_and_manifest_even_when_a_worker_d
     assert killed and killed[0] in [worker.pid for worker in cluster.workers]
     assert result.code == 0, result.out + result.err
     lines = result.out.splitlines()
-    assert lines[0] == f"rendering 2 PDFs on the Dask cluster at {cluster.address} (2 workers to start with)"
-    assert lines[-1].startswith("2 built, 0 skipped, 0 failed")
-    for pdf in PDFS:
-        assert (remote / pdf).read_bytes() == (local / pdf).read_bytes()
+    assert lines[0] == f"rendering 4 files on the Dask cluster at {cluster.address} (2 workers to start with)"
+    assert lines[-1].startswith("4 built, 0 skipped, 0 failed")
+    for file in FILES:
+        assert (remote / file).read_bytes() == (local / file).read_bytes()
     assert (remote / "manifest.json").read_bytes() == (local / "manifest.json").read_bytes()
     assert not list(remote.rglob("*.tmp"))
 
@@ -179,11 +179,11 @@ def test_handouts_yaml_names_the_scheduler_and_an_unchanged_rebuild_skips_everyt
     (root / "handouts.yaml").write_text(f"scheduler: {cluster.address}\n")
     first = run(root, "build")
     assert first.code == 0, first.out + first.err
-    assert first.out.startswith(f"rendering 2 PDFs on the Dask cluster at {cluster.address}")
-    assert first.out.splitlines()[-1].startswith("2 built, 0 skipped, 0 failed")
+    assert first.out.startswith(f"rendering 4 files on the Dask cluster at {cluster.address}")
+    assert first.out.splitlines()[-1].startswith("4 built, 0 skipped, 0 failed")
     again = run(root, "build")
     assert again.code == 0
-    assert again.out.startswith("0 built, 2 skipped, 0 failed")  # nothing sent to the cluster
+    assert again.out.startswith("0 built, 4 skipped, 0 failed")  # nothing sent to the cluster
     # The command line wins over handouts.yaml.
     local = run(root, "build", "--force", "--executor", "inline")
     assert local.out.startswith("built   ")

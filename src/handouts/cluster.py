@@ -73,7 +73,8 @@ def run_on_cluster(run: Run, tasks: list[Task]) -> Iterator[Outcome]:
     try:
         _wait_for_a_worker(client, address)
         workers = len(client.scheduler_info()["workers"])
-        run.note(f"rendering {len(tasks)} PDFs on the Dask cluster at {address} ({workers} workers to start with)")
+        files, joined = _count(len(tasks), "file"), _count(workers, "worker")
+        run.note(f"rendering {files} on the Dask cluster at {address} ({joined} to start with)")
         shipment = _shipment(run)
         # Sent once to each worker, not with each job; kept by the scheduler for workers that join later.
         client.register_plugin(ProjectPlugin(shipment), name=_plugin_name(shipment.build))
@@ -89,6 +90,10 @@ def run_on_cluster(run: Run, tasks: list[Task]) -> Iterator[Outcome]:
             if shipment is not None:
                 client.unregister_worker_plugin(_plugin_name(shipment.build))
         client.close()
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _connect(address: str) -> Any:
