@@ -9,14 +9,14 @@ import hashlib
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 
 from handouts import __version__, log
 from handouts.atomic import remove_orphaned_temps, write_atomically
 from handouts.errors import HandoutsError, Problem
-from handouts.executors import run_jobs
+from handouts.executors import executor_problem, run_jobs
 from handouts.formats import FORMATS
 from handouts.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
 from handouts.jobs import BuildOptions, Job, Outcome, PacketJob, Sources, Task
@@ -67,6 +67,7 @@ def build(project: Project, options: BuildOptions | None = None, echo: Echo = pr
 def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> Summary:
     start = time.perf_counter()
     summary = Summary()
+    options = how_to_run(project, options)
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
     if not options.allow_expired:
@@ -84,7 +85,7 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
         with progress(echo, len(tasks)) as shown:
             logged.echo = shown.note  # while a progress bar is drawn, messages print above it
             for outcome in run_jobs(
-                project, sources, tasks, options.jobs, shown.note, options.strict, options.executor
+                project, sources, tasks, options.jobs, shown.note, options.strict, options.executor, options.scheduler
             ):
                 if record(project, sources, manifest, out_dir, outcome, summary, shown):
                     kept.add(output_path(out_dir, outcome.job))
@@ -108,6 +109,17 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
         f"in {summary.seconds:.1f} s"
     )
     return summary
+
+
+def how_to_run(project: Project, options: BuildOptions) -> BuildOptions:
+    """The executor and scheduler from the command line, else from handouts.yaml; checked before any work."""
+    config = project.config
+    executor = options.executor or ("dask" if options.scheduler else config.executor)
+    scheduler = options.scheduler or config.scheduler
+    if problem := executor_problem(executor, scheduler):
+        where = Problem("--executor", problem) if options.executor else project.config_problem("executor", problem)
+        raise HandoutsError(where)
+    return replace(options, executor=executor, scheduler=scheduler)
 
 
 def select(project: Project, clinics: list[str], handouts: list[str]) -> tuple[list[str], list[str]]:

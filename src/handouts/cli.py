@@ -95,6 +95,17 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
     type=click.Choice(list(FORMATS)),
     help="Make only this output format (repeatable; default: every format: the PDFs and their HTML copies).",
 )
+@click.option(
+    "--executor",
+    default=None,
+    help="How to render: inline, pool or dask (default: as handouts.yaml says, else by the number of PDFs).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="Render on the workers of this Dask scheduler (needs handouts[dask]; see README).",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -112,6 +123,8 @@ def build(
     jobs: int | None,
     force: bool,
     formats: tuple[str, ...],
+    executor: str | None,
+    scheduler: str | None,
 ) -> None:
     """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf,
     its HTML copy beside it, each clinic's patient packets into
@@ -138,6 +151,8 @@ def build(
         jobs=jobs,
         force=force,
         formats=formats,
+        executor=executor,
+        scheduler=scheduler,
     )
     summary = run_build(_project(ctx), options, echo=click.echo)
     if not summary.ok:

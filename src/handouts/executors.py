@@ -4,9 +4,11 @@ bytes; the build writes them). Registered in EXECUTORS by name:
 
 - `inline`: in this process, one after another;
 - `pool`: a pool of warm local worker processes (spawned; each keeps one JobRenderer,
-  so templates, fonts and images are loaded once per worker).
+  so templates, fonts and images are loaded once per worker), each replaced by a fresh
+  one after JOBS_PER_PROCESS jobs so that WeasyPrint's caches cannot grow without bound;
+- `dask`: the workers of a Dask cluster (cluster.py), given the project's files with the jobs.
 
-A new executor (say, a cluster) is one function of the same shape, added to EXECUTORS."""
+A new executor is one function of the same shape, added to EXECUTORS."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ import signal
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
-from handouts.errors import Problem
+from handouts.errors import HandoutsError, Problem
 from handouts.jobs import Job, Outcome, Sources, Task
 from handouts.project import Project
 from handouts.render_job import JobRenderer
@@ -44,30 +47,45 @@ def worker_count(requested: int | None, tasks: int) -> int:
     return max(1, min(requested, tasks))
 
 
+# A backstop against a worker's memory growing with the PDFs it renders (a library's cache):
+# replacing a worker costs a start-up and a warm-up (about 5 s), under 5 % of this many PDFs'
+# work (about 100 s). A warm worker holds about 200-250 MB (benchmarks/README.md).
+JOBS_PER_PROCESS = 200
+
 Note = Callable[[str], None]
-Executor = Callable[[Project, Sources, list[Task], int, bool, Note], Iterator[Outcome]]
 
 
-def run_inline(
-    project: Project, sources: Sources, tasks: list[Task], workers: int, strict: bool, note: Note
-) -> Iterator[Outcome]:
-    render = JobRenderer(project, sources, strict)
+@dataclass(frozen=True)
+class Run:
+    """What an executor is given besides the tasks: the project, its loaded files, and how to run."""
+
+    project: Project
+    sources: Sources
+    workers: int  # local worker processes (pool)
+    strict: bool = False
+    note: Note = print  # a message for the user, printed above the progress bar
+    scheduler: str | None = None  # a Dask scheduler's address (dask)
+
+
+Executor = Callable[[Run, list[Task]], Iterator[Outcome]]
+
+
+def run_inline(run: Run, tasks: list[Task]) -> Iterator[Outcome]:
+    render = JobRenderer(run.project, run.sources, run.strict)
     for task in tasks:
         yield render(task)
 
 
-def run_pool(
-    project: Project, sources: Sources, tasks: list[Task], workers: int, strict: bool, note: Note
-) -> Iterator[Outcome]:
+def run_pool(run: Run, tasks: list[Task]) -> Iterator[Outcome]:
     """Render in worker processes. One failing task never stops the others; the tasks of a
     worker that died (killed, out of memory) get one more go in a fresh pool."""
     unfinished = tasks
     for attempt in range(2):
-        unfinished = yield from _run_in_pool(project, sources, unfinished, min(workers, len(unfinished)), strict)
+        unfinished = yield from _run_in_pool(run, unfinished, min(run.workers, len(unfinished)))
         if not unfinished:
             return
         if attempt == 0:
-            note(
+            run.note(
                 f"a worker process stopped unexpectedly; rendering the {len(unfinished)} unfinished "
                 f"{'job' if len(unfinished) == 1 else 'jobs'} again"
             )
@@ -75,7 +93,28 @@ def run_pool(
         yield Outcome(task, problems=(_worker_died(task.job),))
 
 
-EXECUTORS: dict[str, Executor] = {"inline": run_inline, "pool": run_pool}
+def run_dask(run: Run, tasks: list[Task]) -> Iterator[Outcome]:
+    try:
+        from handouts.cluster import run_on_cluster  # imports Dask, an optional extra
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dask", "distributed"):
+            raise
+        raise HandoutsError(
+            Problem("--scheduler", "rendering on a Dask cluster needs Dask: pip install 'handouts[dask]'")
+        ) from None
+    yield from run_on_cluster(run, tasks)
+
+
+EXECUTORS: dict[str, Executor] = {"inline": run_inline, "pool": run_pool, "dask": run_dask}
+
+
+def executor_problem(executor: str | None, scheduler: str | None) -> str | None:
+    """Why this executor cannot run as asked, or None."""
+    if executor is not None and executor not in EXECUTORS:
+        return f"unknown executor {executor!r}; use one of: {', '.join(EXECUTORS)}"
+    if executor == "dask" and not scheduler:
+        return "the dask executor needs a scheduler: pass --scheduler tcp://HOST:PORT or set `scheduler:`"
+    return None
 
 
 def run_jobs(
@@ -86,22 +125,39 @@ def run_jobs(
     note: Note = print,
     strict: bool = False,
     executor: str | None = None,
+    scheduler: str | None = None,
 ) -> Iterator[Outcome]:
-    """Render every task with the named executor (default: inline for a handful of jobs, else a pool)."""
+    """Render every task with the named executor (default: a Dask cluster when given a scheduler,
+    else inline for a handful of jobs, else a local pool)."""
+    if not tasks:  # nothing to render: no workers to start, no cluster to reach
+        return
     workers = worker_count(jobs, len(tasks))
-    name = executor or ("inline" if workers == 1 else "pool")
-    yield from EXECUTORS[name](project, sources, tasks, workers, strict, note)
+    name = executor or ("dask" if scheduler else "inline" if workers == 1 else "pool")
+    if problem := executor_problem(name, scheduler):
+        raise HandoutsError(problem)
+    yield from EXECUTORS[name](Run(project, sources, workers, strict, note, scheduler), tasks)
 
 
-def _run_in_pool(
-    project: Project, sources: Sources, tasks: list[Task], workers: int, strict: bool
-) -> Generator[Outcome, None, list[Task]]:
+class _RecyclingPool(ProcessPoolExecutor):
+    """A pool whose workers are replaced after max_tasks_per_child jobs, without CPython's hang.
+
+    CPython's own pool (3.11 and 3.12 for good) may not replace a worker that exits at its limit
+    while jobs are queued, and then waits forever (python/cpython#115634): it counts an idle worker
+    that has already exited. This pool always starts a replacement while it has fewer than max_workers."""
+
+    def _adjust_process_count(self) -> None:
+        if len(self._processes) < self._max_workers:  # type: ignore[attr-defined]
+            self._spawn_process()  # type: ignore[attr-defined]
+
+
+def _run_in_pool(run: Run, tasks: list[Task], workers: int) -> Generator[Outcome, None, list[Task]]:
     """Yield the outcome of each task; return the tasks left unfinished because a worker died."""
-    pool = ProcessPoolExecutor(
+    pool = _RecyclingPool(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(project.root, sources, strict),  # pickled once per worker
+        initargs=(run.project.root, run.sources, run.strict),  # pickled once per worker
+        max_tasks_per_child=JOBS_PER_PROCESS,
     )
     unfinished = []
     try:

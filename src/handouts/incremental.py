@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import shutil
 from dataclasses import asdict, dataclass, field, fields
 from importlib.metadata import version
@@ -23,6 +22,7 @@ from handouts.catalogs import Translations
 from handouts.errors import HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN
 from handouts.project import LoadedClinic, LoadedHandout, Project
+from handouts.render import build_epoch
 from handouts.variants import VARIANTS
 
 MANIFEST_NAME = "manifest.json"
@@ -35,16 +35,19 @@ def sha256_file(path: Path) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
+def library_versions() -> list[str]:
+    """The tool's version, and those of the libraries whose new releases may change a PDF
+    (layout, PDF writing, CLDR dates and numbers, templates)."""
+    libraries = ("weasyprint", "pydyf", "babel", "jinja2")
+    return [f"handouts {__version__}"] + [f"{name} {version(name)}" for name in libraries]
+
+
 class InputHasher:
     """Hashes a job's inputs; each file and catalog is hashed once per build."""
 
     def __init__(self, project: Project):
         self.project = project
-        # The tool's version, and those of the libraries whose new releases may change a PDF
-        # (layout, PDF writing, CLDR dates and numbers, templates).
-        self.tool = [f"handouts {__version__}"]
-        self.tool += [f"{name} {version(name)}" for name in ("weasyprint", "pydyf", "babel", "jinja2")]
-        self.tool.append(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}")
+        self.tool = [*library_versions(), f"SOURCE_DATE_EPOCH={build_epoch()}"]
         self._catalogs: dict[tuple[str, str], str] = {}
 
     def job_hash(

@@ -33,8 +33,9 @@ class BuildOptions:
     today: dt.date | None = None  # the day review dates are judged against (default: today)
     jobs: int | None = None  # worker processes; None: up to one per core, 1: render in this process
     force: bool = False  # rebuild even the PDFs whose inputs are unchanged
-    executor: str | None = None  # how jobs are run (see executors.py); None: chosen by the job count
     formats: tuple[str, ...] = ()  # output formats to make (see formats.py); () is every format
+    executor: str | None = None  # how jobs are run (see executors.py); None: as handouts.yaml says, else by job count
+    scheduler: str | None = None  # a Dask scheduler's address (tcp://HOST:PORT): render on that cluster
 
 
 @dataclass(frozen=True)

@@ -250,6 +250,10 @@ class Project:
     def clinic_ids(self) -> list[str]:
         return sorted(p.parent.name for p in self.clinics_dir.glob("*/clinic.yaml"))
 
+    def config_problem(self, key: str, message: str) -> Problem:
+        """A problem with one key of handouts.yaml, at its line."""
+        return Problem(CONFIG_NAME, message, self.config_lines.line_for((key,)), key)
+
     @functools.cached_property
     def fonts(self) -> FontSet:
         return FontSet(self.fonts_folder, self.shown(self.fonts_folder / "fonts.yaml"))

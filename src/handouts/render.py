@@ -209,8 +209,10 @@ class Page:
 class Renderer:
     """Renders pages for one project; keeps template environments warm between jobs."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, source_date_epoch: str | None = None):
         self.project = project
+        # The build's SOURCE_DATE_EPOCH ("" when unset), which a cluster worker is given rather than reads.
+        self.source_date_epoch = build_epoch() if source_date_epoch is None else source_date_epoch
         self._environments: dict[str, SandboxedEnvironment] = {}
 
     def url(self, path: Path) -> str:
@@ -264,7 +266,7 @@ class Renderer:
             **main,
             "handout_id": handout.id,
             "title": title,
-            "created": created_timestamp(meta.approved),
+            "created": created_timestamp(meta.approved, self.source_date_epoch),
             "logo_url": self.url(clinic.folder / clinic.clinic.logo),
             "font_css": Markup(font_css),
             "tool_version": __version__,
@@ -591,9 +593,13 @@ def check_text_glyphs(strings: list[tuple[str, str]], fonts: FontSet, lang: str,
         raise RenderError(problems)
 
 
-def created_timestamp(approved: dt.date) -> str:
+def build_epoch() -> str:
+    """This process's SOURCE_DATE_EPOCH, "" when unset."""
+    return os.environ.get("SOURCE_DATE_EPOCH", "")
+
+
+def created_timestamp(approved: dt.date, epoch: str) -> str:
     """The PDF's creation date: SOURCE_DATE_EPOCH when set, else the approval date, never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     else:

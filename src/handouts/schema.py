@@ -246,8 +246,15 @@ class Clinic(Strict):
         return text[first], first
 
 
+def _scheduler_address(value: str) -> str:
+    if "://" not in value or any(char.isspace() for char in value):
+        raise ValueError(f"{value!r} is not a scheduler address; write it as tcp://HOST:PORT")
+    return value
+
+
 class ProjectConfig(Strict):
-    """handouts.yaml: what a clinic's project takes from the library packaged with the tool."""
+    """handouts.yaml at the project's root: what it takes from the packaged library, and how
+    `handouts build` runs (command-line options win)."""
 
     # The packaged handouts this project prints (default: all); its own handouts/ are added.
     library: list[HandoutId] | None = Field(default=None, max_length=500)
@@ -255,6 +262,8 @@ class ProjectConfig(Strict):
     languages: Annotated[list[str], AfterValidator(_languages)] | None = Field(
         default=None, min_length=1, max_length=60
     )
+    executor: ShortText | None = None  # a name in executors.EXECUTORS
+    scheduler: Annotated[ShortText, AfterValidator(_scheduler_address)] | None = None  # a Dask scheduler
 
 
 # -- Loading --------------------------------------------------------------------
