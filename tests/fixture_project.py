@@ -13,6 +13,8 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
+from handouts.languages import fallback_chain
+
 REPO = Path(__file__).resolve().parents[1]
 
 CLINIC = """\
@@ -61,13 +63,14 @@ def make_project(
         path.write_text(text)
     (root / "locales").mkdir()
     for lang in languages:
-        if lang == "en":
+        # The page furniture (footer, page numbers) from the shipped catalogs; a regional
+        # variant (es_MX) gets its language's (es), as a project would share it.
+        shipped = [code for code in fallback_chain(lang) if (REPO / "locales" / code).is_dir()]
+        if "en" in fallback_chain(lang) or not shipped:
             continue
-        # The page furniture (footer, page numbers) from the shipped catalogs.
-        common = REPO / "locales" / lang / "LC_MESSAGES" / "common.po"
-        target = root / "locales" / lang / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        shutil.copy(common, target / "common.po")
+        target = root / "locales" / shipped[0] / "LC_MESSAGES"
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "locales" / shipped[0] / "LC_MESSAGES" / "common.po", target / "common.po")
     for lang, domains in (catalogs or {}).items():
         for domain, entries in domains.items():
             write_catalog(root / "locales" / lang / "LC_MESSAGES" / f"{domain}.po", lang, domain, entries)

@@ -20,10 +20,11 @@ from handouts.executors import executor_problem, run_jobs
 from handouts.formats import FORMATS
 from handouts.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
 from handouts.jobs import BuildOptions, Job, Outcome, PacketJob, Sources, Task
+from handouts.languages import fallback_chain
 from handouts.layout import output_path, packet_path
 from handouts.packets import assemble, definition_problems
 from handouts.progress import PlainProgress, Progress, progress
-from handouts.project import LoadedClinic, LoadedHandout, Project
+from handouts.project import LoadedClinic, LoadedHandout, Project, fallback_texts
 from handouts.render_job import domains_of, translations_for
 from handouts.review import expired_problem, over_target_problem
 from handouts.site import write_library
@@ -75,6 +76,8 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
     report_load_problems(sources, summary)
     out_dir = options.out_dir or project.root / "output"
     jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, options)
+    for problem in clinic_text_fallbacks(sources, jobs):
+        log.warning(problem)
     sources.translations = translations_for(project, _languages(jobs), domains_of(sources))
     manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
     tasks = skip_unchanged(project, sources, jobs, manifest, out_dir, options.force, summary)
@@ -183,7 +186,7 @@ def offered(clinic: LoadedClinic, handout: LoadedHandout, lang: str) -> bool:
     return (
         not handout.handout.is_draft
         and (listed is None or handout.id in listed)
-        and (languages is None or lang in languages or lang == "en")
+        and (languages is None or any(code in languages or code == "en" for code in fallback_chain(lang)))
     )
 
 
@@ -253,6 +256,16 @@ def formats(options: BuildOptions, variants: tuple[str, ...]) -> list[str]:
         for name, fmt in FORMATS.items()
         if (not options.formats or name in options.formats) and (fmt.variant_copies or not variants)
     ]
+
+
+def clinic_text_fallbacks(sources: Sources, jobs: list[Job]) -> list[Problem]:
+    """Each clinic text that a planned language prints in the main language instead: once per clinic and language."""
+    problems = []
+    for clinic_id, lang in dict.fromkeys((job.clinic_id, job.lang) for job in jobs):
+        clinic = sources.clinics[clinic_id]
+        assert isinstance(clinic, LoadedClinic)  # jobs are planned only for clinics that loaded
+        problems += fallback_texts(clinic, lang)
+    return problems
 
 
 def skip_unchanged(

@@ -15,6 +15,7 @@ from babel.messages.pofile import PoFileError, PoFileParser
 
 from handouts.checks import header_problems, message_errors, state_of
 from handouts.errors import CatalogError, Problem, display_path
+from handouts.languages import fallback_chain
 from handouts.pofile import PREVIOUS_LINE, QUOTE_HINT, PoEntry, check_po, decode
 from handouts.signoff import Approval, Approvals, not_approved_problem, reviews_path
 
@@ -123,6 +124,9 @@ class Translations:
         self._catalogs: dict[str, Catalog | CatalogError] = {}
         self._errors: dict[tuple[str, Any, str | None], list[str]] = {}
         self._approvals: Approvals | None = None
+        # A regional variant (pt_BR) prints the entries its own catalogs lack from its language's (pt).
+        parents = fallback_chain(lang)[1:]
+        self.fallback = Translations(locales, root, parents[0]) if parents else None
 
     @property
     def is_source(self) -> bool:
@@ -131,6 +135,31 @@ class Translations:
     def path(self, domain: str) -> Path:
         """The domain's catalog file: the first folder that has one (else the first folder's, to name it)."""
         return self._found(domain)[0]
+
+    @property
+    def chain(self) -> list[Translations]:
+        """These catalogs, then those they fall back to."""
+        return [self, *(self.fallback.chain if self.fallback else [])]
+
+    def for_entry(self, domain: str, english: str, context: str | None) -> Translations:
+        """Whose catalogs answer for this entry: a variant's own when it has translated it (or its
+        catalog is broken: never silently past a broken file), else the first in the chain that has
+        it, else this one (so the problem names the catalog the translator expects)."""
+        if self.is_source or self._has_own(domain, english, context):
+            return self
+        for parent in self.chain[1:]:
+            if parent.is_source or parent._has_own(domain, english, context):
+                return parent
+        return self
+
+    def _has_own(self, domain: str, english: str, context: str | None) -> bool:
+        catalog = self.catalog(domain)
+        if isinstance(catalog, CatalogError):
+            return self.path(domain).is_file()
+        message = catalog.get(english, context)
+        if message is None:
+            return False
+        return any([message.string] if isinstance(message.string, str) else message.string)
 
     def shown_as(self, domain: str) -> str:
         return self._found(domain)[1]
@@ -162,13 +191,19 @@ class Translations:
         return CatalogError(problems) if problems else catalog
 
     def load_all(self, domains: list[str]) -> list[Problem]:
-        """Load these catalogs now (so workers get them ready); the problems of those that failed."""
+        """Load these catalogs (and those they fall back to) now, so workers get them ready;
+        the problems of this language's that failed."""
+        for parent in self.chain[1:]:
+            parent.load_all(domains)
         return [p for d in domains if isinstance(err := self.catalog(d), CatalogError) for p in err.problems]
 
     def lookup(self, domain: str, msgid: Any, context: str | None, source: str, safety: bool = False) -> Lookup:
         """The translation of msgid (a plural's (singular, plural) pair picks by count later),
         or the English with the reason it is not printed translated."""
         english = msgid if isinstance(msgid, str) else msgid[0]
+        owner = self.for_entry(domain, english, context)
+        if owner is not self:
+            return owner.lookup(domain, msgid, context, source, safety)
         if self.is_source:
             return Lookup(english, source, True, safety)
         catalog = self.catalog(domain)

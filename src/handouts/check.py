@@ -12,13 +12,14 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from handouts.build import load, plan, select
+from handouts.build import clinic_text_fallbacks, load, plan, select
 from handouts.catalogs import SOURCE_LANGUAGE
 from handouts.contrast import ContrastError
 from handouts.errors import HandoutsError, Problem
 from handouts.handout import texts
 from handouts.incremental import MANIFEST_NAME, Manifest
 from handouts.jobs import BuildOptions, Sources, Task
+from handouts.languages import fallback_chain
 from handouts.packets import definition_problems
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render_job import JobRenderer, domains_of, translations_for
@@ -172,12 +173,24 @@ def catalog_problems(project: Project, handout_ids: list[str], langs: list[str])
     except HandoutsError as exc:
         return exc.problems
     problems: list[Problem] = []
-    for lang in langs:
-        if lang == SOURCE_LANGUAGE:
-            continue
+    for lang in catalog_languages(project, langs):
         result = i18n.review_language(project, lang, found)
         problems += result.blocking() + result.failing()
     return problems
+
+
+def catalog_languages(project: Project, langs: list[str]) -> list[str]:
+    """The full catalogs the languages print from: a regional variant's language's (pt for pt_BR;
+    none for en_AU, English being the source). A variant's own catalogs hold only the entries it
+    words differently; the page gate judges those where they print."""
+    found = []
+    for lang in langs:
+        chain = fallback_chain(lang)
+        if SOURCE_LANGUAGE in chain:
+            continue
+        with_catalogs = [code for code in chain if (project.locales_dir / code).is_dir()]
+        found.append(with_catalogs[-1] if with_catalogs else lang)  # none at all: reviewed to say so
+    return list(dict.fromkeys(found))
 
 
 def _loads(project: Project, handout_id: str) -> bool:
@@ -255,6 +268,7 @@ def check_pages(
     except HandoutsError as exc:
         report.gates["schema"].problems += exc.problems
         return
+    report.gates["schema"].notes += [f"warning: {problem}" for problem in clinic_text_fallbacks(sources, jobs)]
     sources.translations = translations_for(project, sorted({job.lang for job in jobs}), domains_of(sources))
     render = JobRenderer(project, sources)
     for job in jobs:

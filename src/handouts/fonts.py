@@ -11,6 +11,7 @@ from fontTools.ttLib import TTFont
 from pydantic import Field
 
 from handouts.errors import ConfigError, Problem
+from handouts.languages import fallback_chain
 from handouts.schema import Strict, load_model
 
 WEIGHTS = {"regular": 400, "bold": 700}
@@ -93,7 +94,9 @@ class FontSet:
 
     def stack_for(self, lang: str, first: str | None = None) -> list[Family]:
         """The language's stack; a clinic's chosen family (first) goes in front of it."""
-        names = self.stacks.get(lang) or self.stacks.get(lang.split("_")[0]) or self.stacks["default"]
+        # A regional variant uses its language's stack: zh_Hans_CN -> zh_Hans, pt_BR -> pt -> default.
+        found = (self.stacks.get(code) for code in fallback_chain(lang))
+        names = next(filter(None, found), None) or self.stacks["default"]
         if first is not None:
             names = [first, *(name for name in names if name != first)]
         return [self.families[name] for name in names]

@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 from handouts import pdfua
 from handouts.errors import Problem, RenderError
+from handouts.printsafe import ink_problems
 from handouts.render import OUTSIDE, FetchRefused, Page, make_fetcher, refusal_problem
 
 # Tagged, titled, language-marked PDFs that screen readers can follow; pdfua.py adds
@@ -74,6 +75,8 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
     weasyprint_log.addHandler(failed)
     try:
         document = HTML(string=page.html, base_url=page.base_url, url_fetcher=fetcher).render(**PDF_OPTIONS, **options)
+        if not fetcher.refused and (outside := ink_problems(document, origin)):
+            raise RenderError(outside)  # ink the printer would cut off: never a page missing its footer
         if then is not None:
             then(document)
     except FatalURLFetchingError as exc:

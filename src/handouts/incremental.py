@@ -96,6 +96,10 @@ class InputHasher:
         return self.file(path) if path.is_file() else "none"
 
     def catalog(self, translations: Translations, domain: str) -> str:
+        """A language's catalog of domain, and those a regional variant falls back to."""
+        return " ".join(self._one_catalog(link, domain) for link in translations.chain)
+
+    def _one_catalog(self, translations: Translations, domain: str) -> str:
         """The entries of one catalog that can reach a page: ids, contexts, translations and fuzzy flags.
 
         Comments, line numbers and headers are left out: changing them changes no PDF."""

@@ -20,6 +20,7 @@ from handouts.errors import ConfigError, HandoutsError, Problem, display_path
 from handouts.fonts import FontSet
 from handouts.handout import Handout, all_blocks, texts
 from handouts.images import image_problem
+from handouts.languages import described, readable_as
 from handouts.layout import RESERVED_HANDOUT_IDS
 from handouts.schema import Clinic, ProjectConfig, load_model
 from handouts.signoff import reviews_path
@@ -266,6 +267,7 @@ class Project:
         loaded = LoadedClinic(clinic_id, folder, shown_as, clinic, lines)
         problems = [p for p in (self._logo_problem(loaded), self._font_problem(loaded)) if p]
         problems += self._language_problems(loaded)
+        problems += main_language_problems(loaded)
         contrast = contrast_problems(clinic.colors, lines, shown_as)
         if problems:
             raise ConfigError(problems + contrast)
@@ -423,4 +425,52 @@ def _asset_problems(loaded: LoadedHandout) -> list[Problem]:
     for block, path in all_blocks(loaded.handout):
         if why := block.asset_problem(loaded.asset_dir):
             problems.append(Problem(loaded.shown_as, why, loaded.lines.line_for((*path, "src")), format_key(path)))
+    return problems
+
+
+# -- Text the clinic writes itself, per language -------------------------------------------
+
+
+def main_language_problems(loaded: LoadedClinic) -> list[Problem]:
+    """A per-language clinic text needs the main language's text: every other language falls back to it."""
+    clinic = loaded.clinic
+    main = clinic.clinicians_language
+    problems = []
+    for key, text in clinic.clinic_texts():
+        if isinstance(text, dict) and not any(readable_as(code, main) for code in text):
+            problems.append(
+                Problem(
+                    loaded.shown_as,
+                    f"no text in the main language {described(main)}; add `{main}: …` "
+                    "(a language without its own text prints the main language's)",
+                    loaded.lines.line_for(key),
+                    format_key(key),
+                )
+            )
+    return problems
+
+
+def fallback_texts(loaded: LoadedClinic, lang: str) -> list[Problem]:
+    """The clinic's own texts that a page in lang prints in another language (the main one): warnings."""
+    clinic = loaded.clinic
+    main = clinic.clinicians_language
+    problems = []
+    for key, text in clinic.clinic_texts():
+        written_in = clinic.localized(text, lang)[1]
+        if readable_as(written_in, lang):
+            continue
+        if isinstance(text, str):
+            fix = f"write it per language, e.g. `{main}: …` and `{lang}: …`"
+            what = f"is written once, in the main language {described(main)}"
+        else:
+            fix = f"add `{lang}: …`"
+            what = f"has no text in {described(lang)}"
+        problems.append(
+            Problem(
+                loaded.shown_as,
+                f"{what}, so {lang} copies print it in {written_in}; {fix}",
+                loaded.lines.line_for(key),
+                format_key(key),
+            )
+        )
     return problems

@@ -31,6 +31,7 @@ from handouts.extract import COMMON_DOMAIN
 from handouts.fonts import FontSet, describe_char
 from handouts.handout import Handout, blocks_in, texts
 from handouts.jobs import language_tag
+from handouts.languages import direction as text_direction
 from handouts.project import LoadedClinic, LoadedHandout, Project, overlaid
 from handouts.schema import Text
 from handouts.templating import SandboxedLoader, template_problem
@@ -61,20 +62,59 @@ def to_markup(text: str, values: dict[str, str], origin: str, langs: dict[str, s
             known = ", ".join("{" + key + "}" for key in values) or "none"
             raise RenderError(Problem(origin, f"unknown placeholder {{{name}}}; the placeholders here are {known}"))
         parts.append(isolate(values[name], (langs or {}).get(name)))
-    return Markup("".join(parts))
+    return Markup(keep_numbers_together("".join(parts)))
 
 
 def isolate(value: str, lang: str | None = None) -> str:
     """Escape a filled-in value and isolate its direction, so a phone number inside
-    Arabic text keeps its digit order and an Arabic name inside English stays whole."""
+    Arabic text keeps its digit order and an Arabic name inside English stays whole.
+    A number, range or phone number never breaks across lines."""
     direction = "ltr"
     for char in value:
         kind = unicodedata.bidirectional(char)
         if kind in ("L", "R", "AL"):
             direction = "ltr" if kind == "L" else "rtl"
             break
+    nowrap = ' class="nowrap"' if re.fullmatch(_NUMBER, value) else ""
     marked = f' lang="{escape(lang)}"' if lang else ""
-    return f'<bdi dir="{direction}"{marked}>{escape(value)}</bdi>'
+    return f'<bdi dir="{direction}"{nowrap}{marked}>{escape(value)}</bdi>'
+
+
+# -- Numbers never break across lines -------------------------------------------------
+# A patient must never dial half a phone number or read half a range: digits with the
+# separators between them ("01 99 00 12 34", "(541) 555-0142", "20–30", "1,5"), and the
+# short word right after them (a unit: "20–30 Minuten", "30 分钟"), stay on one line.
+
+_NUMBER = r"[+(]?\d+\)?(?:(?:[ \u00a0\u202f]?[-‐‑–−/.,:][ \u00a0\u202f]?|[ \u00a0\u202f])\(?\d+\)?)*"
+_WORD_END = r"[\s<&.,;:!?()\[\]\"'«»“”„、。，；：！？]"
+# A whole word of at most 12 characters (marks and joiners included, so no letter loses its accent).
+_UNIT = rf"[ \u00a0\u202f]?(?:(?!{_WORD_END})[^\d]){{1,12}}(?={_WORD_END}|$)"
+_FILLED_NUMBER = rf'<bdi dir="(?:ltr|rtl)" class="nowrap"(?: lang="[^"<>]*")?>{_NUMBER}</bdi>'
+# The page's own markup is only <strong>, <bdi> and entities: a number never starts inside "&#39;".
+_GROUP = re.compile(
+    rf"(?P<filled>{_FILLED_NUMBER})(?P<after>{_UNIT})?|(?<![0-9A-Za-z_&#])(?P<number>{_NUMBER})(?P<unit>{_UNIT})?"
+)
+# Digit groups apart (a phone number): left to right in every language, e.g. inside Arabic.
+_PHONE_LIKE = re.compile(r"[+(]?\d+\)?(?:[ \u00a0\u202f.-]\(?\d+\)?){2,}")
+
+
+def keep_numbers_together(html: str) -> str:
+    """html (escaped text with the page's own inline tags) with each number group in a nowrap span."""
+    return _GROUP.sub(_group_html, html)
+
+
+def _group_html(match: re.Match[str]) -> str:
+    if match["filled"] is not None:  # a filled-in number is nowrap already; keep its unit with it
+        filled, after = match["filled"], match["after"] or ""
+        if not after or _PHONE_LIKE.search(filled):
+            return match[0]
+        return f'<span class="nowrap">{filled}{after}</span>'
+    number, unit = match["number"], match["unit"] or ""
+    if _PHONE_LIKE.fullmatch(number):  # a phone number has no unit after it
+        return f'<bdi dir="ltr" class="nowrap">{number}</bdi>{unit}'
+    if not unit and number.isdigit():
+        return match[0]  # one run of digits cannot break
+    return f'<span class="nowrap">{number}{unit}</span>'
 
 
 def _parse_placeholders(text: str, origin: str) -> list[tuple[str, str | None, str | None, str | None]]:
@@ -259,9 +299,8 @@ class Renderer:
         font_css = _font_css(fonts, lang, c.font, "html", screen)
         if second_ctx is not None:
             font_css += "\n" + _font_css(fonts, second_ctx["lang"], c.font, ".second-language", screen)
-        own_section = clinic_section(c, lang)
-        if own_section:
-            strings += [(f"{clinic.shown_as} clinic_section", text) for text in own_section.texts()]
+        own = ClinicTexts.of(c, lang)
+        font_css += "".join(own_fonts(fonts, own.languages(), lang, c.font, screen))
         context = {
             **main,
             "handout_id": handout.id,
@@ -275,8 +314,10 @@ class Renderer:
             "page_size": c.paper,  # a CSS @page size; the booklet's pages are half of it
             "qr": qr_code(c, clinic.id, handout.id, lang),
             "screen": screen,
-            "clinic_section": own_section,
             "clinic_lang_tag": clinic_lang_tag(c),
+            "clinic_section": own.section,
+            "footer_text": own.footer_text,
+            "logo_alt": own.logo_alt,
             "variant_classes": " ".join(VARIANTS[name].body_class for name in VARIANTS if name in variants),
             "variant_stylesheets": [VARIANTS[name].stylesheet for name in VARIANTS if name in variants],
             "not_for_patients": not_for_patients,
@@ -307,6 +348,8 @@ class Renderer:
         )
         check_glyphs(page, fonts, lang, c.font)
         check_text_glyphs(second_strings, fonts, second_ctx["lang"] if second_ctx else lang, c.font)
+        for words_lang, words in own.by_language(clinic.shown_as).items():
+            check_text_glyphs(words, fonts, words_lang, c.font)
         return page
 
     def _language(
@@ -468,6 +511,8 @@ def _plural_form(found: Lookup, text: Text, translations: Translations, domain: 
     if not found.translated:
         english = text.text if count == 1 else text.plural
         return replace(found, text=english)
+    # A regional variant may take this entry from its language's catalog: that one's forms and rule.
+    translations = translations.for_entry(domain, text.text, text.context)
     if translations.is_source:
         forms: tuple[str, ...] = (text.text, text.plural)
     else:
@@ -512,8 +557,6 @@ def filled_values(clinic: Any, handout: Handout, locale: Locale) -> dict[str, st
 def _clinic_strings(clinic: Any) -> list[tuple[str, str]]:
     out = [("name", clinic.name), ("phone", clinic.phone), ("email", clinic.email), ("website", clinic.website)]
     out += [(format_key(("address", i)), line) for i, line in enumerate(clinic.address)]
-    if clinic.footer_text:
-        out.append(("footer_text", clinic.footer_text))
     return out
 
 
@@ -523,26 +566,88 @@ def clinic_lang_tag(clinic: Any) -> str:
 
 
 @dataclass(frozen=True)
+class ClinicWords:
+    """Text the clinic wrote itself (never translated), in the language it is written in: the page's,
+    or the main language's standing in for it. Printed with its own lang and direction."""
+
+    text: str
+    lang: str
+    key: str  # where it is in clinic.yaml, e.g. footer_text
+
+    @property
+    def lang_tag(self) -> str:
+        return language_tag(self.lang)
+
+    @property
+    def direction(self) -> str:
+        return text_direction(self.lang)
+
+    def __html__(self) -> str:
+        return keep_numbers_together(str(escape(self.text)))
+
+
+@dataclass(frozen=True)
 class ClinicSectionText:
-    """The clinic's own section in one language, as written in clinic.yaml (never translated)."""
+    """The clinic's own section in one language: heading and paragraphs, each in its own language."""
 
-    heading: str
-    paragraphs: list[str]
-    lang_tag: str  # the language the text is really in, which may be the fallback
-    direction: str  # that language's direction, so French inside an Arabic copy reads left to right
+    heading: ClinicWords
+    paragraphs: list[ClinicWords]
 
-    def texts(self) -> list[str]:
-        return [self.heading, *self.paragraphs]
+    @property
+    def lang_tag(self) -> str:
+        return self.paragraphs[0].lang_tag if self.paragraphs else self.heading.lang_tag
+
+    @property
+    def direction(self) -> str:
+        return self.paragraphs[0].direction if self.paragraphs else self.heading.direction
 
 
-def clinic_section(clinic: Any, lang: str) -> ClinicSectionText | None:
-    if clinic.clinic_section is None:
-        return None
-    heading, _ = clinic.localized(clinic.clinic_section.heading, lang)
-    text, text_lang = clinic.localized(clinic.clinic_section.text, lang)
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    direction = Locale.parse(text_lang).text_direction
-    return ClinicSectionText(heading, paragraphs, language_tag(text_lang), direction)
+@dataclass(frozen=True)
+class ClinicTexts:
+    """Everything the clinic wrote itself, as a page in one language prints it."""
+
+    footer_text: ClinicWords | None
+    logo_alt: ClinicWords | None
+    section: ClinicSectionText | None
+
+    @classmethod
+    def of(cls, clinic: Any, lang: str) -> ClinicTexts:
+        def words(text: Any, key: str) -> ClinicWords | None:
+            return None if text is None else ClinicWords(*clinic.localized(text, lang), key)
+
+        section = None
+        if clinic.clinic_section is not None:
+            heading = words(clinic.clinic_section.heading, "clinic_section.heading")
+            text = words(clinic.clinic_section.text, "clinic_section.text")
+            assert heading is not None and text is not None
+            paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.text) if p.strip()]
+            section = ClinicSectionText(heading, [ClinicWords(p, text.lang, text.key) for p in paragraphs])
+        return cls(words(clinic.footer_text, "footer_text"), words(clinic.logo_alt, "logo_alt"), section)
+
+    def all(self) -> list[ClinicWords]:
+        found = [self.footer_text, self.logo_alt]
+        if self.section is not None:
+            found += [self.section.heading, *self.section.paragraphs]
+        return [words for words in found if words is not None]
+
+    def languages(self) -> list[str]:
+        return list(dict.fromkeys(words.lang for words in self.all()))
+
+    def by_language(self, shown_as: str) -> dict[str, list[tuple[str, str]]]:
+        """(origin, text) pairs by the language they are written in, for the glyph check."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for words in self.all():
+            found.setdefault(words.lang, []).append((f"{shown_as} {words.key}", words.text))
+        return found
+
+
+def own_fonts(fonts: FontSet, langs: list[str], page_lang: str, first: str | None, screen: bool) -> list[str]:
+    """Font rules for clinic text written in a language whose script the page's fonts may not draw."""
+    return [
+        "\n" + _font_css(fonts, lang, first, f'.clinic-text[lang="{language_tag(lang)}"]', screen)
+        for lang in langs
+        if fonts.stack_for(lang, first) != fonts.stack_for(page_lang, first)
+    ]
 
 
 def qr_code(clinic: Any, clinic_id: str, handout_id: str, lang: str) -> dict[str, str] | None:

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from handouts.errors import ConfigError, Problem
+from handouts.languages import fallback_chain
 from handouts.text import VALUE_NAME
 from handouts.yamlfile import KeyPath, LineMap, format_key, load_yaml
 
@@ -131,9 +132,12 @@ def _language_keys(value: Any) -> Any:
     return value
 
 
-# Clinic text given once for every language, or per language (lang -> text).
+# Text the clinic writes itself (never translated): one text, in the clinic's main language,
+# or a mapping lang -> text. A language without its own text prints the main language's, with a warning.
 LongText = Annotated[str, Field(min_length=1, max_length=4000)]
 ClinicText = Annotated[LongText | dict[str, LongText], AfterValidator(_language_keys)]
+FooterText = Annotated[str, Field(min_length=1, max_length=200)]
+ShortClinicText = Annotated[FooterText | dict[str, FooterText], AfterValidator(_language_keys)]
 
 
 class ClinicSection(Strict):
@@ -154,7 +158,7 @@ HandoutId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100
 class Clinic(Strict):
     name: ShortText
     logo: ShortText
-    logo_alt: ShortText | None = None
+    logo_alt: ShortClinicText | None = None
     colors: Colors
     address: list[ShortText] = Field(min_length=1, max_length=8)
     phone: Annotated[str, Field(min_length=1, max_length=40)]
@@ -183,7 +187,7 @@ class Clinic(Strict):
     logo_placement: Literal["start", "end", "center"] = "start"
     font: ShortText | None = None  # a family from fonts/fonts.yaml for Latin, Greek and Cyrillic text
     body_size: int = Field(default=MIN_BODY_PT, le=MAX_BODY_PT)  # body text in points
-    footer_text: Annotated[str, Field(max_length=200)] | None = None
+    footer_text: ShortClinicText | None = None
     clinic_section: ClinicSection | None = None
     main_language: str | None = None  # the clinicians' language; default: the first of `languages`
     bilingual: bool = False  # print the patient's language beside the main language
@@ -235,14 +239,27 @@ class Clinic(Strict):
     def clinicians_language(self) -> str:
         return self.main_language or self.languages[0]
 
-    def localized(self, text: ClinicText, lang: str) -> tuple[str, str]:
-        """(text, its language) for lang, falling back to the main language, then to any."""
+    def clinic_texts(self) -> list[tuple[tuple[str, ...], str | dict[str, str]]]:
+        """(key path, text) of each text the clinic wrote itself and that prints in every language."""
+        found: list[tuple[tuple[str, ...], str | dict[str, str] | None]] = [
+            (("footer_text",), self.footer_text),
+            (("logo_alt",), self.logo_alt),
+        ]
+        if self.clinic_section is not None:
+            found += [(("clinic_section", "heading"), self.clinic_section.heading)]
+            found += [(("clinic_section", "text"), self.clinic_section.text)]
+        return [(key, text) for key, text in found if text is not None]
+
+    def localized(self, text: str | dict[str, str], lang: str) -> tuple[str, str]:
+        """(text, the language it is written in) for a page in lang: its own text (a regional
+        variant's language's will do), else the main language's. A single text is the main language's."""
+        main = self.clinicians_language
         if isinstance(text, str):
-            return text, lang
-        for choice in (lang, self.clinicians_language):
+            return text, main
+        for choice in (*fallback_chain(lang), *fallback_chain(main)):
             if choice in text:
                 return text[choice], choice
-        first = next(iter(text))
+        first = next(iter(text))  # no text in the main language: refused when the clinic loads
         return text[first], first
 
 

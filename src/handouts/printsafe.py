@@ -1,0 +1,78 @@
+"""The print-safe area: office printers cannot print the outer 4–6 mm of a sheet, so a page
+that puts ink closer than SAFE_MM to an edge would lose it on paper (say, the review date in
+the footer). The stylesheet keeps every sample clear of it; this check, on the laid-out
+pages, refuses the one PDF whose own text (a long footer_text, a clinic template) would not be."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from handouts.errors import Problem
+
+SAFE_MM = 5.0
+_PX_PER_MM = 96 / 25.4  # WeasyPrint lays pages out in CSS pixels
+_ASCENT, _DESCENT = 1.1, 0.6  # of the font size: room for accents, Arabic marks and descenders
+
+
+def ink_problems(document: Any, origin: str) -> list[Problem]:
+    """The first page whose ink comes closer than SAFE_MM to an edge of the paper (and how many more do)."""
+    found = [(number, at) for number, page in enumerate(document.pages, 1) if (at := _closest(page._page_box))]
+    if not found:
+        return []
+    (number, (gap, edge, what)), more = found[0], len(found) - 1
+    others = f" (and on {more} other page{'s' if more > 1 else ''})" if more else ""
+    return [
+        Problem(
+            origin,
+            f"page {number}: {what} comes {gap:.1f} mm from the {edge} edge of the paper{others}; printers leave "
+            f"the outer {SAFE_MM:g} mm blank, so it would be cut off. Shorten it (e.g. footer_text) "
+            "or move it inside the page margins",
+        )
+    ]
+
+
+def _closest(page_box: Any) -> tuple[float, str, str] | None:
+    """(gap in mm, edge, what) of the ink closest to an edge, if it is inside the unsafe band."""
+    width, height = page_box.margin_width(), page_box.margin_height()
+    worst: tuple[float, str, str] | None = None
+    for (x0, y0, x1, y1), box in _ink(page_box):
+        for gap, edge in ((x0, "left"), (y0, "top"), (width - x1, "right"), (height - y1, "bottom")):
+            mm = gap / _PX_PER_MM
+            if mm < SAFE_MM - 0.05 and (worst is None or mm < worst[0]):
+                worst = (mm, edge, _describe(box))
+    return worst
+
+
+def _ink(box: Any) -> Iterator[tuple[tuple[float, float, float, float], Any]]:
+    """(border box, box) of everything that leaves a mark: text, images, borders, backgrounds."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        if box.text.strip():
+            # Glyphs reach about one em above the baseline and well under half an em below it; a text
+            # box's own height is the font's whole content area, over two ems for Arabic.
+            baseline, size = box.position_y + box.baseline, box.style["font_size"]
+            top, bottom = baseline - _ASCENT * size, baseline + _DESCENT * size
+            yield (box.position_x, top, box.position_x + box.width, bottom), box
+        return
+    if not isinstance(box, boxes.PageBox) and (isinstance(box, boxes.ReplacedBox) or _paints(box)):
+        x, y = box.border_box_x(), box.border_box_y()
+        yield (x, y, x + box.border_width(), y + box.border_height()), box
+    for child in getattr(box, "children", ()):
+        yield from _ink(child)
+
+
+def _paints(box: Any) -> bool:
+    borders = (box.border_top_width, box.border_right_width, box.border_bottom_width, box.border_left_width)
+    background = box.style["background_color"]
+    return any(borders) or getattr(background, "alpha", 0) > 0
+
+
+def _describe(box: Any) -> str:
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        text = " ".join(box.text.split())
+        return f"the text “{text[:40]}{'…' if len(text) > 40 else ''}”"
+    return f"a <{box.element_tag}> element" if box.element_tag else "a box"
