@@ -60,7 +60,7 @@ def german_arabic(tmp_path: Path, clinic_extra: str) -> Path:
 def page_html(root: Path, lang: str) -> str:
     project = Project(root)
     renderer = Renderer(project)
-    translations = Translations(project.locales_dir, project.root, lang)
+    translations = Translations(project.locale_dirs, project.root, lang)
     return renderer.page(project.load_clinic("fixture"), project.load_handout("leaflet"), translations).html
 
 

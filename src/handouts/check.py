@@ -188,7 +188,7 @@ def catalog_languages(project: Project, langs: list[str]) -> list[str]:
         chain = fallback_chain(lang)
         if SOURCE_LANGUAGE in chain:
             continue
-        with_catalogs = [code for code in chain if (project.locales_dir / code).is_dir()]
+        with_catalogs = [code for code in chain if any((folder / code).is_dir() for folder in project.locale_dirs)]
         found.append(with_catalogs[-1] if with_catalogs else lang)  # none at all: reviewed to say so
     return list(dict.fromkeys(found))
 
