@@ -49,6 +49,7 @@ def make_fixture(root: Path, clinics: int, langs: list[str], handouts: int) -> P
     for folder in ("templates", "locales"):
         shutil.copytree(REPO / folder, root / folder)
     (root / "fonts").symlink_to(REPO / "fonts", target_is_directory=True)
+    (root / "handouts.yaml").write_text("library: []\n")  # only the fixture's own handouts, none packaged
     (root / "handouts").mkdir()
     for n in range(handouts):
         handout_id = HANDOUT if n == 0 else f"{HANDOUT}-{n + 1}"
