@@ -8,10 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import pdf_text
 from fixture_project import make_project, write_catalog
 from handouts.catalogs import Translations
+from handouts.cli import cli
 from handouts.project import Project
 from handouts.render import Renderer
 
@@ -167,3 +169,11 @@ def test_english_fallback_is_marked_as_english(tmp_path: Path) -> None:
     page = Renderer(project).page(project.load_clinic("fixture"), project.load_handout("back-care"), translations)
     assert '<span lang="en" dir="ltr">Rest a little, then move.</span>' in page.html
     assert '<span lang="en" dir="ltr">Rufen' not in page.html and "Rufen Sie uns an" in page.html
+
+
+def test_review_asks_for_each_entry_and_records_only_the_yes(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(project), "i18n", "review", "de", "--by", REVIEWER], input="y\nn\nn\n")
+    # The page's two safety entries and the footer's "call us" line (common.po).
+    assert result.output.count("Approve this translation? [y/N]") == 3
+    assert "recorded 1 approval(s)" in result.output
+    assert "de: 1 of 3 safety-critical entries approved" in result.output and result.exit_code == 1
