@@ -13,7 +13,7 @@ from typing import Any
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, PoFileParser
 
-from handouts.checks import header_problems, message_errors, state_of
+from handouts.checks import NOT_READY, header_problems, message_errors, state_of
 from handouts.errors import CatalogError, Problem, display_path
 from handouts.languages import fallback_chain
 from handouts.pofile import PREVIOUS_LINE, QUOTE_HINT, PoEntry, check_po, decode
@@ -97,7 +97,6 @@ class Lookup:
     # Clinician sign-off of a translated safety-critical entry (see signoff.py); None: not approved.
     approval: Approval | None = None
     unapproved: str = ""  # why it is not approved (for a clinic that requires sign-off)
-    approvals_file: str = ""  # where the sign-off is recorded
 
 
 def plural_index(catalog: Catalog | None, count: int) -> int:
@@ -232,23 +231,19 @@ class Translations:
     @property
     def approvals(self) -> Approvals:
         if self._approvals is None:
-            self._approvals = Approvals.load(self.reviews_file, self.approvals_shown_as)
+            self._approvals = Approvals.load(self.reviews_file, display_path(self.reviews_file, self.root))
         return self._approvals
-
-    @property
-    def approvals_shown_as(self) -> str:
-        return display_path(self.reviews_file, self.root)
 
     def _signed_off(self, found: Lookup, domain: str, message: Message) -> Lookup:
         approvals = self.approvals
         approval = approvals.approval(domain, message.id, message.context, message.string)
         if approval is not None:
-            return replace(found, approval=approval, approvals_file=self.approvals_shown_as)
+            return replace(found, approval=approval)
         if approvals.problem is not None:
             why = f"the sign-off file cannot be read ({approvals.problem}); nothing in it counts as approved"
         else:
             why = not_approved_problem(self.lang, approvals.lapsed(domain, message.id, message.context, message.string))
-        return replace(found, unapproved=why, approvals_file=self.approvals_shown_as)
+        return replace(found, unapproved=why)
 
     def plural_forms(self, domain: str, english: tuple[str, str], context: str | None) -> tuple[str, ...] | None:
         """A translated plural entry's forms (the caller has looked it up as ready)."""
@@ -263,13 +258,8 @@ class Translations:
         return plural_index(None if self.is_source or isinstance(catalog, CatalogError) else catalog, count)
 
     def _not_ready(self, catalog: Catalog, message: Message, origin: str) -> Problem | None:
-        state = state_of(message)
-        if state == "untranslated":
-            return problem_at(origin, "is not translated yet")
-        if state == "fuzzy":
-            return problem_at(
-                origin, "is fuzzy (the English changed or it was guessed); review it and remove the fuzzy flag"
-            )
+        if reason := NOT_READY.get(state_of(message)):
+            return problem_at(origin, reason)
         key = (catalog.domain or "", message.id if isinstance(message.id, str) else tuple(message.id), message.context)
         if key not in self._errors:
             self._errors[key] = message_errors(catalog, message)

@@ -260,13 +260,18 @@ class Entry:
         label = "safety-critical entry" if self.critical else "entry"
         if self.state == "missing":
             why = f"{label} has no translation entry; run: handouts i18n update, then translate it"
-        elif self.state == "untranslated":
-            why = f"{label} is not translated yet"
-        elif self.state == "fuzzy":
-            why = f"{label} is fuzzy (the English changed or it was guessed); review it and remove the fuzzy flag"
+        elif reason := NOT_READY.get(self.state):
+            why = f"{label} {reason}"
         else:
             return [Problem(self.file, f"{label}: {error}", self.line) for error in self.errors]
         return [Problem(self.file, why, self.line)]
+
+
+# Why an entry in the catalog is not printed, by its state: one wording for the build, check and status.
+NOT_READY = {
+    "untranslated": "is not translated yet",
+    "fuzzy": "is fuzzy (the English changed or it was guessed); review it and remove the fuzzy flag",
+}
 
 
 def entries(template: Template, catalog: Catalog, shown_as: str) -> Iterator[Entry]:
