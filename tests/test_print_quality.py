@@ -110,9 +110,11 @@ def test_bilingual_flag_overrides_the_clinic_setting() -> None:
     project = Project(REPO)
     riverside = load(project, ["riverside"], [HANDOUT]).clinics["riverside"]
     assert copies(riverside, "es", BuildOptions()) == [()]  # riverside.yaml: not bilingual
-    both = copies(riverside, "es", BuildOptions(bilingual=True, variants=("large-print",)))
+    both = copies(riverside, "es", BuildOptions(switches=(("bilingual", True),), variants=("large-print",)))
     assert both == [(), ("bilingual",), ("large-print",)]  # the standard copy, then one per variant
-    assert copies(riverside, "en", BuildOptions(bilingual=True)) == [()]  # the main language needs no second
+    assert copies(riverside, "en", BuildOptions(switches=(("bilingual", True),))) == [
+        ()
+    ]  # the main language needs no second
     job = Job("riverside", "es", HANDOUT, ("bilingual",), "en")
     assert output_path(Path("out"), job).name == f"{HANDOUT}-bilingual.pdf"
 

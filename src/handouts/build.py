@@ -207,7 +207,7 @@ def wanted(name: str, clinic: LoadedClinic, options: BuildOptions) -> bool:
     setting = VARIANTS[name].setting
     if name in options.variants or setting is None:
         return name in options.variants
-    flag = getattr(options, setting)  # --booklet/--no-booklet: None leaves it to clinic.yaml
+    flag = dict(options.switches).get(name)  # --booklet/--no-booklet; not given: as clinic.yaml says
     return bool(getattr(clinic.clinic, setting) if flag is None else flag)
 
 

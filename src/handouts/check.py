@@ -264,7 +264,9 @@ def check_pages(
 ) -> None:
     """Gate, glyph coverage and fit to sheet for every clinic × language × handout: laid out, not written."""
     try:
-        jobs = plan(sources, clinic_ids, langs, handout_ids, BuildOptions(bilingual=False, formats=("pdf",)))
+        jobs = plan(
+            sources, clinic_ids, langs, handout_ids, BuildOptions(switches=(("bilingual", False),), formats=("pdf",))
+        )
     except HandoutsError as exc:
         report.gates["schema"].problems += exc.problems
         return

@@ -39,6 +39,18 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
     ctx.obj = {"project": project_dir or Path.cwd()}
 
 
+def _variant_switches(command: Any) -> Any:
+    """--<variant>/--no-<variant> for each variant a clinic can turn on in clinic.yaml (see variants.py)."""
+    for variant in reversed([v for v in VARIANTS.values() if v.setting]):
+        command = click.option(
+            f"--{variant.name}/--no-{variant.name}",
+            variant.name,
+            default=None,
+            help=f"Also print {variant.help}, as <handout>{variant.suffix}.pdf (default: as each clinic.yaml says).",
+        )(command)
+    return command
+
+
 @cli.command()
 @click.option("--clinic", "clinics", multiple=True, help="Build only this clinic (repeatable).")
 @click.option("--lang", "langs", multiple=True, help="Build only this language, e.g. es or zh_Hans (repeatable).")
@@ -66,18 +78,7 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
     default=None,
     help="Also print large-print copies (the same as --variant large-print).",
 )
-@click.option(
-    "--bilingual/--no-bilingual",
-    default=None,
-    help="Print the clinic's main language beside the patient's, as <handout>-bilingual.pdf "
-    "(default: as each clinic.yaml says).",
-)
-@click.option(
-    "--booklet/--no-booklet",
-    default=None,
-    help="Also print each handout as an A5 booklet (half-letter on Letter paper), as <handout>-booklet.pdf "
-    "(default: as each clinic.yaml says).",
-)
+@_variant_switches
 @click.option("--allow-expired", is_flag=True, default=False, help="Print handouts past their review date.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Judge review dates as of this day.")
 @click.option(
@@ -116,8 +117,6 @@ def build(
     strict: bool | None,
     variants: tuple[str, ...],
     large_print: bool | None,
-    bilingual: bool | None,
-    booklet: bool | None,
     allow_expired: bool,
     today: Any,
     jobs: int | None,
@@ -125,6 +124,7 @@ def build(
     formats: tuple[str, ...],
     executor: str | None,
     scheduler: str | None,
+    **switches: bool | None,
 ) -> None:
     """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf,
     its HTML copy beside it, each clinic's patient packets into
@@ -144,8 +144,7 @@ def build(
         out_dir,
         strict=bool(strict),
         variants=wanted,
-        bilingual=bilingual,
-        booklet=booklet,
+        switches=tuple((name, on) for name, on in switches.items() if on is not None),
         allow_expired=allow_expired,
         today=today.date() if today else None,
         jobs=jobs,

@@ -23,7 +23,6 @@ from handouts.errors import HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render import build_epoch
-from handouts.variants import VARIANTS
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 3
@@ -63,7 +62,6 @@ class InputHasher:
             f"fonts {self.folder(self.project.fonts_folder)}",
             f"variants {' '.join(variants)}",
         ]
-        parts += [f"{part}" for name in variants for part in VARIANTS[name].hash_parts]
         # A form prints another handout's sections: that handout's file and catalog are inputs too.
         for loaded in (handout, *handout.refs.values()):
             parts.append(f"handout {loaded.id} {self.file(loaded.path)}")

@@ -27,8 +27,9 @@ class BuildOptions:
     out_dir: Path | None = None
     strict: bool = False  # every warning fails the build (and an English fallback refuses its PDF)
     variants: tuple[str, ...] = ()  # extra copies to print, by variant name (see variants.py)
-    bilingual: bool | None = None  # None: as each clinic.yaml says
-    booklet: bool | None = None  # None: as each clinic.yaml says
+    # (variant, on or off) for the variants a clinic.yaml can turn on (--booklet/--no-booklet ...);
+    # a variant not named here is printed as each clinic.yaml says.
+    switches: tuple[tuple[str, bool], ...] = ()
     allow_expired: bool = False  # print handouts past their review date
     today: dt.date | None = None  # the day review dates are judged against (default: today)
     jobs: int | None = None  # worker processes; None: up to one per core, 1: render in this process

@@ -2,8 +2,8 @@
 
 A variant has a file-name suffix, a class on <body> that its stylesheet rules
 (templates/variants/<name>.css) hang on, what it changes in the page's context,
-what it adds to the inputs hash, the clinic.yaml setting that asks for it (if any),
-and what it does to the finished file of an output format (the booklet imposes its
+the clinic.yaml setting that asks for it (if any; the build command then offers
+--<name>/--no-<name>), and what it does to the finished file of an output format (the booklet imposes its
 PDF's pages on sheets). A new variant is one entry here plus its stylesheet."""
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ class Variant:
     applies: Callable[[Any, str], bool] = lambda clinic, lang: True
     # Changes to the template context: (context, clinic) -> new values.
     context: Callable[[dict[str, Any], Any], dict[str, Any]] = lambda context, clinic: {}
-    hash_parts: tuple[str, ...] = field(default=())
-    # The clinic.yaml key (and BuildOptions field) that turns this copy on for a clinic, e.g. `booklet: true`.
+    # The clinic.yaml key that turns this copy on for a clinic, e.g. `booklet: true`.
     setting: str | None = None
     # Per output format: (data, page, clinic) -> (data, pages), applied to the rendered file.
     finish: dict[str, Callable[[bytes, Any, Any], tuple[bytes, int]]] = field(default_factory=dict)
