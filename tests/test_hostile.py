@@ -572,13 +572,13 @@ IMAGE_CASES = [
     pytest.param(
         "logo.svg",
         (SVG + '<style>@import url("http://127.0.0.1:9/x.css");</style></svg>').encode(),
-        "line 2 of the SVG has styles that refer to another file or address",
+        "line 2 of the SVG has a <style> element, which a figure or logo may not have",
         id="svg-style-import",
     ),
     pytest.param(
         "logo.svg",
         (SVG + "<rect width='10' height='10'></svg>").encode(),
-        "line 2 of the SVG is not well-formed XML (mismatched tag)",
+        "line 2 of the SVG is not well-formed XML (Opening and ending tag mismatch: rect line 2 and svg",
         id="svg-unparseable",
     ),
 ]

@@ -17,6 +17,7 @@ from handouts.checks import NOT_READY, header_problems, message_errors, state_of
 from handouts.errors import CatalogError, Problem, display_path
 from handouts.languages import fallback_chain
 from handouts.pofile import PREVIOUS_LINE, QUOTE_HINT, PoEntry, check_po, decode
+from handouts.sandbox import Sandbox
 from handouts.signoff import Approval, Approvals, not_approved_problem, reviews_path
 
 SOURCE_LANGUAGE = "en"
@@ -116,16 +117,17 @@ class Translations:
     locales: the catalog folders, the first with a domain's catalog winning (a project's own
     locales/, then the packaged library's: Project.locale_dirs)."""
 
-    def __init__(self, locales: Path | Sequence[Path], root: Path, lang: str):
+    def __init__(self, locales: Path | Sequence[Path], root: Path, lang: str, sandbox: Sandbox | None = None):
         self.locales = [locales] if isinstance(locales, Path) else list(locales)
         self.root, self.lang = root, lang
+        self.sandbox = sandbox  # the project's: a catalog behind a link that leaves it is never read
         self._paths: dict[str, tuple[Path, str]] = {}  # domain -> (file, as shown)
         self._catalogs: dict[str, Catalog | CatalogError] = {}
         self._errors: dict[tuple[str, Any, str | None], list[str]] = {}
         self._approvals: Approvals | None = None
         # A regional variant (pt_BR) prints the entries its own catalogs lack from its language's (pt).
         parents = fallback_chain(lang)[1:]
-        self.fallback = Translations(locales, root, parents[0]) if parents else None
+        self.fallback = Translations(locales, root, parents[0], sandbox) if parents else None
 
     @property
     def is_source(self) -> bool:
@@ -182,6 +184,8 @@ class Translations:
             has_any = any((folder / self.lang / "LC_MESSAGES").is_dir() for folder in self.locales)
             fix = f"handouts i18n update --lang {self.lang}" if has_any else f"handouts i18n init {self.lang}"
             return CatalogError(Problem(shown_as, f"no catalog for language {self.lang!r}; create it with: {fix}"))
+        if self.sandbox is not None and (outside := self.sandbox.problem(path)):
+            return CatalogError(outside)
         try:
             catalog = load_catalog(path, shown_as, self.lang)
         except CatalogError as exc:
@@ -231,7 +235,11 @@ class Translations:
     @property
     def approvals(self) -> Approvals:
         if self._approvals is None:
-            self._approvals = Approvals.load(self.reviews_file, display_path(self.reviews_file, self.root))
+            outside = self.sandbox.problem(self.reviews_file) if self.sandbox is not None else None
+            if outside is not None:  # nothing counts as approved
+                self._approvals = Approvals(problem=outside)
+            else:
+                self._approvals = Approvals.load(self.reviews_file, display_path(self.reviews_file, self.root))
         return self._approvals
 
     def _signed_off(self, found: Lookup, domain: str, message: Message) -> Lookup:

@@ -81,16 +81,18 @@ class InputHasher:
     def folder(self, *folders: Path) -> str:
         """Every file under the folders, by relative path and content; a name found in an
         earlier folder hides the same name in later ones (a project's own template the packaged one)."""
-        used: dict[str, Path] = {}
+        used: dict[str, Path | None] = {}
         for folder in folders:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    used.setdefault(path.relative_to(folder).as_posix(), path)
-        lines = [f"{name} {self.file(path)}" for name, path in sorted(used.items())]
+            # Never across a link that leaves the project: a linked templates/ is not the whole disk.
+            for name, path in self.project.sandbox.files(folder):
+                used.setdefault(name, path)
+        lines = [f"{name} {'outside' if path is None else self.file(path)}" for name, path in sorted(used.items())]
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
     def reviews(self, translations: Translations) -> str:
         path = translations.reviews_file
+        if not self.project.sandbox.allows(path):
+            return "outside"  # never read: the build refuses what it would approve
         return self.file(path) if path.is_file() else "none"
 
     def catalog(self, translations: Translations, domain: str) -> str:

@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 from handouts.errors import HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN
 from handouts.formats import FORMATS
+from handouts.images import SvgRefused, asset_bytes
 from handouts.jobs import Job, Sources
 from handouts.project import Project, languages_in
 from handouts.render import PROJECT_URL, Page
@@ -106,9 +107,11 @@ class Preview:
     def asset(self, relative: str) -> Path | None:
         """A file the PDF renderer could read too (the project's own, else the packaged one of
         that name); None for anything else."""
-        path = self.project.find(relative).resolve()
+        named = self.project.find(relative)
+        path = named.resolve()
         allowed = [folder.resolve() for folder in self.allowed_dirs()]
-        if path.is_file() and any(folder in path.parents for folder in allowed):
+        inside = self.project.sandbox.allows(named)  # a linked folder is never allowed ground by itself
+        if inside and path.is_file() and any(folder in path.parents for folder in allowed):
             return path
         return None
 
@@ -232,10 +235,10 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(preview.pdf(parts[1], parts[2], parts[3].removesuffix(".pdf")), "application/pdf")
             elif parts[0] == "assets" and (asset := preview.asset("/".join(parts[1:]))):
                 content_type = mimetypes.guess_type(asset.name)[0] or "application/octet-stream"
-                self._send(asset.read_bytes(), content_type)
+                self._send(asset_bytes(asset), content_type)  # an SVG sanitised, as the PDF draws it
             else:
                 self.send_error(HTTPStatus.NOT_FOUND)
-        except LookupError:
+        except (LookupError, SvgRefused):
             self.send_error(HTTPStatus.NOT_FOUND)
         except HandoutsError as exc:
             self._send(error_page(path, exc.problems, preview.watcher.version).encode(), "text/html; charset=utf-8")

@@ -161,13 +161,15 @@ class Library:
         self.project = project
         self.translations = dict(translations)
         self.env = SandboxedEnvironment(
-            loader=SandboxedLoader(project.template_dirs), autoescape=True, undefined=StrictUndefined
+            loader=SandboxedLoader(project.template_dirs, project.sandbox), autoescape=True, undefined=StrictUndefined
         )
 
     def language(self, lang: str) -> dict[str, Any]:
         """What a page in lang needs: its lang and dir attributes and `_` for its own words."""
         if lang not in self.translations:
-            self.translations[lang] = Translations(self.project.locale_dirs, self.project.root, lang)
+            self.translations[lang] = Translations(
+                self.project.locale_dirs, self.project.root, lang, self.project.sandbox
+            )
         translations = self.translations[lang]
         locale = Locale.parse(lang)
 
