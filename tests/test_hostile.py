@@ -10,10 +10,12 @@ import errno
 import io
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
 import sys
+import tarfile
 import time
 import zlib
 from pathlib import Path
@@ -887,3 +889,407 @@ def test_a_bug_in_one_job_is_an_internal_error_with_a_log_file(tmp_path: Path, r
     assert f"internal error (a bug in handouts, not in your files); the traceback is in {log}" in result.out
     assert "RuntimeError: a bug" in log.read_text()
     assert "Traceback" not in result.out
+
+
+# -- One sandbox, by real paths ----------------------------------------------------------------
+# A folder that is itself a link (a clinic, a clinic's templates/, a handout's pictures, locales/,
+# fonts/) must not make its target allowed ground: each is refused with one line naming the link.
+
+LINK_FIX = "copy the files into the project instead of linking to them"
+
+
+def leads_outside(link: str, target: Path) -> str:
+    return f"error: {link}: this link leads outside the project (to {target}); {LINK_FIX}"
+
+
+def outside_copy(tmp_path: Path, folder: Path, name: str) -> Path:
+    """A copy of folder outside the project, with the secret planted in every text file."""
+    target = tmp_path / "outside" / name
+    shutil.copytree(folder, target)
+    for path in target.rglob("*"):
+        if path.suffix in (".html", ".po", ".yaml", ".css"):
+            path.write_text(path.read_text(encoding="utf-8") + f"\n# {SECRET}\n", encoding="utf-8")
+    return target
+
+
+def test_clinic_folder_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
+    target = outside_copy(tmp_path, project / "clinics/stadtpark", "clinic")
+    (project / "clinics/shared").symlink_to(target, target_is_directory=True)
+    result = run(project, "build", "--clinic", "shared", "--lang", "de", "--handout", HANDOUT, "-j", "1")
+    assert_one_line_error(result, leads_outside("clinics/shared", target))
+    assert not (project / "output/shared").exists()
+
+
+def test_clinic_yaml_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
+    target = tmp_path / "outside-clinic.yaml"
+    shutil.move(project / CLINIC, target)
+    (project / CLINIC).symlink_to(target)
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(result, leads_outside(CLINIC, target))
+    assert not (project / PDF).exists()
+
+
+def test_clinic_templates_folder_that_is_a_link_outside(project: Path, tmp_path: Path, run, secret: Path) -> None:
+    (secret.parent / "handout.html").write_text(f"<p>{SECRET}</p>\n")
+    (project / CLINIC_TEMPLATES).symlink_to(secret.parent, target_is_directory=True)
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(
+        result,
+        f"error: {CLINIC_TEMPLATES}/handout.html: the template 'handout.html' is behind the link {CLINIC_TEMPLATES}, "
+        f"which leads outside the project; {LINK_FIX}",
+    )
+    assert SECRET not in all_output_text(project) + result.out
+    assert not (project / PDF).exists()
+
+
+def test_project_templates_folder_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
+    target = outside_copy(tmp_path, project / "templates", "templates")
+    shutil.rmtree(project / "templates")
+    (project / "templates").symlink_to(target, target_is_directory=True)
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(
+        result,
+        "error: templates/handout.html: the template 'handout.html' is behind the link templates, "
+        f"which leads outside the project; {LINK_FIX}",
+    )
+    assert SECRET not in all_output_text(project) + result.out
+
+
+def test_inputs_hash_never_walks_a_linked_templates_folder(project: Path, tmp_path: Path, monkeypatch) -> None:
+    import handouts.incremental
+    from handouts.incremental import InputHasher
+    from handouts.project import Project
+
+    target = outside_copy(tmp_path, project / "templates", "templates")
+    shutil.rmtree(project / "templates")
+    (project / "templates").symlink_to(target, target_is_directory=True)
+    read: list[Path] = []
+    real_sha256 = handouts.incremental.sha256_file
+    monkeypatch.setattr(handouts.incremental, "sha256_file", lambda path: read.append(path) or real_sha256(path))
+    loaded = Project(project)
+    InputHasher(loaded).folder(*loaded.template_dirs)
+    assert read  # the packaged templates are hashed ...
+    assert not [path for path in read if path.resolve().is_relative_to(target)]  # ... never the linked ones
+
+
+def test_link_inside_the_clinic_templates_leading_to_a_linked_folder(project: Path, secret: Path, run) -> None:
+    clinic_template(project, '{% include "notes/secret.html" %}')
+    (project / "clinics/stadtpark/notes").symlink_to(secret.parent, target_is_directory=True)
+    (project / CLINIC_TEMPLATES / "notes").symlink_to("../notes", target_is_directory=True)
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(
+        result,
+        f"error: {CLINIC_TEMPLATES}/handout.html:3: the template 'notes/secret.html' is behind the link "
+        f"{CLINIC_TEMPLATES}/notes, which leads outside the project; {LINK_FIX}",
+    )
+    assert SECRET not in all_output_text(project) + result.out
+
+
+def test_picture_in_a_linked_clinic_subfolder_reaches_neither_pdf_nor_html(project: Path, tmp_path: Path, run) -> None:
+    pictures = tmp_path / "outside/pictures"
+    pictures.mkdir(parents=True)
+    (pictures / "map.png").write_bytes(png_bytes())
+    (project / "clinics/stadtpark/pictures").symlink_to(pictures, target_is_directory=True)
+    clinic_template(project, '<img src="../clinics/stadtpark/pictures/map.png" alt="a map">')
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(
+        result,
+        f"error: {CLINIC_TEMPLATES}/handout.html:3: refused to fetch '../clinics/stadtpark/pictures/map.png' "
+        f"(file:///handouts-project/clinics/stadtpark/pictures/map.png): "
+        f"clinics/stadtpark/pictures: this link leads outside the project (to {pictures}); {LINK_FIX}",
+    )
+    assert "0 built, 0 skipped, 2 failed" in result.out  # the PDF and the HTML copy
+    assert not (project / PDF).exists() and not (project / PDF).with_suffix(".html").exists()
+
+
+def test_locales_folder_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
+    target = outside_copy(tmp_path, project / "locales", "locales")
+    shutil.rmtree(project / "locales")
+    (project / "locales").symlink_to(target, target_is_directory=True)
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(result, leads_outside("locales", target))
+    assert SECRET not in all_output_text(project) + result.out
+    assert not (project / PDF).exists()
+
+
+def test_one_catalog_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
+    catalog = project / f"locales/de/LC_MESSAGES/{HANDOUT}.po"
+    target = tmp_path / "outside.po"
+    shutil.move(catalog, target)
+    catalog.symlink_to(target)
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(result, leads_outside(f"locales/de/LC_MESSAGES/{HANDOUT}.po", target))
+    assert not (project / PDF).exists()
+
+
+def test_fonts_folder_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
+    target = tmp_path / "outside/fonts"
+    target.mkdir(parents=True)
+    (target / "fonts.yaml").write_text((REPO / "fonts/fonts.yaml").read_text())
+    (project / "fonts").unlink()
+    (project / "fonts").symlink_to(target, target_is_directory=True)
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(result, leads_outside("fonts", target))
+    assert not (project / PDF).exists()
+
+
+def test_fonts_linked_to_the_installed_library_are_allowed(project: Path, run) -> None:
+    assert (project / "fonts").resolve() == (REPO / "fonts").resolve()  # the fixture's own link
+    result = run(project, "build", *ONE_JOB)
+    assert result.code == 0, result.out
+    assert (project / PDF).is_file()
+
+
+def test_handout_file_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
+    target = tmp_path / "outside-handout.yaml"
+    shutil.move(project / HANDOUT_FILE, target)
+    (project / HANDOUT_FILE).symlink_to(target)
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(result, leads_outside(HANDOUT_FILE, target))
+
+
+def test_project_file_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
+    target = tmp_path / "outside-handouts.yaml"
+    shutil.move(project / "handouts.yaml", target)
+    (project / "handouts.yaml").symlink_to(target)
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(result, leads_outside("handouts.yaml", target))
+
+
+def test_snapshot_leaves_out_a_linked_templates_folder(project: Path, tmp_path: Path) -> None:
+    from handouts import snapshot
+    from handouts.project import Project
+
+    target = outside_copy(tmp_path, project / "templates", "templates")
+    shutil.rmtree(project / "templates")
+    (project / "templates").symlink_to(target, target_is_directory=True)
+    archive = snapshot.take(Project(project)).archive
+    assert SECRET.encode() not in archive
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        assert not [name for name in tar.getnames() if name.startswith("templates")]
+        assert f"handouts/{HANDOUT}.yaml" in tar.getnames()
+
+
+def test_preview_serves_nothing_through_a_linked_folder(project: Path, tmp_path: Path) -> None:
+    from handouts.preview import ChangeWatcher, Preview
+    from handouts.project import Project
+
+    pictures = tmp_path / "outside/pictures"
+    pictures.mkdir(parents=True)
+    (pictures / "map.png").write_bytes(png_bytes())
+    (project / "clinics/stadtpark/pictures").symlink_to(pictures, target_is_directory=True)
+    (project / "clinics/stadtpark/map.png").write_bytes(png_bytes())
+    loaded = Project(project)
+    preview = Preview(loaded, ChangeWatcher(loaded))
+    assert preview.asset("clinics/stadtpark/pictures/map.png") is None
+    assert preview.asset("clinics/stadtpark/map.png") == project / "clinics/stadtpark/map.png"
+
+
+# -- Figures by allow-list -------------------------------------------------------------------------
+
+FIGURE_HANDOUT = """\
+meta:
+  code: HOS-01
+  version: "1.0"
+  approved: 2026-11-01
+  review_due: 2028-11-01
+  references: ["A reference. 2020."]
+title: {title}
+subtitle: For tests
+sections:
+  - id: body
+    heading: Before you start
+    blocks:
+      - type: paragraph
+        text: {paragraph}
+      - type: figure
+        src: drawing.svg
+        alt: Where the pads go.
+"""
+FIGURE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 200 40">\n'
+)
+DRAWING = FIGURE_SVG + '<text x="4" y="24" font-size="14">{label}</text>\n</svg>\n'
+FIGURE_FILE = "handouts/fixture.yaml"
+FIGURE_LINE = 16  # the figure's `src:` in FIGURE_HANDOUT
+FIGURE_JOB = ("--lang", "en", "-j", "1")
+
+
+def figure_project(
+    root: Path,
+    drawing: str = DRAWING.format(label="Pad here"),
+    title: str = "Pads",
+    paragraph: str = "Put the pads on.",
+    catalogs: dict | None = None,
+) -> Path:
+    from fixture_project import make_project
+
+    handout = FIGURE_HANDOUT.format(title=title, paragraph=paragraph)
+    return make_project(
+        root, {"fixture": handout}, catalogs, languages=("en", "de"), assets={"fixture/drawing.svg": drawing}
+    )
+
+
+def refused_figure(reason: str) -> str:
+    return f"error: {FIGURE_FILE}:{FIGURE_LINE} sections[0].blocks[1]: figure 'drawing.svg': {reason}"
+
+
+NOT_DRAWING = (
+    "which a figure or logo may not have (only shapes, paths, groups, text, gradients and <use> of the drawing's "
+    "own parts); remove it"
+)
+LOCAL_ONLY = "only references inside the SVG (#id) are allowed"
+
+# (the drawing's second line, the reason in the error)
+FIGURE_MARKUP = [
+    pytest.param(
+        "<style>.safety { display: none }</style>",
+        f"line 2 of the SVG has a <style> element, {NOT_DRAWING}",
+        id="style-hiding-the-safety-sections",
+    ),
+    pytest.param(
+        '<animate attributeName="href" values="javascript:alert(1)"/>',
+        f"line 2 of the SVG has a <animate> element, {NOT_DRAWING}",
+        id="smil-animate-javascript",
+    ),
+    pytest.param(
+        '<set attributeName="href" to="javascript:alert(1)"/>',
+        f"line 2 of the SVG has a <set> element, {NOT_DRAWING}",
+        id="smil-set-javascript",
+    ),
+    pytest.param(
+        '<a href="javascript:alert(1)"><text>x</text></a>',
+        f"line 2 of the SVG refers to 'javascript:alert(1)'; {LOCAL_ONLY}",
+        id="javascript-link",
+    ),
+    pytest.param(
+        '<a href="#top"><text>x</text></a>',
+        f"line 2 of the SVG has a <a> element, {NOT_DRAWING}",
+        id="local-link",
+    ),
+    pytest.param(
+        '<use href="data:image/svg+xml;base64,PHN2Zy8+"/>',
+        f"line 2 of the SVG refers to 'data:image/svg+xml;base64,PHN2Zy8+'; {LOCAL_ONLY}",
+        id="use-of-data-uri",
+    ),
+    pytest.param(
+        '<image xlink:href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/>',
+        f"line 2 of the SVG refers to 'data:image/png;base64,iVBORw0KGgo='; {LOCAL_ONLY}",
+        id="image-data-uri",
+    ),
+    pytest.param(
+        '<use href="other.svg#pad"/>',
+        f"line 2 of the SVG refers to 'other.svg#pad'; {LOCAL_ONLY}",
+        id="use-of-another-file",
+    ),
+    pytest.param(
+        '<rect width="5" height="5" onclick="alert(1)"/>',
+        "line 2 of the SVG: <rect> has the attribute 'onclick', which is not allowed; remove it",
+        id="event-attribute",
+    ),
+    pytest.param(
+        '<rect width="5" height="5" style="position: fixed; inset: 0; fill: white"/>',
+        "line 2 of the SVG: <rect> has the style property 'position', which is not allowed; remove it",
+        id="style-attribute-covering-the-page",
+    ),
+    pytest.param(
+        '<rect width="5" height="5" fill="url(http://127.0.0.1:9/paint)"/>',
+        "line 2 of the SVG: <rect> refers to 'url(http://127.0.0.1:9/paint)'; only url(#id) inside the SVG is allowed",
+        id="paint-from-the-network",
+    ),
+    pytest.param(
+        '<foreignObject width="5" height="5"><p xmlns="http://www.w3.org/1999/xhtml">x</p></foreignObject>',
+        f"line 2 of the SVG has a <foreignObject> element, {NOT_DRAWING}",
+        id="foreign-object",
+    ),
+    pytest.param(
+        '<h:script xmlns:h="http://www.w3.org/1999/xhtml">alert(1)</h:script>',
+        f"line 2 of the SVG has a <script> element, {NOT_DRAWING}",
+        id="xhtml-script",
+    ),
+    pytest.param(
+        '<rect width="5" height="5" filter="url(#blur)"/>',
+        "line 2 of the SVG: <rect> has the attribute 'filter', which is not allowed; remove it",
+        id="filter-attribute",
+    ),
+    pytest.param(
+        "<g>" * 40_000 + "</g>" * 40_000,
+        "line 2 of the SVG nests elements more than 64 deep; ungroup the drawing",
+        id="40000-deep",
+    ),
+    pytest.param(
+        "<g>" * 70 + "</g>" * 70,
+        "line 2 of the SVG nests elements more than 64 deep; ungroup the drawing",
+        id="70-deep",
+    ),
+]
+
+
+@pytest.mark.parametrize(("markup", "reason"), FIGURE_MARKUP)
+def test_figure_markup_is_refused_with_line_and_element(tmp_path: Path, run, markup: str, reason: str) -> None:
+    root = figure_project(tmp_path / "p", FIGURE_SVG + markup + "\n</svg>\n")
+    result = run(root, "build", *FIGURE_JOB)
+    assert_one_line_error(result, refused_figure(reason))
+    assert not (root / "output/fixture/en/fixture.pdf").exists()
+    assert not (root / "output/fixture/en/fixture.html").exists()
+
+
+def test_outer_svg_cannot_move_itself_over_the_page(tmp_path: Path, run) -> None:
+    drawing = '<svg xmlns="http://www.w3.org/2000/svg" transform="translate(0 -900) scale(20)">\n<rect/></svg>'
+    root = figure_project(tmp_path / "p", drawing)
+    result = run(root, "build", *FIGURE_JOB)
+    assert_one_line_error(
+        result,
+        refused_figure("line 1 of the SVG: <svg> has the attribute 'transform', which is not allowed; remove it"),
+    )
+
+
+def test_logo_with_a_style_is_refused_like_a_figure(project: Path, run) -> None:
+    (project / "clinics/stadtpark/logo.svg").write_text(SVG + "<style>.safety{display:none}</style>\n</svg>\n")
+    edit(project / CLINIC, "logo: logo.png", "logo: logo.svg")
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(
+        result,
+        f"error: {CLINIC}:3 logo: logo file 'logo.svg' cannot be used: line 2 of the SVG has a <style> element, "
+        f"{NOT_DRAWING}; save it again as a plain SVG, PNG or JPEG within the limits",
+    )
+
+
+def test_figure_picture_folder_that_is_a_link_outside(tmp_path: Path, run) -> None:
+    root = figure_project(tmp_path / "p")
+    target = tmp_path / "outside-pictures"
+    shutil.move(root / "handouts/fixture", target)
+    (root / "handouts/fixture").symlink_to(target, target_is_directory=True)
+    result = run(root, "build", *FIGURE_JOB)
+    assert_one_line_error(result, leads_outside("handouts/fixture", target))
+    assert not (root / "output/fixture/en/fixture.pdf").exists()
+
+
+def test_figure_picture_folder_linked_inside_the_project_is_allowed(tmp_path: Path, run) -> None:
+    root = figure_project(tmp_path / "p")
+    shutil.move(root / "handouts/fixture", root / "handouts/shared-pictures")
+    (root / "handouts/fixture").symlink_to("shared-pictures", target_is_directory=True)
+    result = run(root, "build", *FIGURE_JOB)
+    assert result.code == 0, result.out
+    assert "Pad here" in pdf_text(root / "output/fixture/en/fixture.pdf")
+
+
+def test_drawing_programs_notes_are_left_out_of_every_copy(tmp_path: Path, run) -> None:
+    drawing = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+        ' xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"'
+        ' xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd" viewBox="0 0 200 40">\n'
+        '<sodipodi:namedview pagecolor="#fff"/><metadata>made with love</metadata>\n'
+        '<defs><linearGradient id="g"><stop offset="0" stop-color="#000"/></linearGradient>'
+        '<path id="pad" d="M0 0h4v4z"/></defs>\n'
+        '<g inkscape:label="Layer 1" style="fill:url(#g);-inkscape-font-specification:Sans">'
+        '<use xlink:href="#pad"/><text x="4" y="24" font-size="14">Pad here</text></g>\n</svg>\n'
+    )
+    root = figure_project(tmp_path / "p", drawing)
+    result = run(root, "build", *FIGURE_JOB)
+    assert result.code == 0, result.out
+    page = (root / "output/fixture/en/fixture.html").read_text()
+    assert "Pad here" in page and 'xlink:href="#pad"' in page and 'style="fill:url(#g)"' in page
+    for note in ("namedview", "made with love", "inkscape", "sodipodi"):
+        assert note not in page
+    assert "Pad here" in pdf_text(root / "output/fixture/en/fixture.pdf")

@@ -212,16 +212,22 @@ def make_fetcher(
                 path = overlaid(path.relative_to(project_path).as_posix(), root, library)
             return path
 
+        def _named_inside(self, named: Path) -> bool:
+            """Is the file named (links not followed) in an allowed folder?"""
+            return any(Path(os.path.abspath(named)).is_relative_to(folder) for folder in allowed)
+
         def _read(self, named: Path | None) -> bytes:
             if named is None:
                 raise FetchRefused(OUTSIDE)
-            # Resolved last: whatever a name or a link says, the real file must be in an allowed folder,
+            # Resolved last: whatever a name or a link says, the real file must be in an allowed folder
+            # and inside the project (an allowed folder may itself be a link that leads elsewhere).
             path = named.resolve()
-            if not any(folder in path.parents for folder in self.allowed):
+            in_allowed = any(folder in path.parents for folder in self.allowed)
+            outside = sandbox.problem(named) if sandbox is not None else None
+            if outside is not None and (in_allowed or self._named_inside(named)):
+                raise FetchRefused(f"{outside.file}: {outside.message}")  # names the link
+            if not in_allowed:
                 raise FetchRefused(OUTSIDE)
-            # and inside the project: an allowed folder may itself be a link that leads elsewhere.
-            if sandbox is not None and (outside := sandbox.problem(named)):
-                raise FetchRefused(f"{outside.file}: {outside.message}")
             if not path.is_file():
                 raise FetchRefused("no such file")
             try:
