@@ -10,6 +10,7 @@ import errno
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import struct
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HANDOUT, REPO, Result, copy_project, pdf_text
+from conftest import HANDOUT, REPO, Result, copy_project, pdf_reader, pdf_text
 from handouts.atomic import remove_orphaned_temps, write_atomically
 from handouts.errors import OutputError
 
@@ -902,6 +903,21 @@ def leads_outside(link: str, target: Path) -> str:
     return f"error: {link}: this link leads outside the project (to {target}); {LINK_FIX}"
 
 
+def behind_link(where: str, template: str, link: str) -> str:
+    return (
+        f"error: {where}: the template {template!r} is behind the link {link}, which leads outside the project; "
+        + LINK_FIX
+    )
+
+
+def assert_refused_unread(project: Path, run, expected: str) -> None:
+    """The build fails with the expected line, and the secret reaches no output."""
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(result, expected)
+    assert SECRET not in all_output_text(project) + result.out
+    assert not (project / PDF).exists()
+
+
 def outside_copy(tmp_path: Path, folder: Path, name: str) -> Path:
     """A copy of folder outside the project, with the secret planted in every text file."""
     target = tmp_path / "outside" / name
@@ -932,27 +948,16 @@ def test_clinic_yaml_that_is_a_link_outside(project: Path, tmp_path: Path, run) 
 def test_clinic_templates_folder_that_is_a_link_outside(project: Path, tmp_path: Path, run, secret: Path) -> None:
     (secret.parent / "handout.html").write_text(f"<p>{SECRET}</p>\n")
     (project / CLINIC_TEMPLATES).symlink_to(secret.parent, target_is_directory=True)
-    result = run(project, "build", *ONE_JOB)
-    assert_one_line_error(
-        result,
-        f"error: {CLINIC_TEMPLATES}/handout.html: the template 'handout.html' is behind the link {CLINIC_TEMPLATES}, "
-        f"which leads outside the project; {LINK_FIX}",
+    assert_refused_unread(
+        project, run, behind_link(f"{CLINIC_TEMPLATES}/handout.html", "handout.html", CLINIC_TEMPLATES)
     )
-    assert SECRET not in all_output_text(project) + result.out
-    assert not (project / PDF).exists()
 
 
 def test_project_templates_folder_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
     target = outside_copy(tmp_path, project / "templates", "templates")
     shutil.rmtree(project / "templates")
     (project / "templates").symlink_to(target, target_is_directory=True)
-    result = run(project, "build", *ONE_JOB)
-    assert_one_line_error(
-        result,
-        "error: templates/handout.html: the template 'handout.html' is behind the link templates, "
-        f"which leads outside the project; {LINK_FIX}",
-    )
-    assert SECRET not in all_output_text(project) + result.out
+    assert_refused_unread(project, run, behind_link("templates/handout.html", "handout.html", "templates"))
 
 
 def test_inputs_hash_never_walks_a_linked_templates_folder(project: Path, tmp_path: Path, monkeypatch) -> None:
@@ -976,13 +981,8 @@ def test_link_inside_the_clinic_templates_leading_to_a_linked_folder(project: Pa
     clinic_template(project, '{% include "notes/secret.html" %}')
     (project / "clinics/stadtpark/notes").symlink_to(secret.parent, target_is_directory=True)
     (project / CLINIC_TEMPLATES / "notes").symlink_to("../notes", target_is_directory=True)
-    result = run(project, "build", *ONE_JOB)
-    assert_one_line_error(
-        result,
-        f"error: {CLINIC_TEMPLATES}/handout.html:3: the template 'notes/secret.html' is behind the link "
-        f"{CLINIC_TEMPLATES}/notes, which leads outside the project; {LINK_FIX}",
-    )
-    assert SECRET not in all_output_text(project) + result.out
+    expected = behind_link(f"{CLINIC_TEMPLATES}/handout.html:3", "notes/secret.html", f"{CLINIC_TEMPLATES}/notes")
+    assert_refused_unread(project, run, expected)
 
 
 def test_picture_in_a_linked_clinic_subfolder_reaches_neither_pdf_nor_html(project: Path, tmp_path: Path, run) -> None:
@@ -1006,10 +1006,7 @@ def test_locales_folder_that_is_a_link_outside(project: Path, tmp_path: Path, ru
     target = outside_copy(tmp_path, project / "locales", "locales")
     shutil.rmtree(project / "locales")
     (project / "locales").symlink_to(target, target_is_directory=True)
-    result = run(project, "build", *ONE_JOB)
-    assert_one_line_error(result, leads_outside("locales", target))
-    assert SECRET not in all_output_text(project) + result.out
-    assert not (project / PDF).exists()
+    assert_refused_unread(project, run, leads_outside("locales", target))
 
 
 def test_one_catalog_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
@@ -1293,3 +1290,144 @@ def test_drawing_programs_notes_are_left_out_of_every_copy(tmp_path: Path, run) 
     for note in ("namedview", "made with love", "inkscape", "sodipodi"):
         assert note not in page
     assert "Pad here" in pdf_text(root / "output/fixture/en/fixture.pdf")
+
+
+# -- Text as written ---------------------------------------------------------------------------------
+# One escaping model from YAML and catalogs to every output: ', &, < and quotes print as typed.
+
+TYPED = {
+    "title en": 'Dose < 3 mA & don\'t "stop"',
+    "title de": "Strom < 3 mA & nicht „stopp“ – Patient's",
+    "label en": 'L\'électrode & "gel" < 2 cm',
+    "label de": "Elektrode's & „Gel“ < 2 cm",
+    "paragraph en": "Keep O'Brien's pads & gel \"dry\"; see url(file:///etc/passwd) here.",
+    "clinic": 'O\'Brien & Sons "Physio"',
+}
+
+
+def yaml_quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@pytest.fixture(scope="module")
+def typed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project whose every text field holds ', &, < and quotes, built in English and German."""
+    from babel.messages.pofile import read_po, write_po
+
+    from handouts.cli import main
+
+    label = TYPED["label en"].replace("&", "&amp;").replace("<", "&lt;")
+    catalog = {
+        TYPED["title en"]: TYPED["title de"],
+        "For tests": "Für Tests",
+        "Before you start": "Bevor Sie beginnen",
+        TYPED["paragraph en"]: "Halten Sie die Pads trocken; siehe url(file:///etc/passwd) hier.",
+        "Where the pads go.": "Wo die Pads hingehören.",
+        (TYPED["label en"], "figure label"): TYPED["label de"],
+    }
+    root = figure_project(
+        tmp_path_factory.mktemp("typed") / "p",
+        DRAWING.format(label=label),
+        title=yaml_quoted(TYPED["title en"]),
+        paragraph=yaml_quoted(TYPED["paragraph en"]),
+        catalogs={"de": {"fixture": catalog}},
+    )
+    edit(root / "clinics/fixture/clinic.yaml", "name: Fixture Clinic", f"name: {yaml_quoted(TYPED['clinic'])}")
+    common = root / "locales/de/LC_MESSAGES/common.po"
+    with common.open("rb") as file:
+        po = read_po(file)
+    po["Page {page} of {pages}"].string = "Seite {page} von {pages} url(file:///etc/passwd)"
+    with common.open("wb") as file:
+        write_po(file, po)
+    assert main(["-C", str(root), "build", "-j", "1"]) == 0
+    return root / "output"
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def html_text(page: str) -> str:
+    """What a browser shows of an HTML fragment: tags dropped, each entity read once."""
+    import html
+
+    return words(html.unescape(re.sub(r"<[^>]*>", " ", page)))
+
+
+def html_element(page: str, tag: str) -> str:
+    return html_text(re.search(rf"<{tag}\b[^>]*>(.*?)</{tag}>", page, re.S)[1])
+
+
+def pdf_of(output: Path, lang: str) -> Path:
+    return output / f"fixture/{lang}/fixture.pdf"
+
+
+def html_of(output: Path, lang: str) -> str:
+    return (output / f"fixture/{lang}/fixture.html").read_text(encoding="utf-8")
+
+
+def manifest_title(output: Path, lang: str) -> str:
+    entries = json.loads((output / "manifest.json").read_text(encoding="utf-8"))["pdfs"]
+    return next(e["title"] for e in entries if e["path"] == f"fixture/{lang}/fixture.pdf")
+
+
+def library(output: Path, lang: str | None = None) -> str:
+    page = output / "fixture" / (lang or "") / "index.html"
+    return page.read_text(encoding="utf-8")
+
+
+def pdf_words(output: Path, lang: str) -> str:
+    return words(pdf_text(pdf_of(output, lang)))
+
+
+# (what a reader sees of one output, the field typed, whether that is the whole of it)
+TEXT_FIELDS = [
+    pytest.param(lambda out: pdf_words(out, "en"), "title en", False, id="pdf-text-title"),
+    pytest.param(lambda out: pdf_words(out, "de"), "title de", False, id="pdf-text-translated-title"),
+    pytest.param(lambda out: pdf_words(out, "en"), "label en", False, id="pdf-text-figure-label"),
+    pytest.param(lambda out: pdf_words(out, "de"), "label de", False, id="pdf-text-translated-label"),
+    pytest.param(lambda out: pdf_words(out, "en"), "paragraph en", False, id="pdf-text-paragraph-with-url"),
+    pytest.param(lambda out: pdf_words(out, "en"), "clinic", False, id="pdf-text-clinic-name"),
+    pytest.param(lambda out: pdf_reader(pdf_of(out, "en")).metadata.title, "title en", True, id="pdf-title-metadata"),
+    pytest.param(
+        lambda out: pdf_reader(pdf_of(out, "de")).metadata.title, "title de", True, id="pdf-title-de-metadata"
+    ),
+    pytest.param(lambda out: pdf_reader(pdf_of(out, "en")).metadata.author, "clinic", True, id="pdf-author-metadata"),
+    pytest.param(lambda out: pdf_reader(pdf_of(out, "en")).outline[0].title, "title en", True, id="pdf-bookmark"),
+    pytest.param(lambda out: html_element(html_of(out, "en"), "title"), "title en", True, id="html-title-element"),
+    pytest.param(lambda out: html_element(html_of(out, "de"), "title"), "title de", True, id="html-title-de"),
+    pytest.param(lambda out: html_element(html_of(out, "en"), "h1"), "title en", True, id="html-heading"),
+    pytest.param(lambda out: html_element(html_of(out, "en"), "text"), "label en", True, id="html-figure-label"),
+    pytest.param(lambda out: html_element(html_of(out, "de"), "text"), "label de", True, id="html-figure-label-de"),
+    pytest.param(lambda out: html_text(html_of(out, "en")), "paragraph en", False, id="html-paragraph-with-url"),
+    pytest.param(lambda out: html_text(html_of(out, "en")), "clinic", False, id="html-clinic-name"),
+    pytest.param(lambda out: manifest_title(out, "en"), "title en", True, id="manifest-title"),
+    pytest.param(lambda out: manifest_title(out, "de"), "title de", True, id="manifest-title-de"),
+    pytest.param(lambda out: html_element(library(out, "en"), "h2"), "title en", True, id="library-title"),
+    pytest.param(lambda out: html_element(library(out, "de"), "h2"), "title de", True, id="library-title-de"),
+    pytest.param(lambda out: html_element(library(out), "h1"), "clinic", True, id="library-clinic-name"),
+]
+
+
+@pytest.mark.parametrize(("shown", "field", "whole"), TEXT_FIELDS)
+def test_text_prints_as_typed(typed: Path, shown, field: str, whole: bool) -> None:
+    text = shown(typed)
+    if whole:
+        assert text == TYPED[field]
+    else:
+        assert TYPED[field] in text
+    assert "&#" not in text and "&amp;" not in text and "&lt;" not in text
+
+
+def test_page_counter_translation_with_a_css_url_prints_as_typed(typed: Path) -> None:
+    assert "Seite1von1url(file:///etc/passwd)" in "".join(pdf_text(pdf_of(typed, "de")).split())
+    page = html_of(typed, "de")  # built, not refused: the CSS string is no url() to the HTML copy's inliner
+    assert "Halten Sie die Pads trocken; siehe url(file:///etc/passwd) hier." in html_text(page)
+    assert page.count("url(file:") == 1  # the paragraph's text, left as it was written
+
+
+def test_no_text_is_escaped_twice_in_any_output(typed: Path) -> None:
+    for path in typed.rglob("*"):
+        if path.suffix in (".html", ".json"):
+            assert "&amp;#" not in path.read_text(encoding="utf-8"), path
+            assert "&amp;amp;" not in path.read_text(encoding="utf-8"), path
