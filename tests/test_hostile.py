@@ -1431,3 +1431,31 @@ def test_no_text_is_escaped_twice_in_any_output(typed: Path) -> None:
         if path.suffix in (".html", ".json"):
             assert "&amp;#" not in path.read_text(encoding="utf-8"), path
             assert "&amp;amp;" not in path.read_text(encoding="utf-8"), path
+
+
+def test_html_copy_inlines_only_images_fonts_and_stylesheets(project: Path, run) -> None:
+    (project / "clinics/stadtpark/notes.txt").write_text(SECRET)
+    clinic_template(project, '<img src="../clinics/stadtpark/notes.txt" alt="">')
+    result = run(project, "build", *ONE_JOB, "--format", "html")
+    assert_one_line_error(
+        result,
+        f"error: {CLINIC_TEMPLATES}/handout.html:3: refused to fetch '../clinics/stadtpark/notes.txt' "
+        "(file:///handouts-project/clinics/stadtpark/notes.txt): the HTML copy draws in only .jpeg, .jpg, .otf, "
+        ".png, .svg, .ttf, .woff, .woff2 files; name one of those or remove it",
+    )
+    assert SECRET not in all_output_text(project)
+
+
+def test_preview_draws_the_same_sanitised_figure(tmp_path: Path) -> None:
+    from handouts.preview import ChangeWatcher, Preview
+    from handouts.project import Project
+
+    drawing = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"'
+        ' viewBox="0 0 200 40">\n<sodipodi:namedview/><metadata>notes</metadata>'
+        '<text x="4" y="24" font-size="14">Pad here</text>\n</svg>\n'
+    )
+    loaded = Project(figure_project(tmp_path / "p", drawing))
+    page = Preview(loaded, ChangeWatcher(loaded)).page("fixture", "en", "fixture")
+    assert "Pad here</text>" in page
+    assert "sodipodi" not in page and "namedview" not in page and "notes" not in page

@@ -145,8 +145,8 @@ def self_contained(page: Page, origin: str) -> str:
     def fetch(url: str, types: dict[str, str]) -> tuple[bytes, str]:
         suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
         if suffix not in types:
-            kinds = ", ".join(sorted(types))
-            raise RenderError(Problem(origin, f"the HTML copy draws in only {kinds} files, not {url!r}; remove it"))
+            why = f"the HTML copy draws in only {', '.join(sorted(types))} files; name one of those or remove it"
+            raise RenderError(refusal_problem(url, why, page, origin))
         try:
             response = fetcher.fetch(url)
         except FetchRefused:

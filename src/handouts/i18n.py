@@ -51,7 +51,7 @@ def templates(project: Project, handout_ids: list[str] | None = None) -> dict[st
     for handout_id in project.handout_ids() if handout_ids is None else handout_ids:
         path = project.handout_path(handout_id)
         found[handout_id] = handout_template(path, project.reference)
-    found[COMMON_DOMAIN] = common_template(template_dirs(project), project.reference)
+    found[COMMON_DOMAIN] = common_template(template_dirs(project), project.reference, project.sandbox)
     return found
 
 

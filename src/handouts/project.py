@@ -222,7 +222,7 @@ class Project:
     def has_own_templates(self) -> bool:
         """Does the project change a template (in templates/ or a clinic's templates/)?"""
         folders = [*self.clinics_dir.glob("*/templates"), self.templates_dir]
-        return any(p.is_file() for folder in folders for p in folder.rglob("*"))
+        return any(path for folder in folders for _, path in self.sandbox.files(folder))
 
     @property
     def locale_dirs(self) -> list[Path]:
