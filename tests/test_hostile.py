@@ -1459,3 +1459,16 @@ def test_preview_draws_the_same_sanitised_figure(tmp_path: Path) -> None:
     page = Preview(loaded, ChangeWatcher(loaded)).page("fixture", "en", "fixture")
     assert "Pad here</text>" in page
     assert "sodipodi" not in page and "namedview" not in page and "notes" not in page
+
+
+def test_font_file_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
+    own_fonts(project, (REPO / "fonts/NotoSans-Regular.ttf").read_bytes())
+    target = tmp_path / "outside-font.ttf"
+    shutil.move(project / "fonts/Broken.ttf", target)
+    (project / "fonts/Broken.ttf").symlink_to(target)
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(
+        result,
+        "error: fonts/fonts.yaml:6 families.Broken Sans.regular: font file 'Broken.ttf' leads outside fonts/ "
+        "(a link, or ../ in its name); copy the font file into fonts/ and name it here",
+    )

@@ -5,7 +5,6 @@ handout's blocks, translated texts and the clinic's branding. The output formats
 from __future__ import annotations
 
 import datetime as dt
-import html as html_text
 import mimetypes
 import os
 import re
@@ -130,7 +129,7 @@ def _parse_placeholders(text: str, origin: str) -> list[tuple[str, str | None, s
 def plain_text(markup: str) -> str:
     """The text as a reader sees it: no tags, and each entity the character it stands for
     (escaped once more wherever it is printed: a title, a figure label, the manifest)."""
-    return html_text.unescape(re.sub(r"<[^>]*>", "", str(markup)))
+    return Markup(markup).striptags()  # tags out, entities in, runs of spaces as one
 
 
 def css_string(text: str) -> str:
