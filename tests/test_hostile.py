@@ -22,6 +22,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from conftest import HANDOUT, REPO, Result, copy_project, pdf_reader, pdf_text
 from handouts.atomic import remove_orphaned_temps, write_atomically
@@ -1472,3 +1474,28 @@ def test_font_file_that_is_a_link_outside(project: Path, tmp_path: Path, run) ->
         "error: fonts/fonts.yaml:6 families.Broken Sans.regular: font file 'Broken.ttf' leads outside fonts/ "
         "(a link, or ../ in its name); copy the font file into fonts/ and name it here",
     )
+
+
+# Any text a translator types: letters of every script, punctuation, markup characters, entities.
+typed_text = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="{}") | st.sampled_from("<>&'\"#;"),
+    max_size=60,
+)
+
+
+@given(typed_text)
+@settings(max_examples=300, deadline=None)
+def test_any_text_reads_back_as_typed_after_one_escape(text: str) -> None:
+    from handouts.render import plain_text, to_markup
+
+    assume("<strong>" not in text)  # the one markup a text may hold
+    assert plain_text(to_markup(text, {}, "test")) == " ".join(text.split())
+
+
+@given(typed_text)
+@settings(max_examples=300, deadline=None)
+def test_a_css_string_never_holds_a_url_or_ends_its_style(text: str) -> None:
+    from handouts.render import css_string
+
+    quoted = css_string(text)
+    assert "url(" not in quoted.lower() and "</" not in quoted and quoted.count('"') == 2
