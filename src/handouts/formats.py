@@ -143,14 +143,14 @@ def self_contained(page: Page, origin: str) -> str:
     fetcher = make_fetcher(page.allowed_dirs, page.root, page.library, page.sandbox)
 
     def fetch(url: str, types: dict[str, str]) -> tuple[bytes, str]:
+        try:  # refused first as the PDF refuses it: one problem, one line, for both copies
+            response = fetcher.fetch(url)
+        except FetchRefused:
+            raise RenderError(refusal_problem(*fetcher.refused[-1], page, origin)) from None
         suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
         if suffix not in types:
             why = f"the HTML copy draws in only {', '.join(sorted(types))} files; name one of those or remove it"
             raise RenderError(refusal_problem(url, why, page, origin))
-        try:
-            response = fetcher.fetch(url)
-        except FetchRefused:
-            raise RenderError(refusal_problem(*fetcher.refused[-1], page, origin)) from None
         return response.read(), types[suffix]
 
     def stylesheet(match: re.Match[str]) -> str:

@@ -169,6 +169,8 @@ def _sanitise(root: Any) -> None:
 
 
 def _dropped(element: Any) -> bool:
+    if not isinstance(element.tag, str):
+        return False  # not an element (the parser keeps no comments): _check_element refuses it
     namespace = element.tag.partition("}")[0].lstrip("{") if element.tag.startswith("{") else ""
     return namespace in EDITOR_NAMESPACES or (namespace == SVG_NS and _local(element.tag) in DROPPED_ELEMENTS)
 

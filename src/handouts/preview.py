@@ -54,7 +54,8 @@ class ChangeWatcher:
 
     def __init__(self, project: Project):
         # The project's own folders (the packaged library changes only when the tool is upgraded).
-        self.folders = [project.locales_dir, project.handouts_dir, project.templates_dir, project.clinics_dir]
+        folders = [project.locales_dir, project.handouts_dir, project.templates_dir, project.clinics_dir]
+        self.folders = [f for f in folders if project.sandbox.allows(f)]  # never a linked folder's disk
         self.version = 0
         self.changed = threading.Condition()
         self.stopping = threading.Event()

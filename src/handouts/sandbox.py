@@ -46,7 +46,9 @@ class Sandbox:
     def leaving_link(self, path: Path | str) -> Path:
         """The first link on the way to path that leads outside (path itself when no link does)."""
         path = Path(os.path.abspath(path))
-        for depth in range(1, len(path.parts) + 1):
+        # Below the project's own folder only: the folders above it are the user's business.
+        first = len(self.root.parts) + 1 if path.is_relative_to(self.root) else 1
+        for depth in range(first, len(path.parts) + 1):
             step = Path(*path.parts[:depth])
             if step.is_symlink() and not self.allows(step):
                 return step
