@@ -5,6 +5,7 @@ handout's blocks, translated texts and the clinic's branding. The output formats
 from __future__ import annotations
 
 import datetime as dt
+import html
 import mimetypes
 import os
 import re
@@ -129,7 +130,8 @@ def _parse_placeholders(text: str, origin: str) -> list[tuple[str, str | None, s
 def plain_text(markup: str) -> str:
     """The text as a reader sees it: no tags, and each entity the character it stands for
     (escaped once more wherever it is printed: a title, a figure label, the manifest)."""
-    return Markup(markup).striptags()  # tags out, entities in, runs of spaces as one
+    # Not Markup.striptags(): it turns every space into " ", and a French title keeps its no-break spaces.
+    return html.unescape(re.sub(r"<[^>]*>", "", str(markup)))
 
 
 def css_string(text: str) -> str:
