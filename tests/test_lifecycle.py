@@ -197,9 +197,9 @@ def test_a_file_changed_by_hand_is_left_in_place_not_withdrawn(project: Path, ru
     assert result.code == 0, result.out
     assert pdf.is_file()  # not the file the tool wrote: not the tool's to move
     assert (
-        "warning: left fixture/de/notes.pdf where it is: it is not the file handouts wrote there (manifest.json "
-        "records other content), so it is not the tool's to move; it is no longer current (handout 'notes' no "
-        "longer exists (there is no handouts/notes.yaml)): remove it by hand"
+        "warning: left fixture/de/notes.pdf where it is: not the file handouts wrote (its content or place is not "
+        "what manifest.json records), so not the tool's to move; the build no longer makes it (handout 'notes' no "
+        "longer exists (there is no handouts/notes.yaml)): remove it if it is stale"
     ) in result.out
     assert "fixture/de/notes.pdf" not in {entry["path"] for entry in manifest(project)["pdfs"]}
     assert "notes.pdf" not in (project / "output/fixture/de/index.html").read_text()

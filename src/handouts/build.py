@@ -656,8 +656,8 @@ def _withdraw(manifest: Manifest, key: str, why: str, today: str, summary: Summa
         remove_empty_folders((manifest.out_dir / key).parent, manifest.out_dir)
     elif what == "foreign":
         log.warning(
-            f"left {key} where it is: it is not the file handouts wrote there (manifest.json records other "
-            f"content), so it is not the tool's to move; it is no longer current ({why}): remove it by hand"
+            f"left {key} where it is: not the file handouts wrote (its content or place is not what manifest.json "
+            f"records), so not the tool's to move; the build no longer makes it ({why}): remove it if it is stale"
         )
 
 
