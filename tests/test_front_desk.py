@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import textwrap
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pdfplumber
@@ -16,9 +18,11 @@ from conftest import REPO
 from fixture_project import make_project
 from handouts.formats import CONTENT_SECURITY_POLICY, FORMATS
 from handouts.jobs import Job, Sources
+from handouts.preview import PreviewServer
 from handouts.project import Project
 from handouts.render_job import JobRenderer, translations_for
 from test_clinic_languages import LEAFLET
+from test_preview import browser  # noqa: F401 - a fixture: headless Chromium
 
 CLINIC = "clinics/fixture/clinic.yaml"
 
@@ -198,3 +202,33 @@ def test_the_html_copies_close_base_and_form_targets_too() -> None:
     assert directives["default-src"] == "default-src 'none'"
     assert directives["base-uri"] == "base-uri 'none'"
     assert directives["form-action"] == "form-action 'none'"
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[PreviewServer]:
+    """The preview of a project whose German diary the build refuses (it has no German catalog)."""
+    root = make_project(tmp_path / "p", {"diary": textwrap.dedent(LONG_TABLE)}, languages=("en", "de"))
+    server = PreviewServer(Project(root), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def test_the_preview_bar_does_not_hide_the_mark_on_screen(
+    preview: PreviewServer, request: pytest.FixtureRequest
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    chromium = request.getfixturevalue("browser")
+    chromium.get(f"{preview.url}page/fixture/de/diary")
+    bar = chromium.find_element(By.CSS_SELECTOR, "nav.handouts-preview").rect
+    mark = chromium.find_element(By.CSS_SELECTOR, ".not-for-patients")
+    assert mark.text.startswith("NOT FOR PATIENTS:")
+    assert mark.rect["y"] >= bar["y"] + bar["height"]  # below the bar, not under it
+    on_top = "const r = arguments[0].getBoundingClientRect(); return document.elementFromPoint(r.x + 4, r.y + 4);"
+    assert chromium.execute_script(on_top, mark) == mark  # nothing drawn over it
+    heading = chromium.find_element(By.CSS_SELECTOR, "main h1, h1")
+    assert heading.rect["y"] >= mark.rect["y"] + mark.rect["height"]  # and it covers none of the page

@@ -814,9 +814,14 @@ def test_foreign_index_pages_in_out_are_left_alone(project: Path, run, tmp_path:
     for path, data in theirs.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    for _ in range(2):  # the second build too: nothing of theirs is ever adopted
+    for first in (True, False):  # the second build too: nothing of theirs is ever adopted
         result = run(project, "build", *ONE_JOB, "--out", str(out))
         assert result.code == 0, result.out
+        said = (
+            f"warning: {out}: already holds docs, index.html, stadtpark that handouts did not write (no "
+            "manifest.json); they are left as they are, and the build writes beside them"
+        )
+        assert (said in result.out.splitlines()) == first
         assert {path: path.read_bytes() for path in theirs} == theirs
         assert (
             f"warning: {out}/index.html: left as it is: handouts did not write this file (manifest.json does not "

@@ -85,6 +85,11 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, hel
     sources.translations = translations_for(project, _languages(jobs), domains_of(sources))
     held.enter_context(one_build_at_a_time(out_dir, project.shown(out_dir)))  # until the build ends
     manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
+    if not manifest.path.exists() and (found := _others_files(out_dir)):
+        log.warning(
+            f"{project.shown(out_dir)}: already holds {found} that handouts did not write (no manifest.json); "
+            "they are left as they are, and the build writes beside them"
+        )
     tasks = skip_unchanged(project, sources, jobs, manifest, out_dir, options, summary)
     remove_orphaned_temps(out_dir)  # left anywhere by a build that was killed
     kept: set[Path] = {output_path(out_dir, job) for job in summary.skipped if isinstance(job, Job)}
@@ -142,6 +147,12 @@ def one_build_at_a_time(out_dir: Path, shown_as: str) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _others_files(out_dir: Path) -> str:
+    """What an output folder without a manifest already holds, as a short list ("" for nothing)."""
+    names = sorted(path.name for path in out_dir.iterdir() if path.name != LOCK_NAME)
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def how_to_run(project: Project, options: BuildOptions) -> BuildOptions:
