@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 import textwrap
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pdfplumber
@@ -18,11 +16,10 @@ from conftest import REPO
 from fixture_project import make_project
 from handouts.formats import CONTENT_SECURITY_POLICY, FORMATS
 from handouts.jobs import Job, Sources
-from handouts.preview import PreviewServer
 from handouts.project import Project
 from handouts.render_job import JobRenderer, translations_for
 from test_clinic_languages import LEAFLET
-from test_preview import browser  # noqa: F401 - a fixture: headless Chromium
+from test_preview import browser, server  # noqa: F401 - fixtures: headless Chromium, the preview of `project`
 
 CLINIC = "clinics/fixture/clinic.yaml"
 
@@ -205,24 +202,15 @@ def test_the_html_copies_close_base_and_form_targets_too() -> None:
 
 
 @pytest.fixture
-def preview(tmp_path: Path) -> Iterator[PreviewServer]:
-    """The preview of a project whose German diary the build refuses (it has no German catalog)."""
-    root = make_project(tmp_path / "p", {"diary": textwrap.dedent(LONG_TABLE)}, languages=("en", "de"))
-    server = PreviewServer(Project(root), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+def project(tmp_path: Path) -> Path:
+    """For the preview's `server`: a project whose German diary the build refuses (no German catalog)."""
+    return make_project(tmp_path / "p", {"diary": textwrap.dedent(LONG_TABLE)}, languages=("en", "de"))
 
 
-def test_the_preview_bar_does_not_hide_the_mark_on_screen(
-    preview: PreviewServer, request: pytest.FixtureRequest
-) -> None:
+def test_the_preview_bar_does_not_hide_the_mark_on_screen(request: pytest.FixtureRequest) -> None:
     from selenium.webdriver.common.by import By
 
-    chromium = request.getfixturevalue("browser")
+    preview, chromium = request.getfixturevalue("server"), request.getfixturevalue("browser")
     chromium.get(f"{preview.url}page/fixture/de/diary")
     bar = chromium.find_element(By.CSS_SELECTOR, "nav.handouts-preview").rect
     mark = chromium.find_element(By.CSS_SELECTOR, ".not-for-patients")
