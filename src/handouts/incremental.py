@@ -339,10 +339,17 @@ def _check_date(text: str, where: str) -> None:
 
 
 def _check_language(text: str, where: str) -> None:
+    if not _is_language(text):
+        raise ValueError(f"{where} must be a language code such as de or zh-Hans, not {text[:40]!r}")
+
+
+@functools.cache  # a manifest names a few languages thousands of times
+def _is_language(text: str) -> bool:
     try:
         Locale.parse(text.replace("-", "_"))
     except (UnknownLocaleError, ValueError, TypeError):
-        raise ValueError(f"{where} must be a language code such as de or zh-Hans, not {text[:40]!r}") from None
+        return False
+    return True
 
 
 def _pages_before_records(out_dir: Path) -> dict[str, str]:
