@@ -875,6 +875,21 @@ def test_a_linked_folder_in_out_is_not_followed_to_withdraw(project: Path, run, 
     assert f"warning: left stadtpark/de/{HANDOUT}.pdf where it is" in result.out
 
 
+def test_a_withdrawal_that_cannot_be_made_is_one_line_and_keeps_the_record(project: Path, run) -> None:
+    assert run(project, "build", *ONE_JOB).code == 0
+    (project / "output/_withdrawn").write_text("not a folder")
+    edit(project / CLINIC, "languages: [de, ru, ar, en]", "languages: [ru, ar, en]")
+    result = run(project, "build", *ONE_JOB[:2], "--lang", "en", "--handout", HANDOUT, "-j", "1")
+    assert_one_line_error(
+        result,
+        "error: output/_withdrawn: a file is in the way of the output folder; move or delete it, or pass --out DIR",
+    )
+    assert (project / PDF).is_file()  # still in the print folder, so still in the manifest: withdrawn next time
+    assert f"stadtpark/de/{HANDOUT}.html" in {
+        e["path"] for e in json.loads((project / "output/manifest.json").read_text())["pdfs"]
+    }
+
+
 def test_a_second_build_into_the_same_folder_stops_with_one_line(project: Path, run) -> None:
     from filelock import FileLock
 

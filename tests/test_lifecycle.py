@@ -203,3 +203,19 @@ def test_a_file_changed_by_hand_is_left_in_place_not_withdrawn(project: Path, ru
     ) in result.out
     assert "fixture/de/notes.pdf" not in {entry["path"] for entry in manifest(project)["pdfs"]}
     assert "notes.pdf" not in (project / "output/fixture/de/index.html").read_text()
+
+
+def test_a_file_withdrawn_twice_keeps_both_copies_for_the_record(project: Path, run) -> None:
+    notes = (project / "handouts/notes.yaml").read_text()
+    clinic = project / "clinics/fixture/clinic.yaml"
+    for version in ("1.0", "1.1"):
+        (project / "handouts/notes.yaml").write_text(notes.replace('version: "1.0"', f'version: "{version}"'))
+        assert run(project, "build", "-j", "1", "--lang", "en", *TODAY).code == 0
+        clinic.write_text(clinic.read_text() + "handouts: [leaflet]\n")
+        assert run(project, "build", "-j", "1", "--lang", "en", *TODAY).code == 0
+        clinic.write_text(clinic.read_text().replace("handouts: [leaflet]\n", ""))
+    records = [item for item in manifest(project)["withdrawn"] if item["path"] == "fixture/en/notes.pdf"]
+    assert [item["version"] for item in records] == ["1.0", "1.1"]
+    first, second = (project / "output" / item["moved_to"] for item in records)
+    assert first != second and first.is_file() and second.is_file()
+    assert "1.0" in pdf_text(first) and "1.1" in pdf_text(second)

@@ -19,9 +19,9 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 
 from handouts import __version__
-from handouts.atomic import write_atomically
+from handouts.atomic import output_problem, write_atomically
 from handouts.catalogs import Translations
-from handouts.errors import HandoutsError, Problem
+from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.extract import COMMON_DOMAIN
 from handouts.jobs import language_tag
 from handouts.project import LoadedClinic, LoadedHandout, Project
@@ -30,6 +30,10 @@ from handouts.render import build_epoch
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 3
 READABLE_FORMATS = (1, 2, 3)  # format 1 had no variants and no withdrawn list; 2 no format and title
+
+
+def key_of(out_dir: Path, path: Path) -> str:
+    return path.relative_to(out_dir).as_posix()
 
 
 def sha256_file(path: Path) -> str:
@@ -223,9 +227,16 @@ class Manifest:
         if key not in entry_paths(entry) or not self.owns(key, entry.sha256):
             return "foreign"
         target = withdrawn_path(self.out_dir, key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(source, target)
-        moved_to = target.relative_to(self.out_dir).as_posix()
+        if target.exists():  # withdrawn before: both copies are kept, each where its record says
+            target = target.with_name(f"{target.stem}-{entry.sha256[:12]}{target.suffix}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source, target)
+        except OSError as exc:  # still in the print folder: recorded as it was, and the build fails
+            self.entries[key] = entry
+            shown = (PurePosixPath(self.shown_as).parent / key_of(self.out_dir, target)).as_posix()
+            raise OutputError(output_problem(exc, target, shown)) from None
+        moved_to = key_of(self.out_dir, target)
         self.withdrawn.append(Withdrawn(key, entry.handout, entry.version, reason, date, moved_to))
         return "moved"
 
