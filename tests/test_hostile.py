@@ -824,8 +824,9 @@ def test_foreign_index_pages_in_out_are_left_alone(project: Path, run, tmp_path:
         assert (said in result.out.splitlines()) == first
         assert {path: path.read_bytes() for path in theirs} == theirs
         assert (
-            f"warning: {out}/index.html: left as it is: handouts did not write this file (manifest.json does not "
-            "record it), so the library's page is not written here; move it elsewhere, or build with --out DIR"
+            f"warning: {out}/index.html: left as it is: handouts did not write this file (it is not what "
+            "manifest.json records), so the library's page is not written here; move it elsewhere, or build with "
+            "--out DIR"
         ) in result.out
         assert f"warning: {out}/stadtpark/index.html: left as it is" in result.out
         assert "docs/" not in result.out

@@ -246,7 +246,7 @@ def _write_page(manifest: Manifest, path: Path, data: bytes, shown: Callable[[Pa
     if exists and not manifest.owns(key, manifest.library.get(key, sha256)):
         manifest.library.pop(key, None)
         log.warning(
-            f"{shown(path)}: left as it is: handouts did not write this file (manifest.json does not record it), "
+            f"{shown(path)}: left as it is: handouts did not write this file (it is not what manifest.json records), "
             "so the library's page is not written here; move it elsewhere, or build with --out DIR"
         )
         return
