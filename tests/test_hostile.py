@@ -757,9 +757,9 @@ def test_manifest_of_any_shape(project: Path, run, content: bytes, why: str) -> 
     assert "delete it and build again" in result.err
 
 
-def test_manifest_entry_with_wrong_types_or_outside_path(project: Path, run) -> None:
-    entry = {
-        "path": "/etc/passwd",
+def manifest_entry(**fields: object) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "path": f"stadtpark/de/{HANDOUT}.pdf",
         "clinic": "stadtpark",
         "language": "de",
         "handout": HANDOUT,
@@ -771,6 +771,11 @@ def test_manifest_entry_with_wrong_types_or_outside_path(project: Path, run) -> 
         "sha256": "0",
         "inputs": "0",
     }
+    return {**entry, **fields}
+
+
+def test_manifest_entry_with_wrong_types_or_outside_path(project: Path, run) -> None:
+    entry = manifest_entry(path="/etc/passwd")
     (project / "output").mkdir()
     (project / "output/manifest.json").write_text(json.dumps({"format": 1, "pdfs": [entry]}))
     result = run(project, "build", *ONE_JOB)
@@ -778,6 +783,143 @@ def test_manifest_entry_with_wrong_types_or_outside_path(project: Path, run) -> 
     (project / "output/manifest.json").write_text(json.dumps({"format": 1, "pdfs": [{**entry, "pages": "many"}]}))
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, "not a handouts manifest (pdfs[0].pages must be a whole number)")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "why"),
+    [
+        ("review_due", "someday", "pdfs[0].review_due must be a date such as 2027-01-31, not 'someday'"),
+        ("review_due", "2028-13-45", "pdfs[0].review_due must be a date such as 2027-01-31, not '2028-13-45'"),
+        ("language", "klingon", "pdfs[0].language must be a language code such as de or zh-Hans, not 'klingon'"),
+        ("language", "", "pdfs[0].language must be a language code such as de or zh-Hans, not ''"),
+    ],
+)
+def test_manifest_entry_with_a_bad_date_or_language(project: Path, run, field: str, value: str, why: str) -> None:
+    (project / "output").mkdir()
+    (project / "output/manifest.json").write_text(json.dumps({"format": 3, "pdfs": [manifest_entry(**{field: value})]}))
+    result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(result, f"error: output/manifest.json: not a handouts manifest ({why}); delete it")
+
+
+# -- The output folder belongs to the tool --------------------------------------------------
+
+
+def sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_foreign_index_pages_in_out_are_left_alone(project: Path, run, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    theirs = {out / "index.html": b"<p>our intranet</p>", out / "docs/index.html": b"<p>docs</p>"}
+    theirs[out / "docs/api/index.html"] = b"<p>api</p>"
+    theirs[out / "stadtpark/index.html"] = b"<p>the clinic's own page</p>"
+    for path, data in theirs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    for first in (True, False):  # the second build too: nothing of theirs is ever adopted
+        result = run(project, "build", *ONE_JOB, "--out", str(out))
+        assert result.code == 0, result.out
+        said = (
+            f"warning: {out}: already holds docs, index.html, stadtpark that handouts did not write (no "
+            "manifest.json); they are left as they are, and the build writes beside them"
+        )
+        assert (said in result.out.splitlines()) == first
+        assert {path: path.read_bytes() for path in theirs} == theirs
+        assert (
+            f"warning: {out}/index.html: left as it is: handouts did not write this file (it is not what "
+            "manifest.json records), so the library's page is not written here; move it elsewhere, or build with "
+            "--out DIR"
+        ) in result.out
+        assert f"warning: {out}/stadtpark/index.html: left as it is" in result.out
+        assert "docs/" not in result.out
+    assert (out / "stadtpark/de/index.html").is_file()  # the library's own pages are written where free
+    recorded = json.loads((out / "manifest.json").read_text())["library"]
+    assert [page["path"] for page in recorded] == ["stadtpark/de/index.html"]
+
+
+def test_library_page_changed_by_hand_is_not_deleted(project: Path, run) -> None:
+    assert run(project, "build", *ONE_JOB).code == 0
+    page = project / "output/stadtpark/de/index.html"
+    page.write_text("<p>notes for the front desk</p>")
+    edit(project / CLINIC, "languages: [de, ru, ar, en]", "languages: [ru, ar, en]")
+    result = run(project, "build", *ONE_JOB[:2], "-j", "1")
+    assert result.code == 0, result.out
+    assert page.read_text() == "<p>notes for the front desk</p>"  # the PDF went; the page someone edited stays
+    assert not (project / PDF).exists()
+
+
+@pytest.mark.parametrize("place", ["elsewhere", "layout"])
+def test_forged_manifest_entry_cannot_move_a_users_file(project: Path, run, place: str) -> None:
+    """An entry naming a user's file, with that file's own sha256: at a path the tool never writes
+    for that entry, or at the tool's path but for another handout."""
+    users = project / ("output/notes/important.pdf" if place == "elsewhere" else "output/stadtpark/de/mine.pdf")
+    users.parent.mkdir(parents=True)
+    users.write_bytes(b"%PDF-1.7 the user's own file")
+    key = users.relative_to(project / "output").as_posix()
+    entry = manifest_entry(path=key, sha256=sha256(users))  # in this build's scope
+    (project / "output/manifest.json").write_text(json.dumps({"format": 3, "pdfs": [entry]}))
+    result = run(project, "build", *ONE_JOB)
+    assert result.code == 0, result.out
+    assert users.read_bytes() == b"%PDF-1.7 the user's own file"
+    assert not (project / "output/_withdrawn").exists()
+    assert f"warning: left {key} where it is: not the file handouts wrote" in result.out
+    assert key not in {item["path"] for item in json.loads((project / "output/manifest.json").read_text())["pdfs"]}
+
+
+def test_a_linked_folder_in_out_is_not_followed_to_withdraw(project: Path, run, tmp_path: Path) -> None:
+    assert run(project, "build", *ONE_JOB).code == 0
+    outside = tmp_path / "outside"
+    shutil.move(project / "output/stadtpark/de", outside)
+    (project / "output/stadtpark/de").symlink_to(outside, target_is_directory=True)
+    edit(project / CLINIC, "languages: [de, ru, ar, en]", "languages: [ru, ar, en]")
+    result = run(project, "build", *ONE_JOB[:2], "-j", "1")
+    assert result.code == 0, result.out
+    assert (outside / f"{HANDOUT}.pdf").is_file()  # the file behind the link is not the tool's to move
+    assert f"warning: left stadtpark/de/{HANDOUT}.pdf where it is" in result.out
+
+
+def test_a_withdrawal_that_cannot_be_made_is_one_line_and_keeps_the_record(project: Path, run) -> None:
+    assert run(project, "build", *ONE_JOB).code == 0
+    (project / "output/_withdrawn").write_text("not a folder")
+    edit(project / CLINIC, "languages: [de, ru, ar, en]", "languages: [ru, ar, en]")
+    result = run(project, "build", *ONE_JOB[:2], "--lang", "en", "--handout", HANDOUT, "-j", "1")
+    assert_one_line_error(
+        result,
+        "error: output/_withdrawn: a file is in the way of the output folder; move or delete it, or pass --out DIR",
+    )
+    assert (project / PDF).is_file()  # still in the print folder, so still in the manifest: withdrawn next time
+    assert f"stadtpark/de/{HANDOUT}.html" in {
+        e["path"] for e in json.loads((project / "output/manifest.json").read_text())["pdfs"]
+    }
+
+
+def test_a_second_build_into_the_same_folder_stops_with_one_line(project: Path, run) -> None:
+    from filelock import FileLock
+
+    from handouts.build import LOCK_NAME
+
+    (project / "output").mkdir()
+    with FileLock(project / "output" / LOCK_NAME, timeout=0):  # a build is running
+        result = run(project, "build", *ONE_JOB)
+    assert_one_line_error(
+        result,
+        "error: output: another handouts build is writing to this folder; wait for it to finish, then build again",
+    )
+    assert not (project / PDF).exists() and not (project / "output/manifest.json").exists()
+    assert run(project, "build", *ONE_JOB).code == 0  # the lock went with the build that held it
+
+
+def test_a_killed_builds_lock_does_not_block_the_next(project: Path, run) -> None:
+    from handouts.build import LOCK_NAME
+
+    (project / "output").mkdir()
+    lock = project / "output" / LOCK_NAME
+    held = "import sys; from filelock import FileLock; FileLock(sys.argv[1]).acquire(); sys.exit(0)"
+    subprocess.run([sys.executable, "-c", held, str(lock)], check=True)  # ends holding it: the kernel lets go
+    assert run(project, "build", *ONE_JOB).code == 0
+    assert (project / PDF).is_file()
 
 
 # -- Orphaned temp files --------------------------------------------------------------------
@@ -803,6 +945,7 @@ def test_remove_orphaned_temps_walks_the_whole_output_folder(tmp_path: Path) -> 
         out / f"stadtpark/en/{HANDOUT}.pdf",
         out / "stadtpark/en/notes.tmp",
         out / f"stadtpark/en/.x.pdf.{gone}.tmp.bak",
+        out / f"stadtpark/en/.notes.txt.{gone}.tmp",  # named like a temp file, but not of a file the tool writes
     ]
     for path in orphans + kept:
         path.parent.mkdir(parents=True, exist_ok=True)

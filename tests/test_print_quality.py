@@ -260,9 +260,15 @@ def test_extra_text_trips_the_fit_check_naming_the_language(project: Path, run) 
     assert "warning: handouts/microcurrent-back-pain.yaml:21 meta.target_pages: the 'en' version for stadtpark" in (
         built.out
     )
-    strict = run(project, "build", *scope, "--force", "--strict")  # --strict counts every warning, this one too
-    assert strict.code == 1
-    assert "--strict: 1 warning(s) count as failures" in strict.out
+    # --strict refuses a PDF printed with any warning, this one too, with or without --force.
+    pdf = project / f"output/stadtpark/en/{HANDOUT}.pdf"
+    assert pdf.is_file()
+    for force in ([], ["--force"]):
+        strict = run(project, "build", *scope, *force, "--strict")
+        assert strict.code == 1
+        assert f"refused stadtpark/en/{HANDOUT}: 1 problem (listed above); not printed" in strict.out
+        assert not pdf.exists()
+        assert run(project, "build", *scope).code == 0 and pdf.is_file()  # printed again, leniently
 
 
 def test_expired_handout_is_refused_unless_allowed(project: Path, run) -> None:

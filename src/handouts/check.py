@@ -28,6 +28,9 @@ from handouts.text import spoken
 
 TARGET_GRADE = 7.0  # Flesch–Kincaid grade of the English source: plain English for patients
 GATES = ("schema", "catalogs", "glyphs", "contrast", "fit", "review", "readability")
+# The gates that judge a clinic's or a handout's content: they cannot pass one that does not load.
+CLINIC_GATES = ("catalogs", "glyphs", "contrast", "fit")
+HANDOUT_GATES = ("catalogs", "glyphs", "fit", "review", "readability")
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,27 @@ class Gate:
     name: str
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # facts for the report, e.g. scores
+    unchecked: list[str] = field(default_factory=list)  # files it could not judge: they do not load
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.unchecked
+
+    @property
+    def status(self) -> str:
+        return "FAILED" if self.problems else "partly" if self.unchecked else "ok"  # "partly: not checked: …"
+
+    @property
+    def report_notes(self) -> list[str]:
+        """Its notes, and what it did not check: never a pass for what it never saw."""
+        if not self.unchecked:
+            return self.notes
+        files = ", ".join(self.unchecked)
+        verb = "does" if len(self.unchecked) == 1 else "do"
+        return [
+            *filter(None, self.notes),
+            f"not checked: {files} ({'it' if verb == 'does' else 'they'} {verb} not load; see below)",
+        ]
 
 
 @dataclass
@@ -65,23 +85,29 @@ class Report:
     def as_text(self) -> str:
         lines = []
         for gate in self.gates.values():
-            status = "ok" if gate.ok else "FAILED"
-            notes = gate.notes or [""]
-            lines.append(f"{gate.name:<12} {status:<7}{notes[0]}".rstrip())
+            notes = gate.report_notes or [""]
+            lines.append(f"{gate.name:<12} {gate.status:<7}{notes[0]}".rstrip())
             lines += [f"{'':<20}{note}" for note in notes[1:]]
         for index, note in enumerate(self.updates_notes):
             lines.append(f"{'updates' if index == 0 else '':<20}{note}")
         for gate in self.gates.values():
             lines += [f"error: {problem}" for problem in gate.problems]
-        failed = sum(not gate.ok for gate in self.gates.values())
-        lines.append("All checks passed." if not failed else f"{failed} of {len(self.gates)} checks failed.")
+        failed = sum(bool(gate.problems) for gate in self.gates.values())
+        partly = sum(gate.status == "partly" for gate in self.gates.values())
+        summary = f"{failed} of {len(self.gates)} checks failed" + (f", {partly} done only in part" if partly else "")
+        lines.append("All checks passed." if self.ok else f"{summary}.")
         return "\n".join(lines)
 
     def as_json(self) -> str:
         data = {
             "ok": self.ok,
             "gates": {
-                name: {"ok": gate.ok, "problems": [vars(p) for p in gate.problems], "notes": gate.notes}
+                name: {
+                    "ok": gate.ok,
+                    "problems": [vars(p) for p in gate.problems],
+                    "notes": gate.notes,
+                    "unchecked": gate.unchecked,
+                }
                 for name, gate in self.gates.items()
             },
             "readability": self.readability,
@@ -140,15 +166,18 @@ def check_library_updates(project: Project, sources: Sources, report: Report) ->
 
 
 def check_loading(sources: Sources, report: Report) -> None:
-    for group in (sources.clinics, sources.handouts):
+    for group, judged_by in ((sources.clinics, CLINIC_GATES), (sources.handouts, HANDOUT_GATES)):
         for loaded in group.values():
             if isinstance(loaded, HandoutsError):
                 gate = "contrast" if isinstance(loaded, ContrastError) else "schema"
                 report.gates[gate].problems += loaded.problems
+                for name in judged_by:
+                    if name != gate:
+                        report.gates[name].unchecked.append(loaded.problems[0].file)
     clinics = sum(isinstance(c, LoadedClinic) for c in sources.clinics.values())
     handouts = sum(isinstance(h, LoadedHandout) for h in sources.handouts.values())
     report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")
-    if report.gates["contrast"].ok:
+    if report.gates["contrast"].ok or (clinics and not report.gates["contrast"].problems):
         report.gates["contrast"].notes.append(f"{_count(clinics, 'clinic')}: brand colours meet WCAG 2.1 AA")
 
 
@@ -287,7 +316,7 @@ def check_pages(
         assert isinstance(handout, LoadedHandout)
         if problem := over_target_problem(handout, job.clinic_id, job.lang, outcome.pages):
             report.gates["fit"].problems.append(problem)
-    if report.gates["fit"].ok:
+    if not report.gates["fit"].problems and (jobs or report.gates["fit"].ok):
         report.gates["fit"].notes.append(f"{len(jobs)} clinic × language × handout layouts within their target pages")
-    if report.gates["glyphs"].ok:
+    if not report.gates["glyphs"].problems and (jobs or report.gates["glyphs"].ok):
         report.gates["glyphs"].notes.append(f"{_count(len(jobs), 'layout')}: every character has a shipped font")

@@ -53,7 +53,7 @@ class Job:
     @property
     def name(self) -> str:
         suffix = "".join(f" ({v})" for v in (*self.variants, *([self.format] if self.format != "pdf" else [])))
-        return f"{self.clinic_id}/{self.lang}/{self.handout_id}{suffix}"
+        return f"{self.clinic_id}/{language_tag(self.lang)}/{self.handout_id}{suffix}"  # as its folder is named
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class PacketJob:
 
     @property
     def name(self) -> str:
-        return f"{self.clinic_id}/{self.lang}/packets/{self.packet_id}"
+        return f"{self.clinic_id}/{language_tag(self.lang)}/packets/{self.packet_id}"
 
     @property
     def members(self) -> list[Job]:

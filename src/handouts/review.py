@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handouts.errors import Problem
+from handouts.jobs import language_tag
 from handouts.project import LoadedHandout
 
 DUE_SOON_DAYS = 60
@@ -47,7 +48,8 @@ def over_target_problem(handout: LoadedHandout, clinic_id: str, lang: str, pages
     )
     return Problem(
         handout.shown_as,
-        f"the {lang!r} version for {clinic_id} takes {pages} pages, {over} {noun} over the target of {target}; "
+        f"the {language_tag(lang)!r} version for {clinic_id} takes {pages} pages, "
+        f"{over} {noun} over the target of {target}; "
         "shorten the text or its translation, or raise the target",
         handout.lines.line_for(key),
         ".".join(key),

@@ -18,6 +18,7 @@ in the `common` catalogs; a language that lacks one shows it in English, marked 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,14 +32,15 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from handouts.atomic import write_atomically
+from handouts import log
+from handouts.atomic import remove_empty_folders, write_atomically
 from handouts.catalogs import SOURCE_LANGUAGE, Translations
 from handouts.errors import HandoutsError, RenderError
 from handouts.extract import COMMON_DOMAIN
 from handouts.formats import CONTENT_SECURITY_POLICY
 from handouts.incremental import Entry, Manifest
 from handouts.jobs import language_tag
-from handouts.layout import SITE_PAGE, WITHDRAWN_DIR, clinic_page, language_folder, language_page, library_page
+from handouts.layout import SITE_PAGE, clinic_page, language_folder, language_page, library_page
 from handouts.project import LoadedClinic, Project
 from handouts.render import to_markup
 from handouts.templating import SandboxedLoader, template_problem
@@ -222,23 +224,34 @@ def write_library(
     translations: dict[str, Translations],
     shown: Callable[[Path], str],
 ) -> None:
-    """Write the library's pages for what is current now, and remove the pages of what no longer is."""
+    """Write the library's pages for what is current now, and remove the pages of what no longer is.
+
+    Only pages the manifest records as the tool's (by path and sha256) are replaced or removed:
+    an index.html that someone else put in the output folder is left as it is, with a warning."""
     out_dir = manifest.out_dir
     clinics = current(manifest, clinics_of(project, manifest, loaded_clinics))
-    if not clinics and not library_page(out_dir).is_file():
+    if not clinics and not manifest.library:
         return  # nothing built yet, and no library to update
     pages = Library(project, translations).pages(out_dir, clinics)
     for path, data in pages.items():
-        if not path.is_file() or path.read_bytes() != data:
-            write_atomically(path, data, shown(path))
-    for path in _library_pages(out_dir):
-        if path not in pages:
-            path.unlink(missing_ok=True)
+        _write_page(manifest, path, data, shown)
+    for key in sorted(set(manifest.library) - {manifest.key(path) for path in pages}):
+        if manifest.owns(key, manifest.library.pop(key)):
+            (out_dir / key).unlink()
+            remove_empty_folders((out_dir / key).parent, out_dir)
 
 
-def _library_pages(out_dir: Path) -> list[Path]:
-    """The library pages on disk: the start page, and one per clinic and per clinic and language."""
-    found = [library_page(out_dir)]
-    for depth in ("*", "*/*"):
-        found += [p for p in out_dir.glob(f"{depth}/{SITE_PAGE}") if p.relative_to(out_dir).parts[0] != WITHDRAWN_DIR]
-    return [path for path in found if path.is_file() and not path.is_symlink()]
+def _write_page(manifest: Manifest, path: Path, data: bytes, shown: Callable[[Path], str]) -> None:
+    key = manifest.key(path)
+    sha256 = hashlib.sha256(data).hexdigest()
+    exists = path.exists() or path.is_symlink()
+    if exists and not manifest.owns(key, manifest.library.get(key, sha256)):
+        manifest.library.pop(key, None)
+        log.warning(
+            f"{shown(path)}: left as it is: handouts did not write this file (it is not what manifest.json records), "
+            "so the library's page is not written here; move it elsewhere, or build with --out DIR"
+        )
+        return
+    if not exists or path.read_bytes() != data:
+        write_atomically(path, data, shown(path))
+    manifest.library[key] = sha256
