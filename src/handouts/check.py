@@ -17,13 +17,15 @@ from handouts.catalogs import SOURCE_LANGUAGE
 from handouts.contrast import ContrastError
 from handouts.errors import HandoutsError, Problem
 from handouts.handout import texts
+from handouts.imposition import BOOKLET_MAX_SHEETS
 from handouts.incremental import MANIFEST_NAME, Manifest
-from handouts.jobs import BuildOptions, Sources, Task
+from handouts.jobs import BuildOptions, Job, Sources, Task
 from handouts.languages import fallback_chain
 from handouts.packets import definition_problems
+from handouts.printsafe import InkProblem
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render_job import JobRenderer, domains_of, translations_for
-from handouts.review import DUE_SOON_DAYS, due_within, expired_problem, over_target_problem
+from handouts.review import DUE_SOON_DAYS, booklet_problem, due_within, expired_problem, over_target_problem
 from handouts.text import spoken
 
 TARGET_GRADE = 7.0  # Flesch–Kincaid grade of the English source: plain English for patients
@@ -302,6 +304,7 @@ def check_pages(
     report.gates["schema"].notes += [f"warning: {problem}" for problem in clinic_text_fallbacks(sources, jobs)]
     sources.translations = translations_for(project, sorted({job.lang for job in jobs}), domains_of(sources))
     render = JobRenderer(project, sources)
+    failed_layouts = 0
     for job in jobs:
         outcome = render(Task(job, ""), write=False)
         if outcome.refused:
@@ -310,13 +313,37 @@ def check_pages(
             ]
             continue
         if outcome.problems or outcome.internal_error:
-            report.gates["glyphs"].problems += list(outcome.problems) or [Problem(job.name, "internal error")]
+            failed_layouts += not all(isinstance(problem, InkProblem) for problem in outcome.problems)
+            for problem in outcome.problems or [internal_error_problem(job.name, outcome.internal_error)]:
+                report.gates["fit" if isinstance(problem, InkProblem) else "glyphs"].problems.append(problem)
             continue
-        handout = sources.handouts[job.handout_id]
-        assert isinstance(handout, LoadedHandout)
-        if problem := over_target_problem(handout, job.clinic_id, job.lang, outcome.pages):
+        if problem := fit_problem(sources, job, outcome.pages):
             report.gates["fit"].problems.append(problem)
+    booklets = sum("booklet" in job.variants for job in jobs)
     if not report.gates["fit"].problems and (jobs or report.gates["fit"].ok):
-        report.gates["fit"].notes.append(f"{len(jobs)} clinic × language × handout layouts within their target pages")
+        note = f"{len(jobs) - booklets} clinic × language × handout layouts within their target pages"
+        if booklets:
+            note += f"; {_count(booklets, 'booklet')} within {BOOKLET_MAX_SHEETS} sheets"
+        report.gates["fit"].notes.append(note)
     if not report.gates["glyphs"].problems and (jobs or report.gates["glyphs"].ok):
         report.gates["glyphs"].notes.append(f"{_count(len(jobs), 'layout')}: every character has a shipped font")
+    elif report.gates["glyphs"].problems:  # the gate's line says why it failed; the error lines below say where
+        report.gates["glyphs"].notes.append(
+            f"{failed_layouts} of {_count(len(jobs), 'layout')} could not be laid out (fonts, images or "
+            "templates); see the errors below"
+        )
+
+
+def fit_problem(sources: Sources, job: Job, pages: int) -> Problem | None:
+    """A booklet is judged in sheets; every other layout by the handout's page target."""
+    handout, clinic = sources.handouts[job.handout_id], sources.clinics[job.clinic_id]
+    assert isinstance(handout, LoadedHandout) and isinstance(clinic, LoadedClinic)
+    if "booklet" in job.variants:
+        return booklet_problem(handout, job.clinic_id, job.lang, clinic.clinic.paper, pages)
+    return over_target_problem(handout, job.clinic_id, job.lang, pages)
+
+
+def internal_error_problem(name: str, trace: str | None) -> Problem:
+    """A bug while laying out one job: its last line (the exception) is the reason, and where to report it."""
+    last = (trace or "").strip().splitlines()[-1:] or ["no traceback"]
+    return Problem(name, f"internal error while laying it out ({last[0][:200]}); please report it")

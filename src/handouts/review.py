@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handouts.errors import Problem
+from handouts.imposition import BOOKLET_MAX_SHEETS, HALF_PAGE_NAMES, sheets_for
 from handouts.jobs import language_tag
 from handouts.project import LoadedHandout
 
@@ -53,4 +54,18 @@ def over_target_problem(handout: LoadedHandout, clinic_id: str, lang: str, pages
         "shorten the text or its translation, or raise the target",
         handout.lines.line_for(key),
         ".".join(key),
+    )
+
+
+def booklet_problem(handout: LoadedHandout, clinic_id: str, lang: str, paper: str, pages: int) -> Problem | None:
+    """Fit of a booklet, by its own measure: the sheets its half-size pages print on, never the
+    standard copy's page target (an A5 page holds about half an A4 page)."""
+    sheets = sheets_for(pages)
+    if sheets <= BOOKLET_MAX_SHEETS:
+        return None
+    return Problem(
+        handout.shown_as,
+        f"the {lang!r} booklet for {clinic_id} takes {pages} {HALF_PAGE_NAMES[paper]} pages, {sheets} sheets, over "
+        f"the {BOOKLET_MAX_SHEETS} a booklet folds and staples by hand; shorten the text or its translation, "
+        "or print the standard copy instead (booklet: false)",
     )
