@@ -12,7 +12,7 @@ import pytest
 from conftest import HANDOUT, copy_project, pdf_text
 from fixture_project import make_project
 from handouts.cli import main
-from handouts.jobs import language_tag
+from handouts.languages import language_tag
 from handouts.printsafe import SAFE_MM
 from handouts.render import keep_numbers_together, to_markup
 from test_samples import CLINICS, SAMPLES

@@ -12,7 +12,8 @@ from babel.messages.pofile import read_po
 
 from conftest import HANDOUT, REPO, pdf_fonts, pdf_reader
 from handouts.fonts import FontSet
-from handouts.jobs import Job, language_tag
+from handouts.jobs import Job
+from handouts.languages import language_tag
 from handouts.layout import output_path
 
 PAPER_POINTS = {"A4": (595.28, 841.89), "Letter": (612.0, 792.0)}

@@ -22,8 +22,8 @@ from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.executors import executor_problem, run_jobs
 from handouts.formats import FORMATS
 from handouts.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
-from handouts.jobs import BuildOptions, Job, Outcome, PacketJob, Sources, Task, language_tag
-from handouts.languages import fallback_chain
+from handouts.jobs import BuildOptions, Job, Outcome, PacketJob, Sources, Task
+from handouts.languages import fallback_chain, language_tag
 from handouts.layout import output_path, packet_path
 from handouts.packets import assemble, definition_problems
 from handouts.progress import PlainProgress, Progress, progress

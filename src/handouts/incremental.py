@@ -23,7 +23,7 @@ from handouts.atomic import output_problem, write_atomically
 from handouts.catalogs import Translations
 from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.extract import COMMON_DOMAIN
-from handouts.jobs import language_tag
+from handouts.languages import language_tag
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render import build_epoch
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from handouts.errors import HandoutsError, Problem
+from handouts.languages import language_tag
 
 if TYPE_CHECKING:
     from handouts.catalogs import Translations
@@ -73,11 +74,6 @@ class PacketJob:
     def members(self) -> list[Job]:
         """The standard copies the packet is made of."""
         return [Job(self.clinic_id, self.lang, handout_id) for handout_id in self.handouts]
-
-
-def language_tag(lang: str) -> str:
-    """A language code as a BCP 47 tag (zh_Hans -> zh-Hans, pt_BR -> pt-BR): in URLs, folders and `lang`."""
-    return lang.replace("_", "-")
 
 
 @dataclass

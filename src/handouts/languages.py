@@ -12,6 +12,11 @@ import functools
 from babel import Locale
 
 
+def language_tag(lang: str) -> str:
+    """A language code as a BCP 47 tag (zh_Hans -> zh-Hans, pt_BR -> pt-BR): in URLs, folders and `lang`."""
+    return lang.replace("_", "-")
+
+
 def fallback_chain(lang: str) -> list[str]:
     """lang, then the codes it falls back to: pt_BR -> [pt_BR, pt]; zh_Hans_CN -> [zh_Hans_CN, zh_Hans, zh]."""
     parts = lang.split("_")

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handouts.jobs import Job, PacketJob, language_tag
+from handouts.jobs import Job, PacketJob
+from handouts.languages import language_tag
 from handouts.variants import VARIANTS
 
 WITHDRAWN_DIR = "_withdrawn"  # beside the clinics' folders, never a print folder
 PACKETS_DIR = "packets"  # inside each language's folder; a handout's file never has this name
-SITE_PAGE = "index.html"  # the library's page in each folder; no handout may take this name
-RESERVED_HANDOUT_IDS = {SITE_PAGE.removesuffix(".html")}
+SITE_PAGE = "index.html"  # the library's page in each folder; no handout may take its name (RESERVED_HANDOUT_IDS)
 
 
 def output_path(out_dir: Path, job: Job) -> Path:
@@ -60,7 +60,6 @@ def language_page(out_dir: Path, clinic_id: str, lang: str) -> Path:
     return language_folder(out_dir, clinic_id, lang) / SITE_PAGE
 
 
-def web_page_url(site_url: str, clinic_id: str, lang: str, handout_id: str) -> str:
-    """The address of a handout's HTML page on the clinic's web copy of the output folder."""
-    relative = output_path(Path("."), Job(clinic_id, lang, handout_id, format="html")).as_posix()
-    return site_url.rstrip("/") + "/" + relative
+def web_page(job: Job) -> str:
+    """The path of a job's handout as an HTML page in the output folder (the clinic's web copy of it)."""
+    return output_path(Path("."), Job(job.clinic_id, job.lang, job.handout_id, format="html")).as_posix()

@@ -21,7 +21,6 @@ from handouts.fonts import FontSet
 from handouts.handout import Handout, all_blocks, texts
 from handouts.images import image_problem
 from handouts.languages import described, readable_as
-from handouts.layout import RESERVED_HANDOUT_IDS
 from handouts.sandbox import Sandbox
 from handouts.schema import Clinic, ProjectConfig, load_model
 from handouts.signoff import reviews_path
@@ -34,6 +33,8 @@ LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
 # The library shipped with the tool. In a source checkout its folders are links to the
 # repository's own handouts/, locales/, templates/ and fonts/; in a wheel, copies.
 LIBRARY = Path(__file__).parent / "library"
+# The handout library writes index.html into every output folder (layout.SITE_PAGE): no handout may take that name.
+RESERVED_HANDOUT_IDS = {"index"}
 CONFIG_NAME = "handouts.yaml"
 NOT_A_PROJECT = (
     "not a handouts project (no handouts.yaml or clinics/ here); "

@@ -32,8 +32,8 @@ from handouts.extract import COMMON_DOMAIN
 from handouts.fonts import FontSet, describe_char
 from handouts.handout import Handout, blocks_in, texts
 from handouts.images import SvgRefused, asset_bytes
-from handouts.jobs import language_tag
 from handouts.languages import direction as text_direction
+from handouts.languages import language_tag
 from handouts.project import LoadedClinic, LoadedHandout, Project, overlaid
 from handouts.sandbox import Sandbox
 from handouts.schema import Text
@@ -324,10 +324,12 @@ class Renderer:
         second: Translations | None = None,
         not_for_patients: str | None = None,
         screen: bool = False,
+        web_page: str | None = None,
     ) -> Page:
         """One page. With second (a bilingual copy), the clinicians' language follows each section;
         not_for_patients (a preview of what the build refuses) marks every page with the reason;
-        screen draws it for a browser (the HTML format): the reader's own fonts, no print frame."""
+        screen draws it for a browser (the HTML format): the reader's own fonts, no print frame;
+        web_page is the handout's HTML page in the output folder, for the QR code of a clinic with site_url."""
         lang = translations.lang
         fonts: FontSet = self.project.fonts
         c, meta = clinic.clinic, handout.handout.meta
@@ -355,7 +357,7 @@ class Renderer:
             "second": second_ctx,
             "body_pt": c.body_size,
             "page_size": c.paper,  # a CSS @page size; the booklet's pages are half of it
-            "qr": qr_code(c, clinic.id, handout.id, lang),
+            "qr": qr_code(c, handout.id, lang, web_page),
             "screen": screen,
             "clinic_lang_tag": clinic_lang_tag(c),
             "clinic_section": own.section,
@@ -700,16 +702,15 @@ def own_fonts(fonts: FontSet, langs: list[str], page_lang: str, first: str | Non
     ]
 
 
-def qr_code(clinic: Any, clinic_id: str, handout_id: str, lang: str) -> dict[str, str] | None:
+def qr_code(clinic: Any, handout_id: str, lang: str, web_page: str | None) -> dict[str, str] | None:
     """The QR code of the clinic's web page for this handout, as an SVG data URI: drawn here, nothing fetched.
 
-    `handout_url` when the clinic sets one; else, with `site_url`, the handout's HTML page there."""
+    `handout_url` when the clinic sets one; else, with `site_url`, the handout's HTML page there
+    (web_page: its path in the output folder, which layout.py names)."""
     if clinic.handout_url:
         url = clinic.handout_url.replace("{handout}", handout_id).replace("{lang}", language_tag(lang))
-    elif clinic.site_url:
-        from handouts.layout import web_page_url  # layout names the outputs of formats, which render pages
-
-        url = web_page_url(clinic.site_url, clinic_id, lang, handout_id)
+    elif clinic.site_url and web_page is not None:
+        url = clinic.site_url.rstrip("/") + "/" + web_page
     else:
         return None
     import segno

@@ -15,6 +15,7 @@ from handouts.extract import COMMON_DOMAIN
 from handouts.formats import FORMATS
 from handouts.gate import Decision, decide
 from handouts.jobs import Job, Outcome, Sources, Task
+from handouts.layout import web_page
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render import Page, Renderer
 from handouts.variants import VARIANTS
@@ -80,7 +81,8 @@ class JobRenderer:
         translations = self.sources.translations[job.lang]
         second = self.sources.translations[job.second_lang] if job.second_lang not in (None, job.lang) else None
         screen = FORMATS[job.format].screen
-        page = self.renderer.page(clinic, handout, translations, job.variants, second, screen=screen)
+        site = web_page(job)
+        page = self.renderer.page(clinic, handout, translations, job.variants, second, screen=screen, web_page=site)
         decision = decide(page.lookups, clinic.clinic.min_translated, self.strict, clinic.clinic.require_review)
         if handout.handout.is_draft:
             reason = Problem(handout.shown_as, "this handout is a draft (meta.status); publish it to print it")
@@ -88,7 +90,14 @@ class JobRenderer:
         if mark_refused and not decision.prints:
             reason = "; ".join(str(p) for p in decision.refused[:3])
             page = self.renderer.page(
-                clinic, handout, translations, job.variants, second, not_for_patients=reason, screen=screen
+                clinic,
+                handout,
+                translations,
+                job.variants,
+                second,
+                not_for_patients=reason,
+                screen=screen,
+                web_page=site,
             )
         return page, decision
 

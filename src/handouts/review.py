@@ -8,7 +8,7 @@ import datetime as dt
 
 from handouts.errors import Problem
 from handouts.imposition import BOOKLET_MAX_SHEETS, HALF_PAGE_NAMES, sheets_for
-from handouts.jobs import language_tag
+from handouts.languages import language_tag
 from handouts.project import LoadedHandout
 
 DUE_SOON_DAYS = 60

@@ -8,8 +8,16 @@ import re
 from pathlib import Path
 
 from handouts.errors import HandoutsError, Problem
-from handouts.layout import RESERVED_HANDOUT_IDS
-from handouts.project import CONFIG_NAME, LIBRARY, Folders, Project, handout_ids_in, languages_in, reserved_name
+from handouts.project import (
+    CONFIG_NAME,
+    LIBRARY,
+    RESERVED_HANDOUT_IDS,
+    Folders,
+    Project,
+    handout_ids_in,
+    languages_in,
+    reserved_name,
+)
 
 HANDOUT_ID = r"^[a-z0-9][a-z0-9-]{0,59}$"
 

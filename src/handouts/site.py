@@ -42,7 +42,7 @@ from handouts.errors import HandoutsError, RenderError
 from handouts.extract import COMMON_DOMAIN
 from handouts.formats import CONTENT_SECURITY_POLICY
 from handouts.incremental import Entry, Manifest
-from handouts.jobs import language_tag
+from handouts.languages import language_tag
 from handouts.layout import SITE_PAGE, clinic_page, language_folder, language_page, library_page
 from handouts.project import LoadedClinic, Project
 from handouts.render import to_markup
