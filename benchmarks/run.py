@@ -22,14 +22,14 @@ from pathlib import Path
 from babel.messages.pofile import read_po, write_po
 
 from handouts.atomic import write_atomically
-from handouts.build import load
-from handouts.executors import JOBS_PER_PROCESS, default_jobs
-from handouts.extract import COMMON_DOMAIN
-from handouts.formats import PDF_OPTIONS
-from handouts.jobs import Job, Task
-from handouts.project import Project
-from handouts.render import PROJECT_URL
-from handouts.render_job import JobRenderer, translations_for
+from handouts.i18n.extract import COMMON_DOMAIN
+from handouts.model.project import Project
+from handouts.output.formats import PDF_OPTIONS
+from handouts.pipeline.build import load
+from handouts.pipeline.executors.local import JOBS_PER_PROCESS, default_jobs
+from handouts.pipeline.jobs import Job, Task
+from handouts.pipeline.render_job import JobRenderer, translations_for
+from handouts.render.page import PROJECT_URL
 
 REPO = Path(__file__).resolve().parents[1]
 HANDOUT = "microcurrent-back-pain"
@@ -102,10 +102,10 @@ def run_build(project: Project, *args: str) -> Timed:
 MEASURE_WORKERS = """
 import json, resource, sys, time
 from pathlib import Path
-from handouts import executors
-from handouts.build import build
-from handouts.jobs import BuildOptions
-from handouts.project import Project
+from handouts.pipeline.executors import local as executors
+from handouts.pipeline.build import build
+from handouts.pipeline.jobs import BuildOptions
+from handouts.model.project import Project
 
 executors.JOBS_PER_PROCESS = json.loads(sys.argv[3])
 start = time.perf_counter()

@@ -13,7 +13,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
-from handouts.languages import fallback_chain
+from handouts.source.languages import fallback_chain
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from handouts.i18n import WIDTH
+from handouts.commands.i18n import WIDTH
 
 
 def po_path(project: Path, lang: str, domain: str) -> Path:

@@ -15,13 +15,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "handouts"
 # Bottom to top: a module may import its own layer (without a cycle) or a lower one, never a higher one.
 LAYERS = [
     {"handouts", "handouts.errors", "handouts.atomic", "handouts.log", "handouts.sandbox"},
-    {"handouts.model"},  # what a handout is: schema, blocks, texts, languages, fonts, images
+    {"handouts.source"},  # the files a project is made of: YAML, schema, handout and blocks, texts, languages, fonts
     {"handouts.i18n"},  # catalogs, their checks, extraction, sign-off
-    {"handouts.project"},  # a project on disk: folders, the library overlay, loading clinics and handouts
-    {"handouts.render"},  # one job's HTML page
-    {"handouts.output"},  # page -> file: formats, PDF/UA, print-safe area, booklets, packets
-    {"handouts.pipeline"},  # jobs, plan, gate, the one render path, manifest, build, executors
-    {"handouts.commands"},  # one module per verb
+    {"handouts.model"},  # a project on disk: folders, the library overlay, loading clinics and handouts
+    {"handouts.render"},  # one job's HTML page, and the print variants that change it
+    {"handouts.output"},  # page -> file: formats, PDF/UA, print-safe area, packets
+    {"handouts.pipeline"},  # jobs, output paths, the one render path, the gate, manifest, build, executors
+    {"handouts.commands"},  # one module per command besides build
     {"handouts.cli", "handouts.__main__"},
 ]
 SUBPACKAGES = {member for members in LAYERS[1:-1] for member in members}

@@ -249,10 +249,10 @@ import sys
 import threading
 from pathlib import Path
 
-import handouts.render_job
+import handouts.pipeline.render_job
 
 MARKER = Path(sys.argv[1])
-render = handouts.render_job.JobRenderer._render
+render = handouts.pipeline.render_job.JobRenderer._render
 
 
 def stop_the_first(self, task, write):
@@ -264,7 +264,7 @@ def stop_the_first(self, task, write):
     threading.Event().wait()  # until killed
 
 
-handouts.render_job.JobRenderer._render = stop_the_first
+handouts.pipeline.render_job.JobRenderer._render = stop_the_first
 
 if __name__ == "__main__":
     from handouts.cli import main

@@ -12,9 +12,9 @@ import pytest
 
 from conftest import HANDOUT, copy_project, pdf_text
 from fixture_project import make_project
-from handouts.check import internal_error_problem
 from handouts.cli import main
-from handouts.imposition import booklet_order, impose
+from handouts.commands.check import internal_error_problem
+from handouts.render.imposition import booklet_order, impose
 from test_print_safe import LEAFLET, ink_error
 
 A4_LANDSCAPE = (841.89, 595.28)

@@ -8,7 +8,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from handouts.checks import header_problems, message_errors
+from handouts.i18n.checks import header_problems, message_errors
 
 
 def errors(msgid: str | tuple[str, str], string: str | tuple[str, ...], lang: str = "de") -> list[str]:

@@ -12,10 +12,10 @@ from pypdf import PdfReader
 
 from conftest import REPO, pdf_text
 from fixture_project import make_project
-from handouts.catalogs import Translations
-from handouts.fonts import FontSet
-from handouts.project import Project
-from handouts.render import Renderer
+from handouts.i18n.catalogs import Translations
+from handouts.model.project import Project
+from handouts.render.page import Renderer
+from handouts.source.fonts import FontSet
 
 CLINIC = "clinics/fixture/clinic.yaml"
 LEAFLET = """\

@@ -68,11 +68,11 @@ import os
 import threading
 from pathlib import Path
 
-import handouts.render_job
+import handouts.pipeline.render_job
 
 PIPE = Path(os.environ["HANDOUTS_TEST_PIPE"])
 ARMED = PIPE.with_name("armed")
-JobRenderer = handouts.render_job.JobRenderer
+JobRenderer = handouts.pipeline.render_job.JobRenderer
 # Dask may load a preload module more than once: wrap the real method, once.
 render = JobRenderer.__dict__.get("unstopped_render", JobRenderer._render)
 
@@ -190,7 +190,7 @@ def test_handouts_yaml_names_the_scheduler_and_an_unchanged_rebuild_skips_everyt
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
-    from handouts import cluster
+    from handouts.pipeline.executors import cluster
 
     monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1)
     root = small_project(tmp_path / "project")
@@ -233,8 +233,8 @@ def test_a_mistake_in_handouts_yaml_is_one_line(tmp_path: Path, run, config: str
 
 
 def test_the_snapshot_is_named_by_content_and_keeps_only_links_inside_the_project(tmp_path: Path) -> None:
-    from handouts import snapshot
-    from handouts.project import Project
+    from handouts.model.project import Project
+    from handouts.pipeline.executors import snapshot
 
     first = small_project(tmp_path / "first")
     second = small_project(tmp_path / "second")
@@ -257,9 +257,9 @@ def test_the_snapshot_is_named_by_content_and_keeps_only_links_inside_the_projec
 
 
 def test_loaded_sources_travel_with_paths_inside_the_workers_copy(tmp_path: Path) -> None:
-    from handouts import snapshot
-    from handouts.build import load
-    from handouts.project import Project
+    from handouts.model.project import Project
+    from handouts.pipeline.build import load
+    from handouts.pipeline.executors import snapshot
 
     project = Project(small_project(tmp_path / "project"))
     sources = load(project, ["fixture"], ["water"])
@@ -271,9 +271,9 @@ def test_loaded_sources_travel_with_paths_inside_the_workers_copy(tmp_path: Path
 
 
 def test_what_a_worker_sends_back_is_checked(tmp_path: Path) -> None:
-    from handouts.cluster import Delivery, verified
-    from handouts.incremental import library_versions
-    from handouts.jobs import Job, Outcome, Task
+    from handouts.pipeline.executors.cluster import Delivery, verified
+    from handouts.pipeline.incremental import library_versions
+    from handouts.pipeline.jobs import Job, Outcome, Task
 
     task = Task(Job("fixture", "en", "water"), "inputs")
     versions = tuple(library_versions())
@@ -304,7 +304,7 @@ def test_pool_workers_are_replaced_after_their_jobs_without_hanging() -> None:
     """CPython's own pool hangs here on 3.11 and 3.12 (python/cpython#115634)."""
     import multiprocessing
 
-    from handouts.executors import _RecyclingPool
+    from handouts.pipeline.executors.local import _RecyclingPool
 
     with _RecyclingPool(1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=2) as pool:
         futures = [pool.submit(os.getpid) for _ in range(6)]

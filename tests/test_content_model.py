@@ -12,7 +12,7 @@ import pytest
 
 from conftest import pdf_text as raw_pdf_text
 from fixture_project import make_project
-from handouts.languages import language_tag
+from handouts.source.languages import language_tag
 
 EVERY_BLOCK = """\
 meta:

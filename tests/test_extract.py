@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import HANDOUT, REPO
-from handouts.extract import SAFETY_NOTE, common_template, handout_template
+from handouts.i18n.extract import SAFETY_NOTE, common_template, handout_template
 
 
 def test_handout_messages_carry_their_key_line_and_safety_note() -> None:

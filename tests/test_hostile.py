@@ -301,7 +301,7 @@ def test_hostile_yaml_is_one_line(
 
 def test_alias_bomb_fails_in_milliseconds(project: Path) -> None:
     from handouts.errors import ConfigError
-    from handouts.yamlfile import load_yaml
+    from handouts.source.yamlfile import load_yaml
 
     path = project / "bomb.yaml"
     path.write_text(BILLION_LAUGHS)
@@ -329,7 +329,7 @@ def test_clinic_file_that_is_a_folder(project: Path, run) -> None:
 def test_real_dates_still_load(project: Path) -> None:
     import datetime as dt
 
-    from handouts.project import Project
+    from handouts.model.project import Project
 
     meta = Project(project).load_handout(HANDOUT).handout.meta
     assert meta.approved == dt.date(2026, 11, 1)
@@ -466,7 +466,7 @@ def test_sandboxed_loader_reads_within_limits(tmp_path: Path, content: bytes, me
     from jinja2 import TemplateError
     from jinja2.sandbox import SandboxedEnvironment
 
-    from handouts.templating import SandboxedLoader, template_problem
+    from handouts.render.templating import SandboxedLoader, template_problem
 
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates/page.html").write_bytes(content)
@@ -600,7 +600,7 @@ def test_bad_logo_is_refused_on_load(project: Path, run, name: str, data: bytes,
 
 
 def test_svg_with_local_references_is_accepted() -> None:
-    from handouts.images import image_problem
+    from handouts.source.images import image_problem
 
     path = REPO / "clinics/riverside/logo.svg"
     assert image_problem(path) is None
@@ -898,7 +898,7 @@ def test_a_withdrawal_that_cannot_be_made_is_one_line_and_keeps_the_record(proje
 def test_a_second_build_into_the_same_folder_stops_with_one_line(project: Path, run) -> None:
     from filelock import FileLock
 
-    from handouts.build import LOCK_NAME
+    from handouts.pipeline.build import LOCK_NAME
 
     (project / "output").mkdir()
     with FileLock(project / "output" / LOCK_NAME, timeout=0):  # a build is running
@@ -912,7 +912,7 @@ def test_a_second_build_into_the_same_folder_stops_with_one_line(project: Path, 
 
 
 def test_a_killed_builds_lock_does_not_block_the_next(project: Path, run) -> None:
-    from handouts.build import LOCK_NAME
+    from handouts.pipeline.build import LOCK_NAME
 
     (project / "output").mkdir()
     lock = project / "output" / LOCK_NAME
@@ -1026,7 +1026,7 @@ def test_a_bug_in_one_job_is_an_internal_error_with_a_log_file(tmp_path: Path, r
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("a bug")
 
-    from handouts import formats
+    from handouts.output import formats
 
     monkeypatch.setitem(formats.FORMATS, "pdf", formats.Format("pdf", ".pdf", broken, broken))
     result = run(project, "build", "--lang", "en", "--lang", "de", "--handout", HANDOUT, "-j", "1")
@@ -1106,16 +1106,18 @@ def test_project_templates_folder_that_is_a_link_outside(project: Path, tmp_path
 
 
 def test_inputs_hash_never_walks_a_linked_templates_folder(project: Path, tmp_path: Path, monkeypatch) -> None:
-    import handouts.incremental
-    from handouts.incremental import InputHasher
-    from handouts.project import Project
+    import handouts.pipeline.incremental
+    from handouts.model.project import Project
+    from handouts.pipeline.incremental import InputHasher
 
     target = outside_copy(tmp_path, project / "templates", "templates")
     shutil.rmtree(project / "templates")
     (project / "templates").symlink_to(target, target_is_directory=True)
     read: list[Path] = []
-    real_sha256 = handouts.incremental.sha256_file
-    monkeypatch.setattr(handouts.incremental, "sha256_file", lambda path: read.append(path) or real_sha256(path))
+    real_sha256 = handouts.pipeline.incremental.sha256_file
+    monkeypatch.setattr(
+        handouts.pipeline.incremental, "sha256_file", lambda path: read.append(path) or real_sha256(path)
+    )
     loaded = Project(project)
     InputHasher(loaded).folder(*loaded.template_dirs)
     assert read  # the packaged templates are hashed ...
@@ -1199,8 +1201,8 @@ def test_project_file_that_is_a_link_outside(project: Path, tmp_path: Path, run)
 
 
 def test_snapshot_leaves_out_a_linked_templates_folder(project: Path, tmp_path: Path) -> None:
-    from handouts import snapshot
-    from handouts.project import Project
+    from handouts.model.project import Project
+    from handouts.pipeline.executors import snapshot
 
     target = outside_copy(tmp_path, project / "templates", "templates")
     shutil.rmtree(project / "templates")
@@ -1213,8 +1215,8 @@ def test_snapshot_leaves_out_a_linked_templates_folder(project: Path, tmp_path: 
 
 
 def test_preview_serves_nothing_through_a_linked_folder(project: Path, tmp_path: Path) -> None:
-    from handouts.preview import ChangeWatcher, Preview
-    from handouts.project import Project
+    from handouts.commands.serve import ChangeWatcher, Preview
+    from handouts.model.project import Project
 
     pictures = tmp_path / "outside/pictures"
     pictures.mkdir(parents=True)
@@ -1592,8 +1594,8 @@ def test_html_copy_inlines_only_images_fonts_and_stylesheets(project: Path, run)
 
 
 def test_preview_draws_the_same_sanitised_figure(tmp_path: Path) -> None:
-    from handouts.preview import ChangeWatcher, Preview
-    from handouts.project import Project
+    from handouts.commands.serve import ChangeWatcher, Preview
+    from handouts.model.project import Project
 
     drawing = (
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"'
@@ -1629,7 +1631,7 @@ typed_text = st.text(
 @given(typed_text)
 @settings(max_examples=300, deadline=None)
 def test_any_text_reads_back_as_typed_after_one_escape(text: str) -> None:
-    from handouts.render import plain_text, to_markup
+    from handouts.render.page import plain_text, to_markup
 
     assume("<strong>" not in text)  # the one markup a text may hold
     assert plain_text(to_markup(text, {}, "test")) == text  # no-break spaces too
@@ -1638,7 +1640,7 @@ def test_any_text_reads_back_as_typed_after_one_escape(text: str) -> None:
 @given(typed_text)
 @settings(max_examples=300, deadline=None)
 def test_a_css_string_never_holds_a_url_or_ends_its_style(text: str) -> None:
-    from handouts.render import css_string
+    from handouts.render.page import css_string
 
     quoted = css_string(text)
     assert "url(" not in quoted.lower() and "</" not in quoted and quoted.count('"') == 2

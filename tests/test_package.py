@@ -19,7 +19,13 @@ from pathlib import Path
 from conftest import REPO, pdf_text
 
 # What a clone of the repository has, without what a developer's machine adds.
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "output", "build", "*.egg-info", "__pycache__", ".*_cache")
+NOT_SOURCE_ANYWHERE = shutil.ignore_patterns(".git", ".venv", "*.egg-info", "__pycache__", ".*_cache")
+
+
+def not_source(folder: str, names: list[str]) -> set[str]:
+    """The repository's own output/ and build/ folders, but not the package's output stage (src/handouts/output)."""
+    at_top = {"output", "build"} & set(names) if Path(folder) == REPO else set()
+    return set(NOT_SOURCE_ANYWHERE(folder, names)) | at_top
 
 
 def sh(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -35,7 +41,7 @@ def clean_env(venv: Path) -> dict[str, str]:
 
 def build_wheel(tmp_path: Path) -> Path:
     source = tmp_path / "source"
-    shutil.copytree(REPO, source, symlinks=True, ignore=NOT_SOURCE)
+    shutil.copytree(REPO, source, symlinks=True, ignore=not_source)
     wheels = tmp_path / "wheels"
     sh(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index", "-w", wheels, ".",
        cwd=source)  # fmt: skip
@@ -70,7 +76,8 @@ def test_wheel_installed_elsewhere_makes_and_builds_a_project(tmp_path: Path) ->
 
     env = clean_env(venv)
     where = sh(
-        python, "-c", "import handouts.project as p, sys; print(p.__file__, p.LIBRARY.resolve(), *sys.path, sep='\\n')",
+        python, "-c",
+        "import handouts.model.project as p, sys; print(p.__file__, p.LIBRARY.resolve(), *sys.path, sep='\\n')",
         cwd=tmp_path, env=env,
     ).splitlines()  # fmt: skip
     module, library, *path = where

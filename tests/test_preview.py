@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import HANDOUT
-from handouts.preview import PreviewServer
-from handouts.project import Project
+from handouts.commands.serve import PreviewServer
+from handouts.model.project import Project
 from i18n_helpers import edit_entry, po_path
 
 TITLE_EN = "Microcurrent therapy for back pain"

@@ -13,14 +13,14 @@ from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
 from conftest import HANDOUT, REPO, copy_project, pdf_fonts, pdf_text
-from handouts.build import copies, load
-from handouts.catalogs import Translations
-from handouts.contrast import contrast_ratio
-from handouts.extract import handout_template
-from handouts.jobs import BuildOptions, Job
-from handouts.layout import output_path
-from handouts.project import Project
-from handouts.render import Renderer
+from handouts.i18n.catalogs import Translations
+from handouts.i18n.extract import handout_template
+from handouts.model.project import Project
+from handouts.pipeline.build import copies, load
+from handouts.pipeline.jobs import BuildOptions, Job
+from handouts.pipeline.layout import output_path
+from handouts.render.page import Renderer
+from handouts.source.contrast import contrast_ratio
 
 FORM = "microcurrent-screening-form"
 TODAY = "2026-11-23"  # review dates are judged against this day, never the clock

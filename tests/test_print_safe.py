@@ -12,9 +12,9 @@ import pytest
 from conftest import HANDOUT, copy_project, pdf_text
 from fixture_project import make_project
 from handouts.cli import main
-from handouts.languages import language_tag
-from handouts.printsafe import SAFE_MM
-from handouts.render import keep_numbers_together, to_markup
+from handouts.output.printsafe import SAFE_MM
+from handouts.render.page import keep_numbers_together, to_markup
+from handouts.source.languages import language_tag
 from test_samples import CLINICS, SAMPLES
 
 MM = 72 / 25.4  # PDF points per millimetre

@@ -12,10 +12,10 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 
 from conftest import pdf_text
-from handouts.build import build
-from handouts.check import CheckOptions, check
-from handouts.jobs import BuildOptions
-from handouts.project import LIBRARY, Project
+from handouts.commands.check import CheckOptions, check
+from handouts.model.project import LIBRARY, Project
+from handouts.pipeline.build import build
+from handouts.pipeline.jobs import BuildOptions
 
 ONE = ("--handout", "pain-diary", "--lang", "de", "-j", "1")
 

@@ -11,10 +11,10 @@ import yaml
 from babel.messages.pofile import read_po
 
 from conftest import HANDOUT, REPO, pdf_fonts, pdf_reader
-from handouts.fonts import FontSet
-from handouts.jobs import Job
-from handouts.languages import language_tag
-from handouts.layout import output_path
+from handouts.pipeline.jobs import Job
+from handouts.pipeline.layout import output_path
+from handouts.source.fonts import FontSet
+from handouts.source.languages import language_tag
 
 PAPER_POINTS = {"A4": (595.28, 841.89), "Letter": (612.0, 792.0)}
 CLINICS = {p.parent.name: yaml.safe_load(p.read_text()) for p in sorted((REPO / "clinics").glob("*/clinic.yaml"))}
@@ -166,8 +166,8 @@ def _title_words(pdf: Path) -> list[tuple[float, float]]:
 
 @pytest.mark.parametrize("handout_id", LIBRARY)
 def test_library_handouts_read_plainly(handout_id: str) -> None:
-    from handouts.check import readability
-    from handouts.project import Project
+    from handouts.commands.check import readability
+    from handouts.model.project import Project
 
     scores = readability(Project(REPO).load_handout(handout_id))
     assert scores["flesch_kincaid_grade"] <= 6.5
@@ -228,7 +228,7 @@ def test_plan_and_diary_tables_print_their_headers(
 
 
 def _safety_sentences(handout_id: str) -> set[tuple[str, str | None]]:
-    from handouts.extract import handout_template
+    from handouts.i18n.extract import handout_template
 
     return handout_template(REPO / "handouts" / f"{handout_id}.yaml", REPO).critical
 
@@ -277,7 +277,7 @@ def test_back_exercises_fits_its_target_in_english_and_each_language_its_own(bui
     """Issue 10: one sheet at 12 pt in English, on A4 and Letter; issue 21's cautions and red flags
     made it three pages. A longer translation may take only the pages its handout declares for it
     (meta.target_pages_by_language)."""
-    from handouts.project import Project
+    from handouts.model.project import Project
 
     meta = Project(REPO).load_handout("back-exercises").handout.meta
     assert meta.target_pages == 3

@@ -16,11 +16,11 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 
 from conftest import HANDOUT, copy_project, pdf_text
-from handouts.catalogs import Translations
-from handouts.extract import COMMON_DOMAIN
-from handouts.formats import FORMATS
-from handouts.project import Project
-from handouts.render import Renderer
+from handouts.i18n.catalogs import Translations
+from handouts.i18n.extract import COMMON_DOMAIN
+from handouts.model.project import Project
+from handouts.output.formats import FORMATS
+from handouts.render.page import Renderer
 
 TITLE = "Microcurrent therapy for back pain"
 OUTPUT = Path("output/stadtpark/{lang}") / f"{HANDOUT}.pdf"
@@ -223,7 +223,7 @@ def render_german(root: Path, target: Path, domain: str, msgid: str, msgstr: str
 @pytest.fixture
 def past_the_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests hand the renderer what the translation checks would stop, to test the renderer itself."""
-    monkeypatch.setattr("handouts.catalogs.message_errors", lambda catalog, message: [])
+    monkeypatch.setattr("handouts.i18n.catalogs.message_errors", lambda catalog, message: [])
 
 
 @pytest.mark.parametrize("msgstr", HOSTILE_TRANSLATIONS)

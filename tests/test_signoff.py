@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 from conftest import pdf_text
 from fixture_project import make_project, write_catalog
-from handouts.catalogs import Translations
 from handouts.cli import cli
-from handouts.project import Project
-from handouts.render import Renderer
+from handouts.i18n.catalogs import Translations
+from handouts.model.project import Project
+from handouts.render.page import Renderer
 
 LEAFLET = """\
 meta: {code: BC-1, version: "1.0", approved: 2026-01-01, review_due: 2099-01-01, references: ["A reference. 2020."]}

@@ -16,12 +16,12 @@ from urllib.request import url2pathname
 import pytest
 
 from conftest import REPO, copy_project, pdf_reader, pdf_text
-from handouts.build import build as build_project
 from handouts.cli import main
-from handouts.jobs import BuildOptions, Job
-from handouts.layout import output_path
-from handouts.project import Project
-from handouts.site import language_choice
+from handouts.model.project import Project
+from handouts.pipeline.build import build as build_project
+from handouts.pipeline.jobs import BuildOptions, Job
+from handouts.pipeline.layout import output_path
+from handouts.pipeline.site import language_choice
 from i18n_helpers import edit_entry, po_path
 from test_preview import CHROME_FLAGS, find_browser
 

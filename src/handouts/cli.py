@@ -14,9 +14,9 @@ import click
 
 from handouts import __version__
 from handouts.errors import HandoutsError
-from handouts.formats import FORMATS
-from handouts.project import Project
-from handouts.variants import VARIANTS
+from handouts.model.project import Project
+from handouts.output.formats import FORMATS
+from handouts.render.variants import VARIANTS
 
 
 def _project(ctx: click.Context) -> Project:
@@ -133,8 +133,8 @@ def build(
     PDFs whose inputs are unchanged since the last build are skipped; output/manifest.json
     records each PDF's version, translation completeness, sha256 and inputs hash, and
     each file withdrawn from the print folders because it can no longer be built."""
-    from handouts.build import build as run_build
-    from handouts.jobs import BuildOptions
+    from handouts.pipeline.build import build as run_build
+    from handouts.pipeline.jobs import BuildOptions
 
     wanted = tuple(dict.fromkeys([*variants, *(["large-print"] if large_print else [])]))
     options = BuildOptions(
@@ -170,7 +170,7 @@ _lang_option = click.option("--lang", "langs", multiple=True, help="Only this la
 @click.pass_context
 def extract(ctx: click.Context) -> None:
     """Regenerate the .pot templates from the handouts and the templates."""
-    from handouts import i18n as commands
+    from handouts.commands import i18n as commands
 
     commands.extract(_project(ctx), click.echo)
 
@@ -180,7 +180,7 @@ def extract(ctx: click.Context) -> None:
 @click.pass_context
 def init(ctx: click.Context, lang: str) -> None:
     """Create the catalogs of a new language LANG, e.g. pl or pt_BR."""
-    from handouts import i18n as commands
+    from handouts.commands import i18n as commands
 
     commands.init(_project(ctx), lang, click.echo)
 
@@ -190,7 +190,7 @@ def init(ctx: click.Context, lang: str) -> None:
 @click.pass_context
 def update(ctx: click.Context, langs: tuple[str, ...]) -> None:
     """Merge new and changed English into every catalog (changed entries become fuzzy)."""
-    from handouts import i18n as commands
+    from handouts.commands import i18n as commands
 
     commands.update(_project(ctx), click.echo, langs)
 
@@ -203,7 +203,7 @@ def status(ctx: click.Context, langs: tuple[str, ...], output_format: str | None
     """How much of each language is translated, fuzzy and missing, by handout and section."""
     import json
 
-    from handouts import i18n as commands
+    from handouts.commands import i18n as commands
 
     report = commands.status(_project(ctx), langs)
     click.echo(json.dumps(report, indent=2) if output_format == "json" else commands.format_status(report))
@@ -215,7 +215,7 @@ def status(ctx: click.Context, langs: tuple[str, ...], output_format: str | None
 @click.pass_context
 def check_catalogs(ctx: click.Context, langs: tuple[str, ...], strict: bool | None) -> None:
     """Check every catalog; exits non-zero when one has a problem."""
-    from handouts import i18n as commands
+    from handouts.commands import i18n as commands
 
     if not commands.check(_project(ctx), click.echo, langs, strict=bool(strict)):
         ctx.exit(1)
@@ -231,7 +231,7 @@ def review_catalogs(
     ctx: click.Context, lang: str, by: str | None, handout_ids: tuple[str, ...], yes: bool | None
 ) -> None:
     """Clinician sign-off: show LANG's safety-critical entries with their English and record approvals."""
-    from handouts import i18n as commands
+    from handouts.commands import i18n as commands
 
     def ask(question: str) -> bool:
         return bool(yes) or click.confirm(question, default=False)
@@ -246,7 +246,7 @@ def review_catalogs(
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Preview every handout in the browser; pages update when a file is saved."""
-    from handouts.preview import serve as run_serve
+    from handouts.commands.serve import serve as run_serve
 
     run_serve(_project(ctx), host or "127.0.0.1", 8000 if port is None else port, echo=click.echo)
 
@@ -267,8 +267,8 @@ def check(
     output_format: str,
 ) -> None:
     """Run every quality gate without writing PDFs: schema, catalogs, glyphs, contrast, fit, review, readability."""
-    from handouts.check import CheckOptions
-    from handouts.check import check as run_check
+    from handouts.commands.check import CheckOptions
+    from handouts.commands.check import check as run_check
 
     report = run_check(_project(ctx), CheckOptions(clinics, langs, handouts, today.date() if today else None))
     click.echo(report.as_json() if output_format == "json" else report.as_text())
@@ -299,8 +299,8 @@ def new() -> None:
 def new_project(folder: Path) -> None:
     """Create a clinic's own project in FOLDER (new or empty): handouts.yaml, a sample clinic,
     and folders for its own handouts and templates. It builds at once."""
-    from handouts.project import LIBRARY
-    from handouts.scaffold import new_project as scaffold
+    from handouts.commands.new import new_project as scaffold
+    from handouts.model.project import LIBRARY
 
     for created in scaffold(folder):
         click.echo(f"created {created}")
@@ -313,7 +313,7 @@ def new_project(folder: Path) -> None:
 @click.pass_context
 def new_handout(ctx: click.Context, handout_id: str) -> None:
     """Create handouts/HANDOUT_ID.yaml (a draft to fill in) and its picture folder."""
-    from handouts.scaffold import new_handout as scaffold
+    from handouts.commands.new import new_handout as scaffold
 
     for created in scaffold(_project(ctx), handout_id):
         click.echo(f"created {created}")

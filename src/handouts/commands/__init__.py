@@ -1,0 +1,1 @@
+"""One module per command besides build: check, serve, new, i18n."""

@@ -1,0 +1,320 @@
+"""`handouts serve`: a live preview of every clinic × language × handout.
+
+Each page is the HTML the PDF is made from (Renderer.page), styled with the
+print CSS. Its file:// URLs (fonts, logo, stylesheet) are mapped to /assets/...,
+which serves files from the same folders the PDF renderer may read and nothing
+else. A watcher bumps a version number whenever a catalog, handout, template or
+clinic file is saved; pages listen on /events (server-sent events) and reload
+themselves when it changes. Standard library HTTP server; watchfiles watches.
+"""
+
+from __future__ import annotations
+
+import errno
+import html
+import mimetypes
+import socket
+import threading
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from handouts.errors import HandoutsError, Problem
+from handouts.i18n.extract import COMMON_DOMAIN
+from handouts.model.project import Project, languages_in
+from handouts.output.formats import FORMATS
+from handouts.pipeline.jobs import Job, Sources
+from handouts.pipeline.render_job import JobRenderer, translations_for
+from handouts.render.page import PROJECT_URL, Page
+from handouts.source.images import SvgRefused, asset_bytes
+
+Echo = Callable[[str], None]
+WATCHED_SUFFIXES = {".po", ".yaml", ".yml", ".html", ".css", ".svg", ".png", ".jpg", ".jpeg"}
+EVENT_POLL_SECONDS = 0.5  # how often an open event stream notices a change or a shutdown
+
+LIVE_SCRIPT = """<script>
+(() => {
+  const seen = "%s";
+  const events = new EventSource("/events");
+  events.onmessage = (event) => { if (event.data !== seen) { events.close(); location.reload(); } };
+})();
+</script>"""
+# On screen, a page-wide column like the printed page; print rules are unchanged.
+SCREEN_CSS = "<style>@media screen { body { max-width: 190mm; margin: 0 auto; padding: 0 1em 2em; } }</style>"
+BAR_STYLE = (
+    "position:sticky;top:0;z-index:9;margin:0 0 1em;padding:.4em .8em;font:14px/1.4 sans-serif;"
+    "background:#222;color:#fff;direction:ltr;text-align:left"
+)
+
+
+class ChangeWatcher:
+    """Counts saves of the project's source files; waiters wake on each one."""
+
+    def __init__(self, project: Project):
+        # The project's own folders (the packaged library changes only when the tool is upgraded).
+        folders = [project.locales_dir, project.handouts_dir, project.templates_dir, project.clinics_dir]
+        self.folders = [f for f in folders if project.sandbox.allows(f)]  # never a linked folder's disk
+        self.version = 0
+        self.changed = threading.Condition()
+        self.stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="handouts-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self.changed:
+            self.changed.notify_all()
+        if self._thread.ident is not None:  # never started when the server could not listen
+            self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        from watchfiles import watch
+
+        folders = [str(f) for f in self.folders if f.is_dir()]
+        # A short debounce: the page must update within a second of a save.
+        for _ in watch(
+            *folders, watch_filter=_is_source, debounce=150, step=50, stop_event=self.stopping, yield_on_timeout=False
+        ):
+            with self.changed:
+                self.version += 1
+                self.changed.notify_all()
+
+    def wait_for_change(self, seen: int) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.version != seen or self.stopping.is_set(), timeout=EVENT_POLL_SECONDS)
+            return self.version
+
+
+def _is_source(change: object, path: str) -> bool:
+    return Path(path).suffix.lower() in WATCHED_SUFFIXES
+
+
+class Preview:
+    """Builds the preview's pages from the files on disk, fresh for every request."""
+
+    def __init__(self, project: Project, watcher: ChangeWatcher):
+        self.project = project
+        self.watcher = watcher
+
+    def allowed_dirs(self) -> list[Path]:
+        folders = [*self.project.asset_folders(), *self.project.clinics_dir.glob("*/")]
+        handouts = [*self.project.handouts_dir.glob("*/"), *self.project.library.handouts.glob("*/")]
+        return folders + [p for p in handouts if p.is_dir()]
+
+    def asset(self, relative: str) -> Path | None:
+        """A file the PDF renderer could read too (the project's own, else the packaged one of
+        that name); None for anything else."""
+        named = self.project.find(relative)
+        path = named.resolve()
+        allowed = [folder.resolve() for folder in self.allowed_dirs()]
+        inside = self.project.sandbox.allows(named)  # a linked folder is never allowed ground by itself
+        if inside and path.is_file() and any(folder in path.parents for folder in allowed):
+            return path
+        return None
+
+    def map_urls(self, page: Page) -> str:
+        """Point the page's file:// URLs at /assets/ on this server."""
+        text = page.html.replace(PROJECT_URL, "/assets/")  # project files, named relative to the project
+        for folder in page.allowed_dirs:
+            for root in (self.project.root, self.project.library.root):
+                if folder.is_relative_to(root):
+                    served = "/assets/" + folder.relative_to(root).as_posix() + "/"
+                    for form in {folder, folder.resolve()}:
+                        text = text.replace(form.as_uri() + "/", served)
+                    break
+        base = '<base href="/assets/templates/">'
+        return text.replace("<head>", "<head>\n  " + base, 1).replace("</head>", SCREEN_CSS + "\n</head>", 1)
+
+    def _renderer(self, clinic_id: str, lang: str, handout_id: str) -> tuple[JobRenderer, Job]:
+        """The build's own render path, for one job. A language no clinic lists yet (but with
+        catalogs) is previewed with this clinic as a sample, so translators can see their work."""
+        if clinic_id not in self.project.clinic_ids() or handout_id not in self.project.handout_ids():
+            raise LookupError(f"{clinic_id}/{lang}/{handout_id}")
+        clinic = self.project.load_clinic(clinic_id)
+        if lang not in clinic.clinic.languages and lang not in preview_languages(self.project):
+            raise LookupError(f"{clinic_id}/{lang}/{handout_id}")
+        handout = self.project.load_handout(handout_id)
+        sources = Sources({clinic_id: clinic}, {handout_id: handout})
+        sources.translations = translations_for(self.project, [lang], [*handout.domains, COMMON_DOMAIN])
+        return JobRenderer(self.project, sources), Job(clinic_id, lang, handout_id)
+
+    def page(self, clinic_id: str, lang: str, handout_id: str) -> str:
+        version = self.watcher.version  # read before rendering: a save during it still reloads
+        pdf = f"/pdf/{clinic_id}/{lang}/{handout_id}.pdf"
+        try:
+            render, job = self._renderer(clinic_id, lang, handout_id)
+            page, decision = render.page(job, mark_refused=True)
+        except HandoutsError as exc:
+            return error_page(f"{clinic_id}/{lang}/{handout_id}", exc.problems, version)
+        bar = (
+            f'<nav class="handouts-preview" style="{BAR_STYLE}"><a style="color:#fff" href="/">All handouts</a>'
+            f" · {html.escape(clinic_id)}/{html.escape(lang)}/{html.escape(handout_id)}"
+            f' · <a style="color:#fff" href="{pdf}">PDF</a>'
+        )
+        if decision.refused:
+            problems = list(decision.refused)
+            noun = "problem" if len(problems) == 1 else "problems"
+            bar += f"<div>The build will not print this ({len(problems)} {noun}):</div>" + _problem_list(problems)
+        elif decision.warnings:
+            bar += f" · {len(decision.warnings)} texts are not translated yet and show in English"
+        bar += "</nav>"
+        text = self.map_urls(page)
+        body_end = text.index(">", text.index("<body")) + 1
+        text = text[:body_end] + bar + text[body_end:]
+        return text.replace("</body>", LIVE_SCRIPT % version + "\n</body>", 1)
+
+    def pdf(self, clinic_id: str, lang: str, handout_id: str) -> bytes:
+        """The PDF as the build would make it; one the build refuses is marked "not for patients"."""
+        render, job = self._renderer(clinic_id, lang, handout_id)
+        page, _ = render.page(job, mark_refused=True)
+        data, _ = FORMATS["pdf"].render(page, job.name, render._warm(clinic_id))
+        return data
+
+    def index(self) -> str:
+        version = self.watcher.version
+        rows = []
+        handout_ids = self.project.handout_ids()
+        for clinic_id in self.project.clinic_ids():
+            try:
+                clinic = self.project.load_clinic(clinic_id)
+            except HandoutsError as exc:
+                rows.append(f"<h2>{html.escape(clinic_id)}</h2>" + _problem_list(exc.problems))
+                continue
+            rows.append(f"<h2>{html.escape(clinic.clinic.name)} <small>({html.escape(clinic_id)})</small></h2><ul>")
+            extra = [lang for lang in preview_languages(self.project) if lang not in clinic.clinic.languages]
+            for lang in [*clinic.clinic.languages, *extra]:
+                for handout_id in handout_ids:
+                    path = f"{clinic_id}/{lang}/{handout_id}"
+                    rows.append(
+                        f'<li><a href="/page/{path}">{html.escape(lang)} · {html.escape(handout_id)}</a>'
+                        f' (<a href="/pdf/{path}.pdf">PDF</a>)</li>'
+                    )
+            rows.append("</ul>")
+        return _document("handouts preview", "<h1>handouts preview</h1>" + "".join(rows), version)
+
+
+def _problem_list(problems: list[Problem]) -> str:
+    return "<ul>" + "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in problems) + "</ul>"
+
+
+def _document(title: str, body: str, version: int) -> str:
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f'<body style="font-family:sans-serif">{body}{LIVE_SCRIPT % version}</body></html>'
+    )
+
+
+def error_page(name: str, problems: list[Problem], version: int) -> str:
+    body = f"<h1>{html.escape(name)} cannot be shown</h1><p>Fix these and save; this page reloads by itself.</p>"
+    return _document(f"Problems: {name}", body + _problem_list(problems), version)
+
+
+def preview_languages(project: Project) -> list[str]:
+    """Languages with catalogs, the project's or the library's (a clinic may not list them yet)."""
+    return languages_in(project.locale_dirs)[1:]  # English is the source: a clinic lists it or not
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: PreviewServer
+
+    def do_GET(self) -> None:
+        path = unquote(urlsplit(self.path).path)
+        preview = self.server.preview
+        parts = path.strip("/").split("/")
+        try:
+            if path == "/":
+                self._send(preview.index().encode(), "text/html; charset=utf-8")
+            elif path == "/events":
+                self._events()
+            elif parts[0] == "page" and len(parts) == 4:
+                self._send(preview.page(*parts[1:]).encode(), "text/html; charset=utf-8")
+            elif parts[0] == "pdf" and len(parts) == 4 and parts[3].endswith(".pdf"):
+                self._send(preview.pdf(parts[1], parts[2], parts[3].removesuffix(".pdf")), "application/pdf")
+            elif parts[0] == "assets" and (asset := preview.asset("/".join(parts[1:]))):
+                content_type = mimetypes.guess_type(asset.name)[0] or "application/octet-stream"
+                self._send(asset_bytes(asset), content_type)  # an SVG sanitised, as the PDF draws it
+            else:
+                self.send_error(HTTPStatus.NOT_FOUND)
+        except (LookupError, SvgRefused):
+            self.send_error(HTTPStatus.NOT_FOUND)
+        except HandoutsError as exc:
+            self._send(error_page(path, exc.problems, preview.watcher.version).encode(), "text/html; charset=utf-8")
+
+    def _send(self, body: bytes, content_type: str) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _events(self) -> None:
+        """Server-sent events: the current version now, then each new one."""
+        watcher = self.server.preview.watcher
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        seen = None
+        try:
+            while not watcher.stopping.is_set():
+                version = watcher.version if seen is None else watcher.wait_for_change(seen)
+                if version != seen:
+                    self.wfile.write(f"data: {version}\n\n".encode())
+                    self.wfile.flush()
+                    seen = version
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser went away
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # quiet: the terminal is for problems and the URL
+
+
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, project: Project, host: str, port: int):
+        self.preview = Preview(project, ChangeWatcher(project))
+        super().__init__((host, port), Handler)
+        self.preview.watcher.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def server_close(self) -> None:
+        self.preview.watcher.stop()
+        super().server_close()
+
+
+def serve(project: Project, host: str, port: int, echo: Echo = print) -> None:
+    """Serve until Ctrl-C."""
+    where = f"cannot listen on {host}:{port}"
+    if not 0 <= port <= 65535:
+        raise HandoutsError(Problem(where, "that is not a port number; pass --port with one from 1024 to 65535"))
+    try:
+        server = PreviewServer(project, host, port)
+    except OSError as exc:
+        raise HandoutsError(Problem(where, _listen_problem(exc))) from None
+    echo(f"Previewing on {server.url} (press Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        echo("Stopped.")
+    finally:
+        server.server_close()
+
+
+def _listen_problem(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "the port is in use; pass --port with a free one, e.g. --port 8001"
+    if exc.errno == errno.EACCES:
+        return "this port needs special rights; pass --port with one from 1024 to 65535"
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return "no such address on this machine; pass --host 127.0.0.1"
+    return f"{exc.strerror or exc}; pass --port with another port"

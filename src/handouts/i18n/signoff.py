@@ -1,0 +1,130 @@
+"""Clinician sign-off of safety-critical translations: locales/<lang>/reviews.yaml.
+
+An approval covers exactly the text a clinician read: a hash of the English source
+(msgid, plural and context) and a hash of the translation. A change to either side
+lapses it, because the old approval no longer matches. The file is plain YAML so a
+pull request shows who approved what; `handouts i18n review` writes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import Field
+
+from handouts.atomic import write_atomically
+from handouts.errors import ConfigError, Problem
+from handouts.source.schema import Strict, load_model
+
+REVIEWS_FILE = "reviews.yaml"
+MAX_APPROVALS = 5000
+HASH_CHARS = 16  # 64 bits: enough to tell two texts apart, short enough to read in a diff
+
+_HEADER = """\
+# Clinician sign-off of the safety-critical translations in this folder.
+# Written by: handouts i18n review LANG --by "Name, role". Do not edit by hand:
+# each approval covers exactly one English text and one translation (the two hashes),
+# and any change to either lapses it.
+"""
+
+
+def reviews_path(locales: Path, lang: str) -> Path:
+    return locales / lang / REVIEWS_FILE
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode()).hexdigest()[:HASH_CHARS]
+
+
+def source_hash(msgid: str | tuple[str, ...], context: str | None) -> str:
+    return _digest([list(msgid) if isinstance(msgid, (list, tuple)) else msgid, context])
+
+
+def translation_hash(string: str | tuple[str, ...] | list[str]) -> str:
+    return _digest(list(string) if isinstance(string, (list, tuple)) else string)
+
+
+@dataclass(frozen=True)
+class Approval:
+    by: str
+    date: dt.date
+
+    def __str__(self) -> str:
+        return f"{self.by} ({self.date.isoformat()})"
+
+
+class ApprovalEntry(Strict):
+    domain: Annotated[str, Field(min_length=1, max_length=100)]
+    english: Annotated[str, Field(max_length=4000)]  # for the reader of a diff; the hash is what counts
+    context: Annotated[str, Field(max_length=200)] | None = None
+    source: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    translation: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    by: Annotated[str, Field(min_length=1, max_length=200)]
+    date: dt.date
+
+
+class ReviewsFile(Strict):
+    approvals: list[ApprovalEntry] = Field(default_factory=list, max_length=MAX_APPROVALS)
+
+
+class Approvals:
+    """One language's approvals, looked up by (domain, source hash)."""
+
+    def __init__(self, entries: list[ApprovalEntry] | None = None, problem: Problem | None = None):
+        self.entries = {(e.domain, e.source): e for e in entries or []}
+        self.problem = problem  # the file could not be read: nothing counts as approved
+
+    @classmethod
+    def load(cls, path: Path, shown_as: str) -> Approvals:
+        if not path.is_file():
+            return cls()
+        try:
+            model, _ = load_model(ReviewsFile, path, shown_as)
+        except ConfigError as exc:
+            return cls(problem=exc.problems[0])
+        return cls(model.approvals)
+
+    def approval(self, domain: str, msgid: Any, context: str | None, string: Any) -> Approval | None:
+        """Who approved exactly this English text with exactly this translation, if anyone."""
+        entry = self.entries.get((domain, source_hash(msgid, context)))
+        if entry is None or entry.translation != translation_hash(string):
+            return None
+        return Approval(entry.by, entry.date)
+
+    def lapsed(self, domain: str, msgid: Any, context: str | None, string: Any) -> Approval | None:
+        """An approval of this English text whose translation has changed since."""
+        entry = self.entries.get((domain, source_hash(msgid, context)))
+        if entry is None or entry.translation == translation_hash(string):
+            return None
+        return Approval(entry.by, entry.date)
+
+    def approve(self, domain: str, msgid: Any, context: str | None, string: Any, by: str, date: dt.date) -> None:
+        english = msgid if isinstance(msgid, str) else msgid[0]
+        entry = ApprovalEntry(
+            domain=domain,
+            english=english,
+            context=context,
+            source=source_hash(msgid, context),
+            translation=translation_hash(string),
+            by=by,
+            date=date,
+        )
+        self.entries[(domain, entry.source)] = entry
+
+    def write(self, path: Path, shown_as: str) -> None:
+        ordered = sorted(self.entries.values(), key=lambda e: (e.domain, e.english, e.context or ""))
+        items = [e.model_dump(exclude_none=True) for e in ordered]
+        body = yaml.safe_dump({"approvals": items}, allow_unicode=True, sort_keys=False, width=100)
+        write_atomically(path, (_HEADER + body).encode(), shown_as)
+
+
+def not_approved_problem(lang: str, lapsed: Approval | None) -> str:
+    fix = f'have a clinician check it with: handouts i18n review {lang} --by "Name, role"'
+    if lapsed is not None:
+        return f"safety-critical entry changed since {lapsed} approved it; {fix}"
+    return f"safety-critical entry is not approved by a clinician; {fix}"

@@ -1,0 +1,1 @@
+"""Page -> file: the output formats (PDF, PDF/UA, HTML), the print-safe area, patient packets."""

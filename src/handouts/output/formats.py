@@ -1,0 +1,237 @@
+"""Output formats: each is one entry that turns a rendered page into a file.
+
+A format has a file extension and a `render` (page -> bytes and page count) and
+a `measure` (page -> page count, laid out but not written, for `handouts check`).
+`screen` pages are drawn for a browser (no embedded fonts; templates see `screen`);
+`paged` formats have pages to fit to the sheet; `variant_copies` says whether the
+print variants (large print, bilingual) are made in this format too."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from handouts.errors import Problem, RenderError
+from handouts.output import pdfua
+from handouts.output.printsafe import ink_problems
+from handouts.render.page import OUTSIDE, FetchRefused, Page, make_fetcher, refusal_problem
+
+# Tagged, titled, language-marked PDFs that screen readers can follow; pdfua.py adds
+# what WeasyPrint's PDF/UA-1 output lacks (artifacts, language of parts, header scope).
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    extension: str
+    # (page, origin, warm) -> (data, pages); warm holds what a worker keeps between jobs.
+    render: Callable[[Page, str, dict[str, Any]], tuple[bytes, int]]
+    measure: Callable[[Page, str, dict[str, Any]], int]
+    screen: bool = False
+    paged: bool = True
+    variant_copies: bool = True
+
+
+def _pdf(page: Page, origin: str, warm: dict[str, Any]) -> tuple[bytes, int]:
+    data = b""
+    pdfua.install()
+
+    def write(document: Any) -> None:
+        nonlocal data
+        data = document.write_pdf(**PDF_OPTIONS, finisher=pdfua.mark_page_furniture)
+
+    document = layout(page, origin, write, **_warm_options(warm))
+    return data, len(document.pages)
+
+
+def _pdf_pages(page: Page, origin: str, warm: dict[str, Any]) -> int:
+    return len(layout(page, origin, **_warm_options(warm)).pages)
+
+
+def _warm_options(warm: dict[str, Any]) -> dict[str, Any]:
+    """WeasyPrint's font configuration and image cache, kept warm between a worker's jobs."""
+    if "font_config" not in warm:
+        from weasyprint.text.fonts import FontConfiguration
+
+        warm["font_config"] = FontConfiguration()
+    return {"font_config": warm["font_config"], "cache": warm.setdefault("images", {})}
+
+
+def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **options: Any) -> Any:
+    """The laid-out WeasyPrint document; `then` writes it while fetch refusals are still reported."""
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library, page.sandbox)
+    failed = _ImageFailures()
+    weasyprint_log = logging.getLogger("weasyprint")
+    weasyprint_log.addHandler(failed)
+    try:
+        document = HTML(string=page.html, base_url=page.base_url, url_fetcher=fetcher).render(**PDF_OPTIONS, **options)
+        if not fetcher.refused and (outside := ink_problems(document, origin)):
+            raise RenderError(outside)  # ink the printer would cut off: never a page missing its footer
+        if then is not None:
+            then(document)
+    except FatalURLFetchingError as exc:
+        url, why = fetcher.refused[-1] if fetcher.refused else (str(exc), OUTSIDE)
+        raise RenderError(refusal_problem(url, why, page, origin)) from None
+    finally:
+        weasyprint_log.removeHandler(failed)
+    if fetcher.refused:
+        # WeasyPrint draws SVG images leniently and carries on after a refusal: refuse the page anyway.
+        raise RenderError(refusal_problem(*fetcher.refused[0], page, origin))
+    if failed.messages:
+        # WeasyPrint would print the alt text instead of an image it cannot decode: never silently.
+        raise RenderError(
+            Problem(origin, f"an image could not be drawn ({failed.messages[0][:160]}); fix or replace it")
+        )
+    return document
+
+
+class _ImageFailures(logging.Handler):
+    """Collects WeasyPrint's "Failed to load image" warnings, which it would otherwise only log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "Failed to load" in message or "failed to load" in message:
+            self.messages.append(message)
+
+
+# -- HTML: one self-contained page a patient can read on a phone or with a screen reader ----
+
+# Nothing outside the page is ever loaded, whatever a template asks for: no scripts, no
+# network, no other files; styles and images only from inside the page.
+# base-uri and form-action do not fall back to default-src: closed by name.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+)
+_STYLESHEET = re.compile(r"""<link\s+rel=["']stylesheet["']\s+href=["']([^"']+)["']\s*/?>""", re.I)
+# A file the page names (an image's src, a CSS url()): drawn into the page as a data: URI.
+_FILE_URL = re.compile(r"""(\bsrc=["']|url\(["']?)(file:[^"'()\s<>]+)""", re.I)
+# Where the template's own markup is: a <style> element, or a tag. Text between tags (a
+# translation, say one that reads "url(file:...)") is never rewritten.
+_MARKUP = re.compile(r"<style\b[^>]*>.*?</style\s*>|<[^>]*>", re.I | re.S)
+# What the HTML copy draws into itself, by file type: images, fonts, and stylesheets (by <link>).
+INLINED_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+}
+
+
+def _html(page: Page, origin: str, warm: dict[str, Any]) -> tuple[bytes, int]:
+    return self_contained(page, origin).encode("utf-8"), 0
+
+
+def self_contained(page: Page, origin: str) -> str:
+    """The page with its stylesheets inlined and its images as data: URIs, read through the same
+    sandbox as the PDF's (only the project's asset folders), under a policy that loads nothing else."""
+    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library, page.sandbox)
+
+    def fetch(url: str, types: dict[str, str]) -> tuple[bytes, str]:
+        try:  # refused first as the PDF refuses it: one problem, one line, for both copies
+            response = fetcher.fetch(url)
+        except FetchRefused:
+            raise RenderError(refusal_problem(*fetcher.refused[-1], page, origin)) from None
+        suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+        if suffix not in types:
+            why = f"the HTML copy draws in only {', '.join(sorted(types))} files; name one of those or remove it"
+            raise RenderError(refusal_problem(url, why, page, origin))
+        return response.read(), types[suffix]
+
+    def stylesheet(match: re.Match[str]) -> str:
+        data, _ = fetch(urljoin(page.base_url, match[1]), {".css": "text/css"})
+        css = data.decode("utf-8", errors="replace")
+        if "</" in css:  # could end the <style> element: never in a stylesheet of ours
+            raise RenderError(Problem(origin, f"the stylesheet {match[1]!r} contains '</'; remove it"))
+        return f"<style>\n{css}</style>"
+
+    def data_uri(match: re.Match[str]) -> str:
+        data, content_type = fetch(match[2], INLINED_TYPES)
+        return f"{match[1]}data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+    def in_markup(match: re.Match[str]) -> str:
+        return _FILE_URL.sub(data_uri, match[0])
+
+    html = _MARKUP.sub(in_markup, _STYLESHEET.sub(stylesheet, page.html))
+    for reference in _references(html):  # anything else a template names: refused as the PDF refuses it
+        if not reference.startswith(("data:", "#")):
+            fetch(urljoin(page.base_url, reference), INLINED_TYPES)
+            raise RenderError(Problem(origin, f"the HTML copy cannot name {reference!r}; name files by src= or url()"))
+    policy = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+    head = re.search(r"<head(\s[^>]*)?>", html, re.I)
+    if head is None:
+        raise RenderError(Problem(origin, "the page template has no <head>; extend base.html"))
+    return html[: head.end()] + "\n  " + policy + html[head.end() :]
+
+
+# Attributes whose value a browser loads (or, for a link, opens): none may leave the page.
+_URL_ATTRIBUTES = {"src", "href", "xlink:href", "srcset", "poster", "data", "background", "action", "formaction"}
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')\s]+)|@import\s+["']([^"']+)""", re.I)
+
+
+class _References(HTMLParser):
+    """Every URL in a page: in attributes, in style attributes and in <style> elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            if value and name in _URL_ATTRIBUTES:
+                self.found += (
+                    [part.split()[0] for part in value.split(",") if part.strip()] if name == "srcset" else [value]
+                )
+            elif value and name == "style":
+                self.handle_css(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.handle_css(data)
+
+    def handle_css(self, css: str) -> None:
+        self.found += [match[1] or match[2] for match in _CSS_URL.finditer(css)]
+
+
+def _references(html: str) -> list[str]:
+    parser = _References()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def _html_pages(page: Page, origin: str, warm: dict[str, Any]) -> int:
+    self_contained(page, origin)
+    return 0
+
+
+FORMATS: dict[str, Format] = {
+    fmt.name: fmt
+    for fmt in (
+        Format("pdf", ".pdf", _pdf, _pdf_pages),
+        Format("html", ".html", _html, _html_pages, screen=True, paged=False, variant_copies=False),
+    )
+}
