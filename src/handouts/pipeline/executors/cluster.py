@@ -32,7 +32,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from handouts.errors import HandoutsError, Problem
 from handouts.model.project import Project
 from handouts.pipeline.executors import snapshot
-from handouts.pipeline.executors.local import Run
+from handouts.pipeline.executors.base import Run
 from handouts.pipeline.incremental import library_versions
 from handouts.pipeline.jobs import Outcome, Task
 from handouts.pipeline.render_job import JobRenderer

@@ -15,14 +15,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.errors import HandoutsError, Problem
 from handouts.model.project import Project
+from handouts.pipeline.executors.base import Executor, Note, Run
 from handouts.pipeline.jobs import Job, Outcome, Sources, Task
 from handouts.pipeline.render_job import JobRenderer
 
@@ -51,23 +51,6 @@ def worker_count(requested: int | None, tasks: int) -> int:
 # replacing a worker costs a start-up and a warm-up (about 5 s), under 5 % of this many PDFs'
 # work (about 100 s). A warm worker holds about 200-250 MB (benchmarks/README.md).
 JOBS_PER_PROCESS = 200
-
-Note = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Run:
-    """What an executor is given besides the tasks: the project, its loaded files, and how to run."""
-
-    project: Project
-    sources: Sources
-    workers: int  # local worker processes (pool)
-    strict: bool = False
-    note: Note = print  # a message for the user, printed above the progress bar
-    scheduler: str | None = None  # a Dask scheduler's address (dask)
-
-
-Executor = Callable[[Run, list[Task]], Iterator[Outcome]]
 
 
 def run_inline(run: Run, tasks: list[Task]) -> Iterator[Outcome]:
