@@ -107,6 +107,11 @@ def _variant_switches(command: Any) -> Any:
     metavar="tcp://HOST:PORT",
     help="Render on the workers of this Dask scheduler (needs handouts[dask]; see README).",
 )
+@click.option(
+    "--use-scheduler",
+    is_flag=True,
+    help="Render on the Dask scheduler that handouts.yaml names (never used without this flag).",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -124,6 +129,7 @@ def build(
     formats: tuple[str, ...],
     executor: str | None,
     scheduler: str | None,
+    use_scheduler: bool,
     **switches: bool | None,
 ) -> None:
     """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf,
@@ -152,6 +158,7 @@ def build(
         formats=formats,
         executor=executor,
         scheduler=scheduler,
+        use_scheduler=use_scheduler,
     )
     summary = run_build(_project(ctx), options, echo=click.echo)
     if not summary.ok:
