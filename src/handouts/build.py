@@ -27,6 +27,7 @@ from handouts.progress import PlainProgress, Progress, progress
 from handouts.project import LoadedClinic, LoadedHandout, Project, fallback_texts
 from handouts.render_job import domains_of, translations_for
 from handouts.review import expired_problem, over_target_problem
+from handouts.signoff import damaged_signoff_files
 from handouts.site import write_library
 from handouts.variants import VARIANTS, second_language
 
@@ -79,6 +80,8 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
     for problem in clinic_text_fallbacks(sources, jobs):
         log.warning(problem)
     sources.translations = translations_for(project, _languages(jobs), domains_of(sources))
+    for problem in damaged_signoff_files(sources.translations):
+        log.warning(problem)
     manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
     tasks = skip_unchanged(project, sources, jobs, manifest, out_dir, options.force, summary)
     remove_orphaned_temps(out_dir)  # left anywhere by a build that was killed

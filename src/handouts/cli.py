@@ -253,9 +253,10 @@ def review_catalogs(
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Preview every handout in the browser; pages update when a file is saved."""
+    from handouts.preview import LOOPBACK
     from handouts.preview import serve as run_serve
 
-    run_serve(_project(ctx), host or "127.0.0.1", 8000 if port is None else port, echo=click.echo)
+    run_serve(_project(ctx), host or LOOPBACK, 8000 if port is None else port, echo=click.echo)
 
 
 @cli.command()
