@@ -178,8 +178,14 @@ def _pickled(sources: Sources) -> Iterator[Path]:
     spawn blocks for ever writing more than the pipe holds (64 KiB) to a worker that died before
     reading it. What goes down the pipe now is small whatever the project's size."""
     with tempfile.NamedTemporaryFile(prefix="handouts-sources-", suffix=".pickle") as file:
-        pickle.dump(sources, file, protocol=pickle.HIGHEST_PROTOCOL)
-        file.flush()
+        try:
+            pickle.dump(sources, file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.flush()
+        except OSError as exc:  # a full or read-only temporary folder
+            where = Problem(
+                file.name, f"cannot be written ({exc.strerror or exc}); free some space there, or set TMPDIR"
+            )
+            raise HandoutsError(where) from None
         yield Path(file.name)
 
 
