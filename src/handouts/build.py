@@ -30,6 +30,7 @@ from handouts.progress import PlainProgress, Progress, progress
 from handouts.project import LoadedClinic, LoadedHandout, Project, fallback_texts
 from handouts.render_job import domains_of, translations_for
 from handouts.review import expired_problem, over_target_problem
+from handouts.signoff import damaged_signoff_files
 from handouts.site import write_library
 from handouts.variants import VARIANTS, second_language
 
@@ -84,6 +85,8 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, hel
         summary.printed.add(problem)  # said once here, not again for each file that prints it
     sources.translations = translations_for(project, _languages(jobs), domains_of(sources))
     held.enter_context(one_build_at_a_time(out_dir, project.shown(out_dir)))  # until the build ends
+    for problem in damaged_signoff_files(sources.translations):
+        log.warning(problem)
     manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
     if not manifest.path.exists() and (found := _others_files(out_dir)):
         log.warning(
@@ -158,12 +161,31 @@ def _others_files(out_dir: Path) -> str:
 def how_to_run(project: Project, options: BuildOptions) -> BuildOptions:
     """The executor and scheduler from the command line, else from handouts.yaml; checked before any work."""
     config = project.config
-    executor = options.executor or ("dask" if options.scheduler else config.executor)
-    scheduler = options.scheduler or config.scheduler
+    scheduler = options.scheduler or configured_scheduler(project, options)
+    executor = options.executor or ("dask" if scheduler else config.executor)
     if problem := executor_problem(executor, scheduler):
         where = Problem("--executor", problem) if options.executor else project.config_problem("executor", problem)
         raise HandoutsError(where)
     return replace(options, executor=executor, scheduler=scheduler)
+
+
+def configured_scheduler(project: Project, options: BuildOptions) -> str | None:
+    """The scheduler handouts.yaml names, only when the user confirms it (--use-scheduler): a file
+    that came with the project (a pull request, a zip) must not choose where the project is sent
+    and whose answers are unpickled. Unconfirmed, the build runs here and says so."""
+    named, confirmed = project.config.scheduler, options.use_scheduler
+    if confirmed and not named:
+        why = "handouts.yaml names no scheduler; add `scheduler: tcp://HOST:PORT` to it, or pass --scheduler"
+        raise HandoutsError(Problem("--use-scheduler", why))
+    if named and not confirmed and options.executor in (None, "dask"):  # else a local executor was asked for
+        log.warning(
+            project.config_problem(
+                "scheduler",
+                "not used: a project file alone does not send the project over the network; "
+                "pass --use-scheduler to render there (or --scheduler ADDRESS)",
+            )
+        )
+    return named if confirmed else None
 
 
 def select(project: Project, clinics: list[str], handouts: list[str]) -> tuple[list[str], list[str]]:

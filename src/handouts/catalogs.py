@@ -250,7 +250,8 @@ class Translations:
         if approvals.problem is not None:
             why = f"the sign-off file cannot be read ({approvals.problem}); nothing in it counts as approved"
         else:
-            why = not_approved_problem(self.lang, approvals.lapsed(domain, message.id, message.context, message.string))
+            lapsed = approvals.lapsed(domain, message.id, message.context, message.string)
+            why = not_approved_problem(self.lang, lapsed, approvals.other_english(domain, message.id, message.context))
         return replace(found, unapproved=why)
 
     def plural_forms(self, domain: str, english: tuple[str, str], context: str | None) -> tuple[str, ...] | None:

@@ -26,6 +26,7 @@ from handouts.printsafe import InkProblem
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render_job import JobRenderer, domains_of, translations_for
 from handouts.review import DUE_SOON_DAYS, booklet_problem, due_within, expired_problem, over_target_problem
+from handouts.signoff import damaged_signoff_files
 from handouts.text import spoken
 
 TARGET_GRADE = 7.0  # Flesch–Kincaid grade of the English source: plain English for patients
@@ -303,6 +304,7 @@ def check_pages(
         return
     report.gates["schema"].notes += [f"warning: {problem}" for problem in clinic_text_fallbacks(sources, jobs)]
     sources.translations = translations_for(project, sorted({job.lang for job in jobs}), domains_of(sources))
+    report.gates["catalogs"].notes += [f"warning: {problem}" for problem in damaged_signoff_files(sources.translations)]
     render = JobRenderer(project, sources)
     failed_layouts = 0
     for job in jobs:
