@@ -15,6 +15,7 @@ from pathlib import Path
 
 from handouts import __version__, log
 from handouts.atomic import remove_orphaned_temps, write_atomically
+from handouts.catalogs import SOURCE_LANGUAGE
 from handouts.errors import HandoutsError, Problem
 from handouts.executors import executor_problem, run_jobs
 from handouts.formats import FORMATS
@@ -75,7 +76,9 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
         refuse_expired(sources, options.today or dt.date.today())
     report_load_problems(sources, summary)
     out_dir = options.out_dir or project.root / "output"
-    jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, options)
+    jobs, not_offered = without_catalog(project, plan(sources, clinic_ids, list(options.langs), handout_ids, options))
+    for line in not_offered_lines(project, not_offered):
+        log.info(line)
     for problem in clinic_text_fallbacks(sources, jobs):
         log.warning(problem)
     sources.translations = translations_for(project, _languages(jobs), domains_of(sources))
@@ -94,7 +97,7 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
                     kept.add(output_path(out_dir, outcome.job))
         logged.echo = echo
         packets = plan_packets(
-            project, sources, clinic_ids, list(options.langs), handout_ids, manifest, out_dir, summary
+            project, sources, clinic_ids, list(options.langs), handout_ids, manifest, out_dir, summary, not_offered
         )
         build_packets(project, sources, packets, manifest, out_dir, kept, options.force, summary, PlainProgress(echo))
         in_scope = _scope(clinic_ids, options, handout_ids)
@@ -247,6 +250,38 @@ def plan(
                     for fmt in formats(options, variants):
                         jobs.append(Job(clinic_id, lang, handout_id, variants, second, fmt))
     return jobs
+
+
+def without_catalog(project: Project, jobs: list[Job]) -> tuple[list[Job], dict[str, list[str]]]:
+    """The jobs whose handout has a catalog in their language (or the one it falls back to), and
+    for each language the handouts without one: not offered in that language, which is no refusal
+    (a clinic may list Polish for its own handouts only). A catalog that exists but is not ready
+    is still judged, and refused, PDF by PDF."""
+    kept, missing = [], {}
+    for job in jobs:
+        if has_catalog(project, job.lang, job.handout_id):
+            kept.append(job)
+        else:
+            missing.setdefault(job.lang, {})[job.handout_id] = None
+    return kept, {lang: list(handouts) for lang, handouts in missing.items()}
+
+
+def has_catalog(project: Project, lang: str, domain: str) -> bool:
+    chain = fallback_chain(lang)
+    return SOURCE_LANGUAGE in chain or any(project.catalog_file(code, domain).is_file() for code in chain)
+
+
+def not_offered_lines(project: Project, not_offered: dict[str, list[str]]) -> list[str]:
+    """One line a language: which handouts it does not offer, and how to offer one."""
+    lines = []
+    for lang, handouts in sorted(not_offered.items()):
+        has_any = any((folder / lang / "LC_MESSAGES").is_dir() for folder in project.locale_dirs)
+        fix = f"handouts i18n update --lang {lang}" if has_any else f"handouts i18n init {lang}"
+        lines.append(
+            f"not offered in {lang!r} (no catalog): {', '.join(sorted(handouts))}; to offer them, run {fix} "
+            "and translate"
+        )
+    return lines
 
 
 def formats(options: BuildOptions, variants: tuple[str, ...]) -> list[str]:
@@ -409,9 +444,11 @@ def plan_packets(
     manifest: Manifest,
     out_dir: Path,
     summary: Summary,
+    not_offered: dict[str, list[str]] | None = None,
 ) -> list[PacketJob]:
     """Each clinic's packets in each of its languages (narrowed by --lang), when every handout in
-    the packet is selected. A packet defined wrongly is reported once and refused in every language."""
+    the packet is selected and offered in the language (has a catalog in it). A packet defined
+    wrongly is reported once and refused in every language."""
     packets = []
     for clinic_id in clinic_ids:
         clinic = sources.clinics[clinic_id]
@@ -426,7 +463,7 @@ def plan_packets(
                 summary.failed.append((f"{clinic_id}/packets/{packet_id}", HandoutsError(broken[packet_id])))
             for lang in clinic.clinic.languages:
                 packet = PacketJob(clinic_id, lang, packet_id, tuple(members))
-                if langs and lang not in langs:
+                if (langs and lang not in langs) or set(members) & set((not_offered or {}).get(lang, [])):
                     continue
                 if packet_id in broken:
                     manifest.refuse(manifest.key(packet_path(out_dir, packet)), broken[packet_id])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gettext
 import io
 import re
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from babel.messages.pofile import PoFileError, PoFileParser
 from handouts.checks import NOT_READY, header_problems, message_errors, state_of
 from handouts.errors import CatalogError, Problem, display_path
 from handouts.languages import fallback_chain
+from handouts.plurals import PluralRuleError, form_of
 from handouts.pofile import PREVIOUS_LINE, QUOTE_HINT, PoEntry, check_po, decode
 from handouts.signoff import Approval, Approvals, not_approved_problem, reviews_path
 
@@ -78,6 +78,12 @@ def restore_previous(catalog: PoCatalog, entries: list[PoEntry]) -> None:
             message.previous_id = [entry.previous["msgid"], *filter(None, [entry.previous.get("msgid_plural")])]
 
 
+def missing_catalog(shown_as: str, lang: str, has_any: bool) -> Problem:
+    """The one wording, and the one fix, for a catalog that is not there."""
+    fix = f"handouts i18n update --lang {lang}" if has_any else f"handouts i18n init {lang}"
+    return Problem(shown_as, f"no catalog for language {lang!r}; create it with: {fix}")
+
+
 def problem_at(origin: str, message: str) -> Problem:
     """A Problem at "file:line" (the form lookups name their origin in)."""
     file, _, line = origin.rpartition(":")
@@ -100,10 +106,10 @@ class Lookup:
 
 
 def plural_index(catalog: Catalog | None, count: int) -> int:
-    """Which plural form a number takes: the catalog's Plural-Forms, or English's rule."""
+    """Which plural form a number takes: the catalog's own Plural-Forms (as gettext), or English's rule."""
     if catalog is None:
         return 0 if count == 1 else 1
-    return int(gettext.c2py(catalog.plural_expr)(count))
+    return form_of(catalog.num_plurals, catalog.plural_expr, count)
 
 
 class Translations:
@@ -180,8 +186,7 @@ class Translations:
         shown_as = self.shown_as(domain)
         if not path.is_file():
             has_any = any((folder / self.lang / "LC_MESSAGES").is_dir() for folder in self.locales)
-            fix = f"handouts i18n update --lang {self.lang}" if has_any else f"handouts i18n init {self.lang}"
-            return CatalogError(Problem(shown_as, f"no catalog for language {self.lang!r}; create it with: {fix}"))
+            return CatalogError(missing_catalog(shown_as, self.lang, has_any))
         try:
             catalog = load_catalog(path, shown_as, self.lang)
         except CatalogError as exc:
@@ -255,7 +260,10 @@ class Translations:
 
     def plural_index(self, domain: str, count: int) -> int:
         catalog = self.catalog(domain)
-        return plural_index(None if self.is_source or isinstance(catalog, CatalogError) else catalog, count)
+        try:
+            return plural_index(None if self.is_source or isinstance(catalog, CatalogError) else catalog, count)
+        except PluralRuleError as exc:  # right on every number checked, wrong on this one: this page only
+            raise CatalogError(Problem(self.shown_as(domain), f"Plural-Forms cannot be used: {exc}")) from None
 
     def _not_ready(self, catalog: Catalog, message: Message, origin: str) -> Problem | None:
         if reason := NOT_READY.get(state_of(message)):

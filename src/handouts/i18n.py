@@ -22,10 +22,11 @@ from babel import Locale, UnknownLocaleError
 from babel.core import parse_locale
 from babel.messages.catalog import Catalog
 
-from handouts.catalogs import SOURCE_LANGUAGE, catalog_path, load_catalog, template_path
+from handouts.catalogs import SOURCE_LANGUAGE, catalog_path, load_catalog, missing_catalog, template_path
 from handouts.checks import Entry, entries, header_problems, likely_locale, same_language
 from handouts.errors import CatalogError, HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN, Template, common_template, handout_template
+from handouts.plurals import preferred_rule
 from handouts.powriter import format_po
 from handouts.project import Project
 from handouts.signoff import Approval, Approvals
@@ -149,10 +150,27 @@ def new_catalog(template: Catalog, lang: str) -> Catalog:
         revision_date=dt.datetime.now(dt.UTC).replace(second=0, microsecond=0),
         fuzzy=False,
     )
+    # GNU gettext's rule where it has one (what msginit writes), not the installed Babel's: the
+    # header must not depend on a Babel release (plurals.py).
+    catalog.mime_headers = [("Plural-Forms", preferred_rule(lang).header)]
     # A copy: Babel's update adopts the template's Message objects, and filling one
     # language's catalog must never write into the template the next language gets.
     catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
+    fit_plural_slots(catalog)
     return catalog
+
+
+def fit_plural_slots(catalog: Catalog) -> None:
+    """Give each plural entry exactly nplurals msgstr[N] (Babel copies the template's two): empty
+    slots are added or dropped, a translated one never."""
+    for message in catalog:
+        if not message.id or not message.pluralizable:
+            continue
+        forms = list(message.string) if isinstance(message.string, (list, tuple)) else [message.string or ""]
+        wanted = catalog.num_plurals
+        while len(forms) > wanted and not forms[-1]:
+            forms.pop()
+        message.string = tuple(forms + [""] * (wanted - len(forms)))
 
 
 def init(project: Project, lang: str, echo: Echo) -> None:
@@ -209,6 +227,7 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
                 continue
             fuzzy_before = {m.id for m in catalog if m.fuzzy}
             catalog.update(copy.deepcopy(found[domain].catalog), update_creation_date=True)
+            fit_plural_slots(catalog)
             fill_from_memory(catalog, [(other, shown) for other, shown in memory if shown != project.shown(source)])
             write_catalog(catalog, path)
             newly_fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.id not in fuzzy_before)
@@ -280,10 +299,21 @@ class Review:
     lang: str
     entries: list[Entry] = field(default_factory=list)
     catalog_problems: list[Problem] = field(default_factory=list)  # unreadable, missing, wrong headers
+    not_offered: list[str] = field(default_factory=list)  # handouts without a catalog: not printed in lang
+    recheck: list[Problem] = field(default_factory=list)  # plural entries whose header numbers forms unusually
+    files: dict[str, str] = field(default_factory=dict)  # domain -> its catalog as shown
 
     def blocking(self) -> list[Problem]:
         """What stops this language from printing: catalog problems and critical entries not ready."""
         return self.catalog_problems + [p for e in self.entries if e.critical and not e.ready for p in e.problems()]
+
+    def blocking_for(self, domain: str) -> list[Problem]:
+        """What stops a handout's page from printing: its own catalog's problems and `common`'s."""
+        mine = {domain, COMMON_DOMAIN}
+        files = {self.files[d] for d in mine if d in self.files}
+        broken = [p for p in self.catalog_problems if p.file in files]
+        entries = [e for e in self.entries if e.domain in mine and e.critical and not e.ready]
+        return broken + [p for e in entries for p in e.problems()]
 
     def failing(self) -> list[Problem]:
         """Non-critical translations that fail a check (the build prints the English instead)."""
@@ -308,12 +338,16 @@ def review(project: Project, lang: str, found: dict[str, Template], catalogs: di
 
 def review_language(project: Project, lang: str, found: dict[str, Template]) -> Review:
     """Load lang's catalog for every domain in found, then review them."""
-    catalogs, problems = {}, []
+    catalogs, problems, not_offered = {}, [], []
+    files = {}
     for domain in found:
         path = project.catalog_file(lang, domain)
-        shown_as = project.shown(path)
+        shown_as = files[domain] = project.shown(path)
+        if not path.is_file() and domain != COMMON_DOMAIN:
+            not_offered.append(domain)  # as the build: a handout without a catalog is not offered in lang
+            continue
         if not path.is_file():
-            problems.append(Problem(shown_as, f"catalog not found; create it with: handouts i18n update --lang {lang}"))
+            problems.append(missing_catalog(shown_as, lang, has_any=True))
             continue
         try:
             catalogs[domain] = (load_catalog(path, shown_as, lang), shown_as)
@@ -321,6 +355,7 @@ def review_language(project: Project, lang: str, found: dict[str, Template]) -> 
             problems += exc.problems
     result = review(project, lang, found, catalogs)
     result.catalog_problems[:0] = problems
+    result.not_offered, result.files = not_offered, files
     return result
 
 
@@ -354,24 +389,30 @@ def counts(entries: list[Entry]) -> dict[str, int]:
 
 
 def status(project: Project, langs: tuple[str, ...] = ()) -> dict:
-    """`handouts i18n status`: per language and domain, counts by section."""
+    """`handouts i18n status`: per language and domain, counts by section, and whether it prints
+    (judged as the build judges a page: its own catalog and `common`)."""
     found = templates(project)
     report: dict = {}
     for lang in _selected(project, langs):
         result = review_language(project, lang, found)
-        printable = not result.blocking()
         path = project.reviews_file(lang)
         approvals = Approvals.load(path, project.shown(path))
         report[lang] = {}
         for domain in found:
+            if domain in result.not_offered:
+                report[lang][domain] = {"offered": False}
+                continue
             mine = [e for e in result.entries if e.domain == domain]
             sections = {}
             for entry in mine:
                 sections.setdefault(entry.section, []).append(entry)
             critical = [e for e in mine if e.critical]
+            problems = result.blocking_for(domain)
             report[lang][domain] = {
                 **counts(mine),
-                "printable": printable,
+                "offered": True,
+                "printable": not problems,
+                "problem": str(problems[0]) if problems else None,
                 "safety_critical": len(critical),
                 "safety_approved": sum(_approval_of(e, approvals) is not None for e in critical),
                 "sections": {
@@ -386,7 +427,14 @@ def format_status(report: dict) -> str:
     lines = []
     for lang, domains in report.items():
         for domain, numbers in domains.items():
-            done = 100 * numbers["translated"] // numbers["total"] if numbers["total"] else 0
+            if not numbers["offered"]:
+                fix = f"handouts i18n update --lang {lang}"
+                lines.append(f"{lang} {domain}: not offered (no catalog; to offer it: {fix})")
+                continue
+            if numbers["problem"] and not numbers["total"]:  # the catalog itself: said as itself, not as 0/0
+                lines.append(f"{lang} {domain}: will NOT print: {numbers['problem']}")
+                continue
+            done = 100 * numbers["translated"] // numbers["total"] if numbers["total"] else 100
             verdict = "can print" if numbers["printable"] else "will NOT print: see handouts i18n check"
             lines.append(f"{lang} {domain}: {_numbers(numbers)} ({done}% done; {verdict})")
             if numbers["safety_critical"]:
