@@ -12,12 +12,12 @@ from typing import Any
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, PoFileParser
 
-from handouts.checks import NOT_READY, header_problems, message_errors, state_of
+from handouts.checks import NOT_READY, header_problems, message_errors, plural_rule_of, state_of
 from handouts.errors import CatalogError, Problem, display_path
 from handouts.languages import fallback_chain
 from handouts.plurals import PluralRuleError, form_of
 from handouts.pofile import PREVIOUS_LINE, QUOTE_HINT, PoEntry, check_po, decode
-from handouts.signoff import Approval, Approvals, not_approved_problem, reviews_path
+from handouts.signoff import Approval, Approvals, not_approved_problem, reviewed_text, reviews_path
 
 SOURCE_LANGUAGE = "en"
 
@@ -62,7 +62,7 @@ def load_catalog(path: Path, shown_as: str, lang: str | None = None) -> PoCatalo
 
 
 def restore_previous(catalog: PoCatalog, entries: list[PoEntry]) -> None:
-    """Put back what Babel does not read: the header as written and the #| previous msgids."""
+    """Put back what Babel does not read: the header as written and the #| previous msgctxt and msgids."""
     for entry in entries:
         if entry.msgid == "" and entry.context is None and not entry.obsolete:
             catalog.header = entry.strings.get(0)
@@ -76,6 +76,7 @@ def restore_previous(catalog: PoCatalog, entries: list[PoEntry]) -> None:
         )
         if message is not None:
             message.previous_id = [entry.previous["msgid"], *filter(None, [entry.previous.get("msgid_plural")])]
+            message.previous_context = entry.previous.get("msgctxt")  # type: ignore[attr-defined]
 
 
 def missing_catalog(shown_as: str, lang: str, has_any: bool) -> Problem:
@@ -241,13 +242,16 @@ class Translations:
 
     def _signed_off(self, found: Lookup, domain: str, message: Message) -> Lookup:
         approvals = self.approvals
-        approval = approvals.approval(domain, message.id, message.context, message.string)
+        catalog = self.catalog(domain)
+        rule = plural_rule_of(catalog) if message.pluralizable and isinstance(catalog, Catalog) else None
+        reviewed = reviewed_text(message.string, rule)
+        approval = approvals.approval(domain, message.id, message.context, reviewed)
         if approval is not None:
             return replace(found, approval=approval)
         if approvals.problem is not None:
             why = f"the sign-off file cannot be read ({approvals.problem}); nothing in it counts as approved"
         else:
-            why = not_approved_problem(self.lang, approvals.lapsed(domain, message.id, message.context, message.string))
+            why = not_approved_problem(self.lang, approvals.lapsed(domain, message.id, message.context, reviewed))
         return replace(found, unapproved=why)
 
     def plural_forms(self, domain: str, english: tuple[str, str], context: str | None) -> tuple[str, ...] | None:

@@ -23,7 +23,8 @@ from babel.core import get_global
 from babel.messages.catalog import Catalog, Message, TranslationError
 
 from handouts.errors import Problem
-from handouts.plurals import Judgement, PluralRuleError, examples, judge, single_number_forms
+from handouts.plurals import Judgement, PluralRuleError, examples, forms_of, judge, signature, single_number_forms
+from handouts.signoff import reviewed_text
 from handouts.text import PlaceholderError, names
 
 if TYPE_CHECKING:
@@ -217,6 +218,34 @@ def header_problems(catalog: Catalog, path: Path, shown_as: str, lang: str) -> l
     return problems
 
 
+def plural_rechecks(catalog: Catalog, lang: str, catalog_entries: list[Entry]) -> list[Problem]:
+    """When the catalog's Plural-Forms numbers the forms unlike its language's usual rule (Babel
+    2.18's Arabic swaps forms 4 and 5), each translated plural entry whose swapped forms differ:
+    written for the usual order, it would print the wrong form for those numbers."""
+    judgement = plural_judgement(catalog, lang)
+    rule = judgement.permuted_from
+    if rule is None:
+        return []
+    count, expr = catalog.num_plurals, catalog.plural_expr
+    pairs = zip(forms_of(count, expr), forms_of(rule.count, rule.expr), strict=True)
+    moved = sorted({(mine, usual) for mine, usual in pairs if mine != usual})
+    shown = examples(count, expr)
+    where = "; ".join(f"msgstr[{mine}] prints for {', '.join(map(str, shown[mine]))}, …" for mine, _ in moved)
+    problems = []
+    for entry in catalog_entries:
+        forms = entry.string if isinstance(entry.string, (list, tuple)) else None
+        if forms and entry.state == "translated" and any(forms[a] != forms[b] for a, b in moved):
+            problems.append(
+                Problem(
+                    entry.file,
+                    f"plural entry to re-check: this catalog's Plural-Forms numbers the forms unlike "
+                    f"{rule.source}'s {rule.header!r}; check each form fits its numbers here ({where})",
+                    entry.line,
+                )
+            )
+    return problems
+
+
 def plural_judgement(catalog: Catalog, lang: str) -> Judgement:
     """The catalog's Plural-Forms against the established rules of its language (plurals.py)."""
     try:
@@ -270,6 +299,13 @@ class Entry:
     source_id: Any = None  # the English id as the catalog keys it (a (singular, plural) pair for plurals)
     context: str | None = None
     string: Any = None  # the translation (a tuple of forms for plurals)
+    plural_rule: str | None = None  # for a plural entry, which form prints where (plurals.signature)
+    examples: list[list[int]] = field(default_factory=list)  # for a plural entry, numbers each form prints for
+
+    @property
+    def reviewed(self) -> Any:
+        """What a clinician's approval covers (signoff.reviewed_text)."""
+        return reviewed_text(self.string, self.plural_rule)
 
     @property
     def ready(self) -> bool:
@@ -311,9 +347,23 @@ def entries(template: Template, catalog: Catalog, shown_as: str) -> Iterator[Ent
         if message is not None:
             entry.file, entry.line, entry.state = shown_as, message.lineno, state_of(message)
             entry.source_id, entry.string = message.id, message.string
+            if message.pluralizable:
+                entry.plural_rule = plural_rule_of(catalog)
+                entry.examples = _examples(catalog)
             if entry.state == "translated":
                 entry.errors = shape_errors(source, message) or message_errors(catalog, message)
         yield entry
+
+
+def _examples(catalog: Catalog) -> list[list[int]]:
+    try:
+        return examples(catalog.num_plurals, catalog.plural_expr)
+    except PluralRuleError:
+        return []
+
+
+def plural_rule_of(catalog: Catalog) -> str:
+    return signature(catalog.num_plurals, catalog.plural_expr)
 
 
 def shape_errors(source: Message, message: Message) -> list[str]:

@@ -17,13 +17,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.core import parse_locale
 from babel.messages.catalog import Catalog
 
 from handouts.catalogs import SOURCE_LANGUAGE, catalog_path, load_catalog, missing_catalog, template_path
-from handouts.checks import Entry, entries, header_problems, likely_locale, same_language
+from handouts.checks import Entry, entries, header_problems, likely_locale, plural_rechecks, same_language
 from handouts.errors import CatalogError, HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN, Template, common_template, handout_template
 from handouts.plurals import preferred_rule
@@ -160,6 +161,28 @@ def new_catalog(template: Catalog, lang: str) -> Catalog:
     return catalog
 
 
+def keep_previous(catalog: Catalog, before: dict[tuple, Any]) -> None:
+    """The #| previous msgctxt and msgid as `msgmerge --previous` leaves them: an entry matched by
+    similarity gets the old ones; one still fuzzy keeps those it had (Babel's update drops them);
+    one that is not fuzzy has none."""
+    for message in catalog:
+        if not message.id:
+            continue
+        old = before.get((message.id if isinstance(message.id, str) else tuple(message.id), message.context))
+        if message.previous_id:  # Babel matched it by similarity just now: the old entry's context too
+            matched = [m for m in before.values() if list(_ids(m)) == list(message.previous_id)]
+            message.previous_context = matched[0].context if len(matched) == 1 else None
+        elif message.fuzzy and old is not None and old.previous_id:
+            message.previous_id = list(old.previous_id)
+            message.previous_context = getattr(old, "previous_context", None)
+        elif not message.fuzzy:
+            message.previous_id, message.previous_context = [], None
+
+
+def _ids(message: Any) -> tuple[str, ...]:
+    return (message.id,) if isinstance(message.id, str) else tuple(message.id)
+
+
 def fit_plural_slots(catalog: Catalog) -> None:
     """Give each plural entry exactly nplurals msgstr[N] (Babel copies the template's two): empty
     slots are added or dropped, a translated one never."""
@@ -226,7 +249,9 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
                 problems += exc.problems
                 continue
             fuzzy_before = {m.id for m in catalog if m.fuzzy}
+            before = {(m.id if isinstance(m.id, str) else tuple(m.id), m.context): m for m in catalog if m.id}
             catalog.update(copy.deepcopy(found[domain].catalog), update_creation_date=True)
+            keep_previous(catalog, before)
             fit_plural_slots(catalog)
             fill_from_memory(catalog, [(other, shown) for other, shown in memory if shown != project.shown(source)])
             write_catalog(catalog, path)
@@ -331,8 +356,11 @@ def review(project: Project, lang: str, found: dict[str, Template], catalogs: di
         if domain not in catalogs:
             continue
         catalog, shown_as = catalogs[domain]
-        result.catalog_problems += header_problems(catalog, project.root / shown_as, shown_as, lang)
-        result.entries += entries(template, catalog, shown_as)
+        problems = header_problems(catalog, project.root / shown_as, shown_as, lang)
+        found_entries = list(entries(template, catalog, shown_as))
+        result.catalog_problems += problems
+        result.entries += found_entries
+        result.recheck += [] if problems else plural_rechecks(catalog, lang, found_entries)
     return result
 
 
@@ -368,7 +396,9 @@ def check(project: Project, echo: Echo, langs: tuple[str, ...] = (), strict: boo
     ok = True
     for lang in _selected(project, langs):
         result = review_language(project, lang, found)
-        errors, warnings = result.blocking() + result.failing(), result.untranslated()
+        errors, warnings = result.blocking() + result.failing(), result.untranslated() + result.recheck
+        if result.not_offered:
+            echo(f"{lang}: not offered (no catalog): {', '.join(result.not_offered)}")
         for problem in errors + (warnings if strict else []):
             echo(f"error: {problem}")
         for problem in [] if strict else warnings:
@@ -485,7 +515,7 @@ def sign_off(
         for entry in critical:
             if _show_for_review(entry, approvals, echo) and by is not None and ask("Approve this translation?"):
                 approvals.approve(
-                    entry.domain, entry.source_id, entry.context, entry.string, by.strip(), today or dt.date.today()
+                    entry.domain, entry.source_id, entry.context, entry.reviewed, by.strip(), today or dt.date.today()
                 )
                 recorded += 1
     finally:
@@ -498,7 +528,7 @@ def sign_off(
 
 
 def _approval_of(entry: Entry, approvals: Approvals) -> Approval | None:
-    return approvals.approval(entry.domain, entry.source_id, entry.context, entry.string) if entry.ready else None
+    return approvals.approval(entry.domain, entry.source_id, entry.context, entry.reviewed) if entry.ready else None
 
 
 def _show_for_review(entry: Entry, approvals: Approvals, echo: Echo) -> bool:
@@ -509,12 +539,17 @@ def _show_for_review(entry: Entry, approvals: Approvals, echo: Echo) -> bool:
     if not entry.ready:
         echo(f"  cannot be approved yet: {entry.problems()[0].message}")
         return False
-    shown = " | ".join(entry.string) if isinstance(entry.string, (list, tuple)) else entry.string
-    echo(f"  Translation: {shown}")
+    if isinstance(entry.string, (list, tuple)):
+        echo("  Translation: (the form each number prints)")
+        for index, form in enumerate(entry.string):
+            numbers = entry.examples[index] if index < len(entry.examples) else []
+            echo(f"    {', '.join(str(n) for n in numbers) or f'msgstr[{index}]'} → {form}")
+    else:
+        echo(f"  Translation: {entry.string}")
     approval = _approval_of(entry, approvals)
     if approval is not None:
         echo(f"  approved by {approval}")
         return False
-    lapsed = approvals.lapsed(entry.domain, entry.source_id, entry.context, entry.string)
+    lapsed = approvals.lapsed(entry.domain, entry.source_id, entry.context, entry.reviewed)
     echo(f"  changed since {lapsed} approved it" if lapsed else "  not approved")
     return True
