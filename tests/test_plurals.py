@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po, write_po
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import pdf_text
+from conftest import copy_project, pdf_text
 from fixture_project import make_project
 from handouts.plurals import SAMPLES, established_rules, form_of, forms_of, same_grouping
 
@@ -218,3 +218,192 @@ def test_msginit_and_msgmerge_catalogs_are_accepted(tmp_path: Path, run, lang: s
     path = install(project, run, lang, written)
     subprocess.run(["msgmerge", "--quiet", "--previous", "--update", "--backup=none", str(path), str(pot)], check=True)
     assert_accepted_and_prints(project, run, lang, weeks, form)
+
+
+WEBLATE_FORMULAS = {  # what translate-toolkit writes for Weblate: its gettext formula, or its CLDR one
+    ("es", "gettext"): (2, "n != 1", 2, 1),
+    ("es", "CLDR"): (3, "(n == 1) ? 0 : ((n != 0 && n % 1000000 == 0) ? 1 : 2)", 2, 2),
+    ("fr", "gettext"): (2, "n > 1", 1, 0),
+    ("fr", "CLDR"): (3, "(n == 0 || n == 1) ? 0 : ((n != 0 && n % 1000000 == 0) ? 1 : 2)", 3, 2),
+    ("ar", "gettext"): (6, WEBLATE_ARABIC, 12, 4),
+    ("ru", "gettext"): (3, "n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2", 21, 0),
+}
+
+
+@pytest.mark.parametrize(("lang", "kind"), list(WEBLATE_FORMULAS))
+def test_translate_toolkit_catalogs_with_weblates_formulas_are_accepted(
+    tmp_path: Path, run, lang: str, kind: str
+) -> None:
+    from translate.storage import po
+
+    nplurals, plural, weeks, form = WEBLATE_FORMULAS[(lang, kind)]
+    project = leaflet_project(tmp_path / "p", lang, weeks)
+    store = po.pofile(extracted(project, run).read_bytes())
+    store.updateheader(add=True, Language=lang, Content_Type="text/plain; charset=UTF-8")
+    store.updateheaderplural(nplurals, plural)
+    for unit in store.units:
+        if unit.isheader():
+            continue
+        if unit.hasplural():
+            unit.target = [f"F{i} {unit.source.strings[1]}" for i in range(nplurals)]
+        else:
+            unit.target = unit.source
+    written = tmp_path / f"{lang}.po"
+    written.write_bytes(bytes(store))
+    install(project, run, lang, written)
+    assert_accepted_and_prints(project, run, lang, weeks, form)
+
+
+POEDIT_HEADER = """\
+msgid ""
+msgstr ""
+"Project-Id-Version: back-care\\n"
+"POT-Creation-Date: 2026-01-01 00:00+0000\\n"
+"PO-Revision-Date: 2026-12-06 10:00+0100\\n"
+"Last-Translator: A Translator <a@example.org>\\n"
+"Language-Team: \\n"
+"Language: es\\n"
+"MIME-Version: 1.0\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Content-Transfer-Encoding: 8bit\\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
+"X-Generator: Poedit 3.9\\n"
+"X-Poedit-SourceCharset: UTF-8\\n"
+"""
+
+
+def test_a_catalog_in_poedits_layout_is_accepted_and_kept(tmp_path: Path, run) -> None:
+    project = leaflet_project(tmp_path / "p", "es", weeks=12)
+    extracted(project, run)
+    body = "\n".join(
+        [
+            POEDIT_HEADER,
+            '#: handouts/back-care.yaml\nmsgid "Back care"\nmsgstr "Cuidado de la espalda"\n',
+            'msgid "About this leaflet"\nmsgstr "Sobre este folleto"\n',
+            'msgid "Rest a little, then move."\nmsgstr "Descanse un poco y muévase."\n',
+            'msgid "When to get help"\nmsgstr "Cuándo pedir ayuda"\n',
+            '#, python-brace-format\nmsgid "Call us if your back is no better after {weeks} week."\n'
+            'msgid_plural "Call us if your back is no better after {weeks} weeks."\n'
+            'msgstr[0] "F0 Llámenos si su espalda no mejora en {weeks} semana."\n'
+            'msgstr[1] "F1 Llámenos si su espalda no mejora en {weeks} semanas."\n',
+        ]
+    )
+    written = tmp_path / "es.po"
+    written.write_text(body, encoding="utf-8")
+    path = install(project, run, "es", written)
+    assert_accepted_and_prints(project, run, "es", 12, 1)
+    assert run(project, "i18n", "update", "--lang", "es").code == 0
+    assert "X-Generator: Poedit 3.9" in path.read_text() and "nplurals=2; plural=(n != 1);" in path.read_text()
+    assert_accepted_and_prints(project, run, "es", 12, 1)
+
+
+# -- A wrong header: one error, said as itself ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plural_forms", "why"),
+    [
+        ("nplurals=3; plural=(n==1 ? 0 : n==2 ? 1 : 2);", "is none of the plural rules for Spanish; write one of: "),
+        ("nplurals=2; plural=(n / 0);", "Plural-Forms cannot be used: plural=(n / 0) divides by zero for n = 0; "),
+    ],
+)
+def test_a_wrong_plural_header_is_one_error_and_no_percentage(tmp_path: Path, run, plural_forms: str, why: str) -> None:
+    project = leaflet_project(tmp_path / "p", "es", weeks=2)
+    start_catalogs(project, run, "es")
+    path = project / "locales" / "es" / "LC_MESSAGES" / "back-care.po"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"Plural-Forms: [^\\]*", f"Plural-Forms: {plural_forms}", text), encoding="utf-8")
+    translate(path)  # as many forms as the new header says
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith('"Plural-Forms'))
+
+    build = run(project, "build", "--lang", "es", "-j", "1")
+    assert build.code == 1
+    errors = [out for out in (build.out + build.err).splitlines() if out.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: locales/es/LC_MESSAGES/back-care.po:{line}: "), errors
+    assert why in errors[0]
+    assert "nplurals=2; plural=(n != 1);" in errors[0]  # the rules it could be
+    assert "translated" not in build.out + build.err and "Traceback" not in build.out + build.err
+
+    check = run(project, "i18n", "check", "--lang", "es")
+    assert check.code == 1
+    assert [out for out in check.out.splitlines() if out.startswith("error:")] == errors
+    status = run(project, "i18n", "status", "--lang", "es")
+    assert f"es back-care: will NOT print: locales/es/LC_MESSAGES/back-care.po:{line}: " in status.out
+    assert "0/0" not in status.out
+
+
+# -- Arabic: the dual without its number; a permuted header ---------------------------------------
+
+
+def arabic_project(root: Path, run, weeks: int, forms: list[str], plural_forms: str | None = None) -> Path:
+    project = leaflet_project(root, "ar", weeks)
+    start_catalogs(project, run, "ar")
+    path = project / "locales" / "ar" / "LC_MESSAGES" / "back-care.po"
+    translate(path, lambda i: forms[i])
+    if plural_forms:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"Plural-Forms: [^\\]*", f"Plural-Forms: {plural_forms}", text), encoding="utf-8")
+    return project
+
+
+ARABIC = [
+    "لا أسابيع {weeks}",
+    "اتصل بنا إذا لم يتحسن ظهرك بعد أسبوع",  # 1: one number, no number needed
+    "اتصل بنا إذا لم يتحسن ظهرك بعد أسبوعين",  # 2: the dual, without the number
+    "اتصل بنا إذا لم يتحسن ظهرك بعد {weeks} أسابيع",
+    "اتصل بنا إذا لم يتحسن ظهرك بعد {weeks} أسبوعا",
+    "اتصل بنا إذا لم يتحسن ظهرك بعد {weeks} أسبوع",
+]
+
+
+def test_the_arabic_dual_prints_without_its_number(tmp_path: Path, run) -> None:
+    project = arabic_project(tmp_path / "p", run, 2, ARABIC)
+    assert run(project, "i18n", "check", "--lang", "ar").code == 0
+    assert run(project, "build", "--lang", "ar", "-j", "1").code == 0
+    assert "أسبوعين" in built_text(project, "ar")
+
+
+def test_a_form_for_many_numbers_without_the_number_is_refused(tmp_path: Path, run) -> None:
+    forms = [*ARABIC[:4], "اتصل بنا إذا لم يتحسن ظهرك بعد أسابيع كثيرة", ARABIC[5]]
+    project = arabic_project(tmp_path / "p", run, 12, forms)
+    check = run(project, "i18n", "check", "--lang", "ar")
+    assert check.code == 1
+    assert (
+        "safety-critical entry: placeholder {weeks} is missing from msgstr[4], which prints for several numbers "
+        "(11, 12, …); only a form for exactly one number may leave the number out" in check.out
+    )
+    build = run(project, "build", "--lang", "ar", "-j", "1")
+    assert build.code == 1 and "refused fixture/ar/back-care" in build.out + build.err
+
+
+def test_the_shipped_arabic_back_exercises_prints_the_dual_for_two_weeks(tmp_path: Path, run) -> None:
+    project = copy_project(tmp_path / "p", ["stadtpark"])
+    result = run(project, "build", "--lang", "ar", "--handout", "back-exercises", "--format", "pdf", "-j", "1")
+    assert result.code == 0, result.out
+    text = " ".join(pdf_text(project / "output/stadtpark/ar/back-exercises.pdf").split())
+    assert "لم يتحسن ظهرك بعد أسبوعين" in text
+    assert "2 أسبوع" not in text
+
+
+def test_a_permuted_header_names_each_plural_entry_to_recheck_and_lapses_its_sign_off(tmp_path: Path, run) -> None:
+    project = arabic_project(tmp_path / "p", run, 12, ARABIC, f"nplurals=6; plural={WEBLATE_ARABIC};")
+    assert run(project, "i18n", "review", "ar", "--by", "Dr Layla Haddad, GP", "--yes").code == 0
+    shown = run(project, "i18n", "review", "ar").out
+    assert "    2 → اتصل بنا إذا لم يتحسن ظهرك بعد أسبوعين" in shown
+    assert "    11, 12 → اتصل بنا إذا لم يتحسن ظهرك بعد {weeks} أسبوعا" in shown
+    assert "approved by Dr Layla Haddad, GP" in shown
+    assert "plural entry to re-check" not in run(project, "i18n", "check", "--lang", "ar").out
+
+    path = project / "locales" / "ar" / "LC_MESSAGES" / "back-care.po"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"Plural-Forms: [^\\]*", f"Plural-Forms: nplurals=6; plural={BABEL_218_ARABIC};", text))
+    check = run(project, "i18n", "check", "--lang", "ar")
+    assert check.code == 0  # accepted: it groups the numbers as GNU's and Weblate's rule does
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith(f'msgid "{PLURAL_ID}'))
+    recheck = [out for out in check.out.splitlines() if "plural entry to re-check" in out]
+    assert recheck == [
+        f"warning: locales/ar/LC_MESSAGES/back-care.po:{line}: plural entry to re-check: this catalog's Plural-Forms "
+        f"numbers the forms unlike Weblate gettext's 'nplurals=6; plural={WEBLATE_ARABIC};'; check each form fits "
+        "its numbers here (msgstr[4] prints for 100, 101, …; msgstr[5] prints for 11, 12, …)"
+    ]
+    assert "changed since Dr Layla Haddad, GP" in run(project, "i18n", "review", "ar").out

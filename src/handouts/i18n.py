@@ -438,11 +438,13 @@ def status(project: Project, langs: tuple[str, ...] = ()) -> dict:
                 sections.setdefault(entry.section, []).append(entry)
             critical = [e for e in mine if e.critical]
             problems = result.blocking_for(domain)
+            broken = [p for p in problems if p in result.catalog_problems]  # the file itself, not an entry
             report[lang][domain] = {
                 **counts(mine),
                 "offered": True,
                 "printable": not problems,
-                "problem": str(problems[0]) if problems else None,
+                "problem": str((broken or problems)[0]) if problems else None,
+                "catalog_problem": bool(broken),
                 "safety_critical": len(critical),
                 "safety_approved": sum(_approval_of(e, approvals) is not None for e in critical),
                 "sections": {
@@ -461,7 +463,7 @@ def format_status(report: dict) -> str:
                 fix = f"handouts i18n update --lang {lang}"
                 lines.append(f"{lang} {domain}: not offered (no catalog; to offer it: {fix})")
                 continue
-            if numbers["problem"] and not numbers["total"]:  # the catalog itself: said as itself, not as 0/0
+            if numbers["catalog_problem"]:  # the catalog itself: said as itself, not as counts or 0/0
                 lines.append(f"{lang} {domain}: will NOT print: {numbers['problem']}")
                 continue
             done = 100 * numbers["translated"] // numbers["total"] if numbers["total"] else 100
