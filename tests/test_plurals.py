@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po, write_po
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_project, pdf_text
+from conftest import REPO, copy_project, pdf_text
 from fixture_project import make_project
 from handouts.plurals import SAMPLES, established_rules, form_of, forms_of, same_grouping
 
@@ -407,3 +407,62 @@ def test_a_permuted_header_names_each_plural_entry_to_recheck_and_lapses_its_sig
         "its numbers here (msgstr[4] prints for 100, 101, …; msgstr[5] prints for 11, 12, …)"
     ]
     assert "changed since Dr Layla Haddad, GP" in run(project, "i18n", "review", "ar").out
+
+
+# -- Round trips: #| previous strings, obsolete entries, other tools' writers -------------------
+
+
+@needs_gnu
+def test_update_keeps_previous_strings_and_obsolete_entries_as_msgmerge_does(tmp_path: Path, run) -> None:
+    project = copy_project(tmp_path / "p", ["stadtpark"])
+    originals = {path: path.read_bytes() for path in sorted((project / "locales").glob("*/LC_MESSAGES/*.po"))}
+    handout = project / "handouts" / "tens-at-home.yaml"
+    text = handout.read_text().replace("Switch off first", "Switch it off first")
+    handout.write_text(text.replace("context: aftercare list heading", "context: list heading after a session", 1))
+    assert run(project, "i18n", "update").code == 0
+    first = {path: path.read_text() for path in originals}
+    previous = {path: [line for line in text.splitlines() if line.startswith("#|")] for path, text in first.items()}
+    assert previous[project / "locales/de/LC_MESSAGES/tens-at-home.po"] == [
+        '#| msgid "Switch off first"',
+        '#| msgctxt "aftercare list heading"',
+        '#| msgid "Do"',
+    ]
+    assert run(project, "i18n", "update").code == 0  # the entries are still fuzzy: nothing is lost
+    assert {path: path.read_text() for path in originals} == first
+    pot = project / "locales" / "tens-at-home.pot"
+    for path, original in originals.items():
+        if path.stem != "tens-at-home":
+            continue
+        gnu = tmp_path / "gnu.po"
+        gnu.write_bytes(original)
+        subprocess.run(
+            ["msgmerge", "--quiet", "--previous", "--update", "--backup=none", str(gnu), str(pot)], check=True
+        )
+        assert gnu.read_text() == first[path], path
+
+
+def meaning(path: Path) -> list[tuple]:
+    """What a catalog says, whatever its layout: each entry's ids, context, strings, flags, previous ids."""
+    from handouts.catalogs import load_catalog
+
+    catalog = load_catalog(path, path.name)
+    return sorted(
+        (str(m.id), m.context or "", str(m.string), sorted(m.flags), str(m.previous_id), m.auto_comments)
+        for m in catalog
+        if m.id
+    )
+
+
+def test_every_shipped_catalog_survives_translate_toolkits_writer_and_update(tmp_path: Path, run) -> None:
+    from translate.storage import po
+
+    project = copy_project(tmp_path / "p", ["stadtpark"])
+    catalogs = sorted((project / "locales").glob("*/LC_MESSAGES/*.po"))
+    for path in catalogs:
+        store = po.pofile(path.read_bytes())
+        path.write_bytes(bytes(store))  # as Weblate would save it
+        assert meaning(path) == meaning(REPO / path.relative_to(project)), path
+    assert run(project, "i18n", "check").code == 0
+    assert run(project, "i18n", "update").code == 0
+    for path in catalogs:
+        assert path.read_bytes() == (REPO / path.relative_to(project)).read_bytes(), path

@@ -171,7 +171,8 @@ def keep_previous(catalog: Catalog, before: dict[tuple, Any]) -> None:
         old = before.get((message.id if isinstance(message.id, str) else tuple(message.id), message.context))
         if message.previous_id:  # Babel matched it by similarity just now: the old entry's context too
             matched = [m for m in before.values() if list(_ids(m)) == list(message.previous_id)]
-            message.previous_context = matched[0].context if len(matched) == 1 else None
+            gone = [m for m in matched if catalog.get(m.id, m.context) is None] or matched  # the one replaced
+            message.previous_context = gone[0].context if len(gone) == 1 else None
         elif message.fuzzy and old is not None and old.previous_id:
             message.previous_id = list(old.previous_id)
             message.previous_context = getattr(old, "previous_context", None)
