@@ -180,6 +180,20 @@ def test_a_language_without_any_catalog_is_not_offered_and_says_so_once(tmp_path
     assert "refused" not in result.out and not (root / "output/fixture/pt-BR").exists()
 
 
+def test_a_handout_without_a_catalog_is_not_offered_in_status_check_and_build_alike(tmp_path: Path, run) -> None:
+    second = LEAFLET.replace("A leaflet", "Another leaflet")
+    root = make_project(tmp_path, {"leaflet": LEAFLET, "second": second}, catalogs("de"), languages=("de",))
+    build = run(root, "build", "--format", "pdf")
+    assert build.code == 0
+    assert "built   output/fixture/de/leaflet.pdf (1 page)" in build.out
+    assert "not offered in 'de' (no catalog): second; to offer them, run handouts i18n update --lang de" in build.out
+    status = run(root, "i18n", "status", "--lang", "de").out
+    assert "de second: not offered (no catalog; to offer it: handouts i18n update --lang de)" in status
+    assert "de leaflet: 4/4 translated, 0 fuzzy, 0 missing (100% done; can print)" in status
+    check = run(root, "i18n", "check", "--lang", "de")
+    assert (check.code, check.out.splitlines()) == (0, ["de: not offered (no catalog): second", "All catalogs pass."])
+
+
 @pytest.mark.parametrize(("variant", "language"), [("zh_Hans_CN", "zh_Hans"), ("ar_EG", "ar"), ("pt_BR", "de")])
 def test_a_variant_draws_with_its_languages_fonts(variant: str, language: str) -> None:
     fonts = FontSet(REPO / "fonts")

@@ -468,7 +468,7 @@ def format_status(report: dict) -> str:
                 lines.append(f"{lang} {domain}: will NOT print: {numbers['problem']}")
                 continue
             done = 100 * numbers["translated"] // numbers["total"] if numbers["total"] else 100
-            verdict = "can print" if numbers["printable"] else "will NOT print: see handouts i18n check"
+            verdict = _verdict(numbers)
             lines.append(f"{lang} {domain}: {_numbers(numbers)} ({done}% done; {verdict})")
             if numbers["safety_critical"]:
                 signed = f"{numbers['safety_approved']}/{numbers['safety_critical']}"
@@ -477,6 +477,16 @@ def format_status(report: dict) -> str:
                 mark = " [safety-critical]" if part["safety_critical"] else ""
                 lines.append(f"    {section:<20} {_numbers(part)}{mark}")
     return "\n".join(lines)
+
+
+def _verdict(numbers: dict) -> str:
+    """As the build decides: English for a text that is not ready prints only where a clinic's
+    min_translated allows it (by default none does)."""
+    if not numbers["printable"]:
+        return "will NOT print: see handouts i18n check"
+    if numbers["translated"] < numbers["total"] or numbers["errors"]:
+        return "prints only for clinics whose min_translated allows English"
+    return "can print"
 
 
 def _numbers(numbers: dict[str, int]) -> str:
