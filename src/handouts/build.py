@@ -564,7 +564,7 @@ def _packet_entry(key: str, packet: PacketJob, members: list[Entry], data: bytes
 # -- Withdrawing what can no longer be built --------------------------------------------
 
 
-NOT_OFFERED = "no longer offered (not in the clinic's handouts or languages, or a draft)"
+NOT_OFFERED = "no longer offered (not in the clinic's handouts or languages, a draft, or no catalog in the language)"
 
 
 NOT_A_PACKET = "no longer a packet of the clinic (its `packets:` in clinic.yaml)"
