@@ -466,3 +466,21 @@ def test_every_shipped_catalog_survives_translate_toolkits_writer_and_update(tmp
     assert run(project, "i18n", "update").code == 0
     for path in catalogs:
         assert path.read_bytes() == (REPO / path.relative_to(project)).read_bytes(), path
+
+
+def test_a_one_number_form_may_leave_out_the_count_but_never_the_clinics_phone() -> None:
+    from babel.messages.catalog import Catalog
+
+    from handouts.checks import message_errors
+
+    catalog = Catalog(locale="ar")
+    catalog.mime_headers = [("Plural-Forms", f"nplurals=6; plural={WEBLATE_ARABIC};")]
+    forms = ["{weeks} {clinic_phone}"] * 6
+    message = catalog.add(("{weeks} week {clinic_phone}", "{weeks} weeks {clinic_phone}"), tuple(forms))
+    message.string = tuple(["{clinic_phone} 0", "{clinic_phone} 1", "{clinic_phone} 2", *forms[3:]])
+    assert message_errors(catalog, message) == []  # 0, 1 and 2 are one number each
+    message.string = tuple([*forms[:2], "أسبوعين", *forms[3:]])
+    assert message_errors(catalog, message) == [
+        "placeholder {clinic_phone} is missing from msgstr[2]; the clinic's name, phone and emergency numbers "
+        "print in every form: copy it from the English unchanged"
+    ]

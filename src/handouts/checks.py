@@ -68,11 +68,16 @@ def placeholders(catalog: Catalog | None, message: Message) -> None:
         found = set(_placeholders(string))
         missing, extra = sorted(wanted - found), sorted(found - wanted)
         if index in single:
-            missing = [name for name in missing if name in NEVER_COUNTED]
+            missing = [name for name in missing if name.strip("{}") in NEVER_COUNTED]
         if missing and extra:
             raise TranslationError(
                 f"placeholder {', '.join(extra)} is not in the English and {', '.join(missing)} is missing; "
                 "copy the English's placeholders unchanged"
+            )
+        if missing and index in single:
+            raise TranslationError(
+                f"placeholder {', '.join(missing)} is missing from msgstr[{index}]; the clinic's name, phone and "
+                "emergency numbers print in every form: copy it from the English unchanged"
             )
         if missing:
             raise TranslationError(f"placeholder {', '.join(missing)} is missing{_form(catalog, message, index)}")
