@@ -15,7 +15,7 @@ from pathlib import Path
 
 from handouts import __version__, log
 from handouts.atomic import remove_orphaned_temps, write_atomically
-from handouts.catalogs import SOURCE_LANGUAGE
+from handouts.catalogs import has_catalog
 from handouts.errors import HandoutsError, Problem
 from handouts.executors import executor_problem, run_jobs
 from handouts.formats import FORMATS
@@ -259,16 +259,11 @@ def without_catalog(project: Project, jobs: list[Job]) -> tuple[list[Job], dict[
     is still judged, and refused, PDF by PDF."""
     kept, missing = [], {}
     for job in jobs:
-        if has_catalog(project, job.lang, job.handout_id):
+        if has_catalog(project.locale_dirs, job.lang, job.handout_id):
             kept.append(job)
         else:
             missing.setdefault(job.lang, {})[job.handout_id] = None
     return kept, {lang: list(handouts) for lang, handouts in missing.items()}
-
-
-def has_catalog(project: Project, lang: str, domain: str) -> bool:
-    chain = fallback_chain(lang)
-    return SOURCE_LANGUAGE in chain or any(project.catalog_file(code, domain).is_file() for code in chain)
 
 
 def not_offered_lines(project: Project, not_offered: dict[str, list[str]]) -> list[str]:

@@ -79,6 +79,13 @@ def restore_previous(catalog: PoCatalog, entries: list[PoEntry]) -> None:
             message.previous_context = entry.previous.get("msgctxt")  # type: ignore[attr-defined]
 
 
+def has_catalog(locales: Sequence[Path], lang: str, domain: str) -> bool:
+    """Whether lang has the domain's catalog, its own or the language's it falls back to (pt for
+    pt_BR; English variants print the source): if not, the handout is not offered in lang."""
+    chain = fallback_chain(lang)
+    return SOURCE_LANGUAGE in chain or any(catalog_path(f, code, domain).is_file() for f in locales for code in chain)
+
+
 def missing_catalog(shown_as: str, lang: str, has_any: bool) -> Problem:
     """The one wording, and the one fix, for a catalog that is not there."""
     fix = f"handouts i18n update --lang {lang}" if has_any else f"handouts i18n init {lang}"

@@ -23,7 +23,14 @@ from babel import Locale, UnknownLocaleError
 from babel.core import parse_locale
 from babel.messages.catalog import Catalog
 
-from handouts.catalogs import SOURCE_LANGUAGE, catalog_path, load_catalog, missing_catalog, template_path
+from handouts.catalogs import (
+    SOURCE_LANGUAGE,
+    catalog_path,
+    has_catalog,
+    load_catalog,
+    missing_catalog,
+    template_path,
+)
 from handouts.checks import Entry, entries, header_problems, likely_locale, plural_rechecks, same_language
 from handouts.errors import CatalogError, HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN, Template, common_template, handout_template
@@ -372,11 +379,15 @@ def review_language(project: Project, lang: str, found: dict[str, Template]) -> 
     for domain in found:
         path = project.catalog_file(lang, domain)
         shown_as = files[domain] = project.shown(path)
-        if not path.is_file() and domain != COMMON_DOMAIN:
-            not_offered.append(domain)  # as the build: a handout without a catalog is not offered in lang
-            continue
         if not path.is_file():
-            problems.append(missing_catalog(shown_as, lang, has_any=True))
+            # As the build: a regional variant without its own catalog prints its language's (reviewed
+            # under that language); a handout without any is not offered in lang; `common` is needed.
+            if has_catalog(project.locale_dirs, lang, domain):
+                continue
+            if domain == COMMON_DOMAIN:
+                problems.append(missing_catalog(shown_as, lang, has_any=True))
+            else:
+                not_offered.append(domain)
             continue
         try:
             catalogs[domain] = (load_catalog(path, shown_as, lang), shown_as)
