@@ -18,6 +18,7 @@ from filelock import FileLock, Timeout
 
 from handouts import __version__, log
 from handouts.atomic import output_problem, remove_empty_folders, remove_orphaned_temps, write_atomically
+from handouts.catalogs import has_catalog
 from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.executors import executor_problem, run_jobs
 from handouts.formats import FORMATS
@@ -79,7 +80,9 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, hel
     report_load_problems(sources, summary)
     options = replace(options, langs=spelled_as_clinics(sources, options.langs))
     out_dir = options.out_dir or project.root / "output"
-    jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, options)
+    jobs, not_offered = without_catalog(project, plan(sources, clinic_ids, list(options.langs), handout_ids, options))
+    for line in not_offered_lines(project, not_offered):
+        log.info(line)
     for problem in clinic_text_fallbacks(sources, jobs):
         log.warning(problem)
         summary.printed.add(problem)  # said once here, not again for each file that prints it
@@ -107,7 +110,7 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, hel
                     kept.add(output_path(out_dir, outcome.job))
         logged.echo = echo
         packets = plan_packets(
-            project, sources, clinic_ids, list(options.langs), handout_ids, manifest, out_dir, summary
+            project, sources, clinic_ids, list(options.langs), handout_ids, manifest, out_dir, summary, not_offered
         )
         build_packets(project, sources, packets, manifest, out_dir, kept, options.force, summary, PlainProgress(echo))
         in_scope = _scope(clinic_ids, options, handout_ids)
@@ -325,6 +328,33 @@ def plan(
     return jobs
 
 
+def without_catalog(project: Project, jobs: list[Job]) -> tuple[list[Job], dict[str, list[str]]]:
+    """The jobs whose handout has a catalog in their language (or the one it falls back to), and
+    for each language the handouts without one: not offered in that language, which is no refusal
+    (a clinic may list Polish for its own handouts only). A catalog that exists but is not ready
+    is still judged, and refused, PDF by PDF."""
+    kept, missing = [], {}
+    for job in jobs:
+        if has_catalog(project.locale_dirs, job.lang, job.handout_id):
+            kept.append(job)
+        else:
+            missing.setdefault(job.lang, {})[job.handout_id] = None
+    return kept, {lang: list(handouts) for lang, handouts in missing.items()}
+
+
+def not_offered_lines(project: Project, not_offered: dict[str, list[str]]) -> list[str]:
+    """One line a language: which handouts it does not offer, and how to offer one."""
+    lines = []
+    for lang, handouts in sorted(not_offered.items()):
+        has_any = any((folder / lang / "LC_MESSAGES").is_dir() for folder in project.locale_dirs)
+        fix = f"handouts i18n update --lang {lang}" if has_any else f"handouts i18n init {lang}"
+        lines.append(
+            f"not offered in {lang!r} (no catalog): {', '.join(sorted(handouts))}; to offer them, run {fix} "
+            "and translate"
+        )
+    return lines
+
+
 def formats(options: BuildOptions, variants: tuple[str, ...]) -> list[str]:
     """The formats a copy is made in: the standard copy in each, a variant in those that print variants."""
     return [
@@ -506,9 +536,11 @@ def plan_packets(
     manifest: Manifest,
     out_dir: Path,
     summary: Summary,
+    not_offered: dict[str, list[str]] | None = None,
 ) -> list[PacketJob]:
     """Each clinic's packets in each of its languages (narrowed by --lang), when every handout in
-    the packet is selected. A packet defined wrongly is reported once and refused in every language."""
+    the packet is selected and offered in the language (has a catalog in it). A packet defined
+    wrongly is reported once and refused in every language."""
     packets = []
     for clinic_id in clinic_ids:
         clinic = sources.clinics[clinic_id]
@@ -523,7 +555,7 @@ def plan_packets(
                 summary.failed.append((f"{clinic_id}/packets/{packet_id}", HandoutsError(broken[packet_id])))
             for lang in clinic.clinic.languages:
                 packet = PacketJob(clinic_id, lang, packet_id, tuple(members))
-                if langs and lang not in langs:
+                if (langs and lang not in langs) or set(members) & set((not_offered or {}).get(lang, [])):
                     continue
                 if packet_id in broken:
                     manifest.refuse(manifest.key(packet_path(out_dir, packet)), broken[packet_id])
@@ -626,7 +658,10 @@ def _packet_entry(key: str, packet: PacketJob, members: list[Entry], data: bytes
 
 
 NOT_A_PACKET = "no longer a packet of the clinic (its `packets:` in clinic.yaml)"
-NOT_OFFERED = "no longer made by this build (not planned from the current clinic.yaml and handouts)"
+NOT_OFFERED = (
+    "no longer made by this build (not planned from the current clinic.yaml and handouts, "
+    "or no catalog in the language)"
+)
 
 
 def _load_failure(sources: Sources, entry: Entry) -> str | None:

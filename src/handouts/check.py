@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from handouts.build import clinic_text_fallbacks, load, plan, select
+from handouts.build import clinic_text_fallbacks, load, not_offered_lines, plan, select, without_catalog
 from handouts.catalogs import SOURCE_LANGUAGE
 from handouts.contrast import ContrastError
 from handouts.errors import HandoutsError, Problem
@@ -299,10 +299,12 @@ def check_pages(
         jobs = plan(
             sources, clinic_ids, langs, handout_ids, BuildOptions(switches=(("bilingual", False),), formats=("pdf",))
         )
+        jobs, not_offered = without_catalog(project, jobs)
     except HandoutsError as exc:
         report.gates["schema"].problems += exc.problems
         return
     report.gates["schema"].notes += [f"warning: {problem}" for problem in clinic_text_fallbacks(sources, jobs)]
+    report.gates["catalogs"].notes += not_offered_lines(project, not_offered)
     sources.translations = translations_for(project, sorted({job.lang for job in jobs}), domains_of(sources))
     report.gates["catalogs"].notes += [f"warning: {problem}" for problem in damaged_signoff_files(sources.translations)]
     render = JobRenderer(project, sources)

@@ -49,6 +49,14 @@ def source_hash(msgid: str | tuple[str, ...], context: str | None) -> str:
     return _digest([list(msgid) if isinstance(msgid, (list, tuple)) else msgid, context])
 
 
+def reviewed_text(string: Any, plural_rule: str | None = None) -> Any:
+    """What an approval covers: the translation and, for a plural entry, the rule that picks
+    its form (plurals.signature), so a change of the catalog's Plural-Forms lapses it too."""
+    if plural_rule is None or not isinstance(string, (list, tuple)):
+        return string
+    return (*string, f"Plural-Forms {plural_rule}")
+
+
 def translation_hash(string: str | tuple[str, ...] | list[str]) -> str:
     return _digest(list(string) if isinstance(string, (list, tuple)) else string)
 
