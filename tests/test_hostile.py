@@ -6,7 +6,11 @@ and a preview port that cannot be used. Nothing reaches outside the project."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import errno
+import hashlib
+import http.client
 import io
 import json
 import os
@@ -17,17 +21,26 @@ import struct
 import subprocess
 import sys
 import tarfile
+import tempfile
+import threading
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import HANDOUT, REPO, Result, copy_project, pdf_reader, pdf_text
+from fixture_project import make_project
 from handouts.atomic import remove_orphaned_temps, write_atomically
+from handouts.cli import main
+from handouts.commands.serve import CONTENT_SECURITY_POLICY, PreviewServer, is_loopback
 from handouts.errors import OutputError
+from handouts.model.project import Project
+from test_signoff import GERMAN, LEAFLET
 
 CLINIC = "clinics/stadtpark/clinic.yaml"
 HANDOUT_FILE = f"handouts/{HANDOUT}.yaml"
@@ -1644,3 +1657,499 @@ def test_a_css_string_never_holds_a_url_or_ends_its_style(text: str) -> None:
 
     quoted = css_string(text)
     assert "url(" not in quoted.lower() and "</" not in quoted and quoted.count('"') == 2
+
+
+# == Issue 19: the preview, sign-off, worker deaths, scheduler addresses, new projects ==========
+
+# -- The preview: names, policy, paths, streams ------------------------------------------------
+
+HOSTILE_NAME = 'x"><img src=x onerror=alert(1)>'
+
+
+@contextlib.contextmanager
+def preview_of(root: Path) -> Iterator[PreviewServer]:
+    server = PreviewServer(Project(root), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def ask(server: PreviewServer, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    """A raw GET: the path exactly as written, and the Host header as given (default: the server's)."""
+    address, port = server.server_address[:2]
+    connection = http.client.HTTPConnection(address, port, timeout=60)
+    connection.putrequest("GET", path, skip_host=True)
+    connection.putheader("Host", host or f"{address}:{port}")
+    connection.endheaders()
+    response = connection.getresponse()
+    result = response.status, dict(response.getheaders()), response.read()
+    connection.close()
+    return result
+
+
+@pytest.fixture
+def preview(project: Path) -> Iterator[PreviewServer]:
+    with preview_of(project) as server:
+        yield server
+
+
+@pytest.mark.parametrize("where", ["clinic", "language", "handout"])
+def test_preview_index_escapes_every_name(project: Path, where: str) -> None:
+    if where == "clinic":
+        shutil.copytree(project / "clinics/stadtpark", project / "clinics" / HOSTILE_NAME)
+    elif where == "language":
+        (project / "locales" / HOSTILE_NAME / "LC_MESSAGES").mkdir(parents=True)
+    else:
+        shutil.copy(project / HANDOUT_FILE, project / "handouts" / f"{HOSTILE_NAME}.yaml")
+    with preview_of(project) as server:
+        status, _, body = ask(server, "/")
+    index = body.decode()
+    assert status == 200
+    assert "<img" not in index and HOSTILE_NAME not in index
+    encoded = "x%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E"
+    assert index.count(f"/{encoded}") > 0  # in the links, percent-encoded
+    assert "x&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in index  # in the text, escaped
+
+
+def test_preview_page_of_a_hostile_clinic_name_round_trips_escaped(project: Path) -> None:
+    shutil.copytree(project / "clinics/stadtpark", project / "clinics" / HOSTILE_NAME)
+    with preview_of(project) as server:
+        status, _, body = ask(server, f"/page/{quote(HOSTILE_NAME, safe='')}/en/{HANDOUT}")
+    page = body.decode()
+    assert status == 200
+    assert "<img src=x" not in page
+    assert f" · x&quot;&gt;&lt;img src=x onerror=alert(1)&gt;/en/{HANDOUT}" in page
+
+
+@pytest.mark.parametrize("path", ["/", "/nothing-here", "/assets/templates/handout.css", f"/page/nope/en/{HANDOUT}"])
+def test_preview_sends_a_strict_content_security_policy_on_every_answer(preview: PreviewServer, path: str) -> None:
+    _, headers, _ = ask(preview, path)
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert (
+        "default-src 'none'" in CONTENT_SECURITY_POLICY
+        and "unsafe-inline" not in CONTENT_SECURITY_POLICY.split("style-src")[0]
+    )
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_preview_runs_only_its_own_script_allowed_by_its_hash(preview: PreviewServer) -> None:
+    _, headers, body = ask(preview, "/")
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", body.decode(), re.S)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/%00", 400),
+        ("/assets/templates/handout.css%00.png", 400),
+        ("/page/stadtpark%00/en/x", 400),
+        ("/assets/templates/handout.css%0a", 400),
+        ("/assets/templates/%5c..%5c..%5cetc", 400),
+        ("/assets/" + "A" * 300, 404),
+        ("/assets/templates/%ff%fe.css", 404),
+        ("/page/..%2f..%2f..%2fetc/en/passwd", 404),
+        ("/pdf/stadtpark/en/no-such-handout.pdf", 404),
+        ("/events/more", 404),
+    ],
+)
+def test_preview_bad_paths_are_400_or_404_without_a_traceback(
+    preview: PreviewServer, capfd: pytest.CaptureFixture[str], path: str, status: int
+) -> None:
+    assert ask(preview, path)[0] == status
+    assert ask(preview, "/")[0] == 200  # still serving
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(("host", "status"), [("evil.example:8000", 421), ("localhost", 200), (None, 200)])
+def test_preview_answers_only_to_its_own_name(preview: PreviewServer, host: str | None, status: int) -> None:
+    # A page on another site whose name was pointed at 127.0.0.1 (DNS rebinding) gets nothing.
+    assert ask(preview, "/", host)[0] == status
+
+
+def _new_threads(before: set[threading.Thread]) -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread not in before]
+
+
+def test_preview_event_stream_ends_when_the_browser_closes_it(preview: PreviewServer) -> None:
+    before = set(threading.enumerate())
+    with socket.create_connection(preview.server_address[:2], timeout=30) as browser:
+        browser.sendall(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert b"data: 0\n\n" in browser.recv(4096)
+        [stream] = _new_threads(before)
+    stream.join(timeout=5)  # within a poll or two of the close, not at the next save
+    assert not stream.is_alive()
+
+
+def test_preview_browser_leaving_mid_answer_is_quiet(preview: PreviewServer, capfd: pytest.CaptureFixture[str]) -> None:
+    before = set(threading.enumerate())
+    browser = socket.create_connection(preview.server_address[:2], timeout=30)
+    browser.sendall(f"GET /pdf/stadtpark/en/{HANDOUT}.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    [handler] = _new_threads(before)
+    browser.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, as a tab closed
+    browser.close()
+    handler.join(timeout=60)
+    assert not handler.is_alive()
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("::1", True), ("[::1]", True), ("localhost", True), ("0.0.0.0", False), ("10.0.0.5", False)],
+)
+def test_preview_warns_when_told_to_listen_beyond_this_machine(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+# -- Sign-off that means what it says ----------------------------------------------------------
+
+REVIEWS = "locales/de/reviews.yaml"
+GERMAN_PDF = "output/fixture/de/back-care.pdf"
+
+
+def signed_project(root: Path, require_review: bool = True) -> Path:
+    """A German leaflet whose safety text a clinician has approved (every entry)."""
+    make_project(
+        root,
+        {"back-care": LEAFLET},
+        {"de": {"back-care": GERMAN}},
+        languages=("en", "de"),
+        clinic_extra="require_review: true\n" if require_review else "",
+    )
+    assert main(["-C", str(root), "i18n", "review", "de", "--by", "Dr A, GP", "--yes"]) == 0
+    return root
+
+
+def test_an_approval_recording_other_english_counts_for_nothing(tmp_path: Path, run) -> None:
+    root = signed_project(tmp_path / "p")
+    edit(root / REVIEWS, "english: Call us if your legs go numb.", "english: Rest and drink water.")
+    result = run(root, "build", "--lang", "de")
+    assert result.code == 1 and not (root / GERMAN_PDF).exists()
+    line = line_of(root / "locales/de/LC_MESSAGES/back-care.po", 'msgid "Call us')
+    assert (
+        f"error: locales/de/LC_MESSAGES/back-care.po:{line}: the approval by Dr A, GP (" in result.out
+        and ") records other English than this entry, so it counts for nothing; have a clinician check it with: "
+        'handouts i18n review de --by "Name, role"'
+        in result.out
+    )
+
+
+def test_an_approval_with_another_context_counts_for_nothing(tmp_path: Path, run) -> None:
+    root = signed_project(tmp_path / "p")
+    edit(
+        root / REVIEWS,
+        "  english: Call us if your legs go numb.\n",
+        "  english: Call us if your legs go numb.\n  context: x\n",
+    )
+    result = run(root, "build", "--lang", "de")
+    assert result.code == 1 and not (root / GERMAN_PDF).exists()
+    assert "records other English than this entry, so it counts for nothing" in result.out
+
+
+def test_an_approval_whose_translation_hash_was_swapped_lapses(tmp_path: Path, run) -> None:
+    root = signed_project(tmp_path / "p")
+    text = (root / REVIEWS).read_text()
+    hashes = re.findall(r"translation: ([0-9a-f]{16})", text)
+    swapped = text.replace(hashes[0], "SWAP").replace(hashes[1], hashes[0]).replace("SWAP", hashes[1])
+    (root / REVIEWS).write_text(swapped)
+    result = run(root, "build", "--lang", "de")
+    assert result.code == 1 and not (root / GERMAN_PDF).exists()
+    assert "safety-critical entry changed since Dr A, GP (" in result.out
+
+
+def test_an_approval_moved_to_another_catalog_counts_for_nothing(tmp_path: Path, run) -> None:
+    root = signed_project(tmp_path / "p")
+    (root / REVIEWS).write_text((root / REVIEWS).read_text().replace("domain: back-care", "domain: common"))
+    result = run(root, "build", "--lang", "de")
+    assert result.code == 1
+    assert "safety-critical entry is not approved by a clinician" in result.out
+
+
+DAMAGED_REVIEWS = [
+    pytest.param("approvals: [\n", 2, "YAML syntax error", id="yaml-syntax"),
+    pytest.param("approvals: 3\n", 1, "approvals:", id="not-a-list"),
+    pytest.param("- just a list\n", 1, "expected a mapping of keys to values at the top level", id="not-a-mapping"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "message"), DAMAGED_REVIEWS)
+def test_a_damaged_sign_off_file_is_a_warning_without_require_review(
+    tmp_path: Path, run, text: str, line: int, message: str
+) -> None:
+    root = signed_project(tmp_path / "p", require_review=False)
+    (root / REVIEWS).write_text(text)
+    result = run(root, "build", "--lang", "de")
+    assert result.code == 0 and (root / GERMAN_PDF).is_file()
+    warnings = [w for w in result.out.splitlines() if w.startswith(f"warning: {REVIEWS}:")]
+    assert len(warnings) == 1 and warnings[0].startswith(f"warning: {REVIEWS}:{line}")
+    assert message in warnings[0]
+    assert warnings[0].endswith(
+        "; nothing in it counts as approved until it is fixed or written again by handouts i18n review de"
+    )
+    assert "Traceback" not in result.out + result.err
+
+
+def test_a_damaged_sign_off_file_is_an_error_under_require_review(tmp_path: Path, run) -> None:
+    root = signed_project(tmp_path / "p")
+    (root / REVIEWS).write_text("approvals: [\n")
+    result = run(root, "build", "--lang", "de")
+    assert result.code == 1 and not (root / GERMAN_PDF).exists()
+    assert any(line.startswith(f"warning: {REVIEWS}:2") for line in result.out.splitlines())
+    assert f"the sign-off file cannot be read ({REVIEWS}:2" in result.out
+    assert "refused fixture/de/back-care" in result.out
+
+
+def test_check_warns_about_a_damaged_sign_off_file(tmp_path: Path, run) -> None:
+    root = signed_project(tmp_path / "p", require_review=False)
+    (root / REVIEWS).write_text("approvals: 3\n")
+    result = run(root, "check")
+    assert f"warning: {REVIEWS}:1 approvals: " in result.out
+
+
+# -- Worker processes that die ----------------------------------------------------------------
+# Spawned workers run Python's start-up like any process, sitecustomize included: this one, on
+# PYTHONPATH, kills them there (nothing in the tool knows). HANDOUTS_TEST_KILL: "all", or N to
+# kill only the N-th worker to start.
+KILL_WORKERS = """
+import os, signal, sys
+if "--multiprocessing-fork" in sys.argv:
+    which = os.environ["HANDOUTS_TEST_KILL"]
+    if which == "all":
+        os.kill(os.getpid(), signal.SIGKILL)
+    number = 1
+    while True:  # take the next number: the first free marker file
+        try:
+            os.close(os.open(os.path.join(os.environ["HANDOUTS_TEST_MARKS"], str(number)), os.O_CREAT | os.O_EXCL))
+            break
+        except FileExistsError:
+            number += 1
+    if number == int(which):
+        os.kill(os.getpid(), signal.SIGKILL)
+"""
+TINY = """\
+meta: {code: T-1, version: "1.0", approved: 2026-01-01, review_due: 2099-01-01, references: ["A reference. 2020."]}
+title: Tiny %d
+sections:
+  - id: body
+    heading: Rest
+    blocks:
+      - type: paragraph
+        text: Rest a little, then move.
+"""
+
+
+def build_with_dying_workers(tmp_path: Path, handouts: int, kill: str, jobs: int) -> subprocess.CompletedProcess:
+    root = make_project(tmp_path / "p", {f"tiny-{n}": TINY % n for n in range(handouts)})
+    site, marks = tmp_path / "site", tmp_path / "marks"
+    site.mkdir()
+    marks.mkdir()
+    (site / "sitecustomize.py").write_text(KILL_WORKERS)
+    env = {**os.environ, "PYTHONPATH": str(site), "HANDOUTS_TEST_KILL": kill, "HANDOUTS_TEST_MARKS": str(marks)}
+    command = [sys.executable, "-m", "handouts", "-C", str(root), "build", "--format", "pdf", "-j", str(jobs)]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 4, 5, 6])
+def test_workers_that_all_die_at_start_up_fail_the_build_in_one_line(tmp_path: Path, jobs: int) -> None:
+    result = build_with_dying_workers(tmp_path, 6, "all", jobs)  # no hang: the timeout would fail it
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout.startswith("a worker process stopped unexpectedly; rendering the 6 unfinished jobs again\n")
+    errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("error: ")]
+    assert errors == [
+        "error: handouts build: worker processes stopped twice before 6 files were done (killed, or out of "
+        "memory), so nothing was written for them; build again, with fewer workers (-j 1) if memory is short"
+    ]
+    assert result.stdout.count("failed  output/fixture/en/tiny-") == 6
+    assert not list((tmp_path / "p/output").rglob("*.pdf"))
+
+
+@pytest.mark.parametrize(("jobs", "which"), [(2, 1), (3, 2)])
+def test_a_worker_that_dies_at_start_up_costs_one_retry(tmp_path: Path, jobs: int, which: int) -> None:
+    result = build_with_dying_workers(tmp_path, jobs, str(which), jobs)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(
+        f"a worker process stopped unexpectedly; rendering the {jobs} unfinished jobs again\n"
+    )
+    assert result.stdout.splitlines()[-1].startswith(f"{jobs} built, 0 skipped, 0 failed")
+    assert len(list((tmp_path / "p/output").rglob("*.pdf"))) == jobs
+
+
+# -- Scheduler addresses ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def fake_scheduler(answer: bytes | None) -> Iterator[str]:
+    """A loopback server that accepts connections and says nothing (None) or the answer."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = listener.accept()
+                accepted.append(connection)
+                if answer is not None:
+                    connection.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+        thread.join(timeout=5)
+
+
+WHERE_FIX = "start one with `dask scheduler`, or fix --scheduler (or `scheduler:` in handouts.yaml)"
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (None, "something there accepted the connection but did not answer within 2 s"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", "what answers there is not a Dask scheduler"),
+        (b"\xff" * 64, "what answers there is not a Dask scheduler"),
+        (struct.pack("<Q", 1) + struct.pack("<Q", 3) + b"abc", "what answers there is not a Dask scheduler"),
+    ],
+    ids=["silent", "http", "huge-length", "short-garbage"],
+)
+def test_a_scheduler_address_that_does_not_speak_dask_is_one_line(
+    tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch, answer: bytes | None, why: str
+) -> None:
+    pytest.importorskip("distributed")
+    from handouts.pipeline.executors import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1)
+    monkeypatch.setattr(cluster, "ANSWER_SECONDS", 1)
+    root = make_project(tmp_path / "p", {"tiny-0": TINY % 0})
+    with fake_scheduler(answer) as address:
+        started = time.monotonic()
+        result = run(root, "build", "--scheduler", address)
+        assert time.monotonic() - started < 10
+    assert result.code == 1
+    assert result.err == f"error: {address}: {why}; {WHERE_FIX}\n"
+    assert not (root / "output").exists() or not list((root / "output").rglob("*.pdf"))
+
+
+def test_a_scheduler_in_handouts_yaml_alone_is_not_used(tmp_path: Path, run) -> None:
+    root = make_project(tmp_path / "p", {"tiny-0": TINY % 0})
+    with fake_scheduler(None) as address:  # nothing may connect to it
+        (root / "handouts.yaml").write_text(f"library: []\nscheduler: {address}\n")
+        result = run(root, "build", "-j", "1")
+    assert result.code == 0
+    assert result.out.splitlines()[0] == (
+        "warning: handouts.yaml:2 scheduler: not used: a project file alone does not send the project over "
+        "the network; pass --use-scheduler to render there (or --scheduler ADDRESS)"
+    )
+    assert (root / "output/fixture/en/tiny-0.pdf").is_file()
+
+
+def test_use_scheduler_without_one_in_handouts_yaml_is_one_line(tmp_path: Path, run) -> None:
+    root = make_project(tmp_path / "p", {"tiny-0": TINY % 0})
+    result = run(root, "build", "--use-scheduler")
+    assert result.code == 1
+    assert result.err == (
+        "error: --use-scheduler: handouts.yaml names no scheduler; add `scheduler: tcp://HOST:PORT` to it, "
+        "or pass --scheduler\n"
+    )
+
+
+def test_executor_dask_in_handouts_yaml_with_an_unconfirmed_scheduler_is_one_error(tmp_path: Path, run) -> None:
+    root = make_project(tmp_path / "p", {"tiny-0": TINY % 0})
+    (root / "handouts.yaml").write_text("library: []\nexecutor: dask\nscheduler: tcp://127.0.0.1:9\n")
+    result = run(root, "build")
+    assert result.code == 1
+    assert result.err == (
+        "error: handouts.yaml:2 executor: the dask executor needs a scheduler: pass --scheduler tcp://HOST:PORT, "
+        "or --use-scheduler with `scheduler:` set\n"
+    )
+
+
+# -- A new project where it cannot go ----------------------------------------------------------
+
+
+def test_new_project_onto_a_dangling_link(tmp_path: Path, run) -> None:
+    (tmp_path / "clinic").symlink_to(tmp_path / "gone")
+    result = run(tmp_path, "new", str(tmp_path / "clinic"))
+    assert result.code == 1
+    assert result.err == (
+        f"error: {tmp_path}/clinic: is a link to {tmp_path}/gone, which does not exist; give a new or empty folder\n"
+    )
+    assert not (tmp_path / "gone").exists()
+
+
+def test_new_project_onto_a_file(tmp_path: Path, run) -> None:
+    (tmp_path / "clinic").write_text("notes")
+    result = run(tmp_path, "new", str(tmp_path / "clinic"))
+    assert (result.code, result.err) == (
+        1,
+        f"error: {tmp_path}/clinic: is a file; give the name of a new or empty folder\n",
+    )
+
+
+@pytest.mark.parametrize("blocker", ["file", "dangling link"])
+def test_new_project_under_a_file_where_a_folder_should_be(tmp_path: Path, run, blocker: str) -> None:
+    if blocker == "file":
+        (tmp_path / "clinics").write_text("notes")
+    else:
+        (tmp_path / "clinics").symlink_to(tmp_path / "gone")
+    what = "a file" if blocker == "file" else "a link to nothing"
+    result = run(tmp_path, "new", str(tmp_path / "clinics/new"))
+    assert result.code == 1
+    assert result.err == (
+        f"error: {tmp_path}/clinics: is {what}, not a folder, so {tmp_path}/clinics/new cannot be made in it; "
+        "give another path\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "fix"),
+    [
+        (errno.EACCES, "you may not write in {parent} (Permission denied); choose a folder you may write to"),
+        (errno.EROFS, "you may not write in {parent} (Read-only file system); choose a folder you may write to"),
+        (errno.ENOSPC, "the disk is full; free some space, delete {target} and run handouts new again"),
+    ],
+)
+def test_new_project_under_a_read_only_or_full_parent(
+    tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch, error: int, fix: str
+) -> None:
+    # Tests run as root, which ignores file modes: refuse the folder as a read-only parent would.
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        raise OSError(error, os.strerror(error), str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    target = tmp_path / "new-project"
+    result = run(tmp_path, "new", str(target))
+    assert result.code == 1
+    assert result.err == f"error: {target}: {fix.format(parent=tmp_path, target=target)}\n"
+
+
+# -- A full temporary disk while WeasyPrint writes fonts --------------------------------------
+
+
+def test_full_temporary_disk_while_fonts_are_written(project: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_bytes = Path.write_bytes
+
+    def full(self: Path, data: bytes) -> int:
+        if self.parent.name.startswith("weasyprint-"):  # WeasyPrint's font folder
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return write_bytes(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    result = run(project, "build", *ONE_JOB, "--format", "pdf")
+    assert_one_line_error(
+        result,
+        f"error: stadtpark/de/{HANDOUT}: the disk of the temporary folder {tempfile.gettempdir()} is full, so the "
+        "fonts could not be prepared; free some space there, or set TMPDIR to another folder",
+    )
+    assert not (project / PDF).exists()

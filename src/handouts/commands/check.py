@@ -14,10 +14,11 @@ from typing import Any
 
 from handouts.errors import HandoutsError, Problem
 from handouts.i18n.catalogs import SOURCE_LANGUAGE
+from handouts.i18n.signoff import damaged_signoff_files
 from handouts.model.project import LoadedClinic, LoadedHandout, Project
 from handouts.output.packets import definition_problems
 from handouts.output.printsafe import InkProblem
-from handouts.pipeline.build import clinic_text_fallbacks, load, plan, select
+from handouts.pipeline.build import clinic_text_fallbacks, load, not_offered_lines, plan, select, without_catalog
 from handouts.pipeline.incremental import MANIFEST_NAME, Manifest
 from handouts.pipeline.jobs import BuildOptions, Job, Sources, Task
 from handouts.pipeline.render_job import JobRenderer, domains_of, translations_for
@@ -298,11 +299,14 @@ def check_pages(
         jobs = plan(
             sources, clinic_ids, langs, handout_ids, BuildOptions(switches=(("bilingual", False),), formats=("pdf",))
         )
+        jobs, not_offered = without_catalog(project, jobs)
     except HandoutsError as exc:
         report.gates["schema"].problems += exc.problems
         return
     report.gates["schema"].notes += [f"warning: {problem}" for problem in clinic_text_fallbacks(sources, jobs)]
+    report.gates["catalogs"].notes += not_offered_lines(project, not_offered)
     sources.translations = translations_for(project, sorted({job.lang for job in jobs}), domains_of(sources))
+    report.gates["catalogs"].notes += [f"warning: {problem}" for problem in damaged_signoff_files(sources.translations)]
     render = JobRenderer(project, sources)
     failed_layouts = 0
     for job in jobs:

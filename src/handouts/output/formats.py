@@ -9,12 +9,14 @@ print variants (large print, bilingual) are made in this format too."""
 from __future__ import annotations
 
 import base64
+import errno
 import logging
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -83,6 +85,10 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
     except FatalURLFetchingError as exc:
         url, why = fetcher.refused[-1] if fetcher.refused else (str(exc), OUTSIDE)
         raise RenderError(refusal_problem(url, why, page, origin)) from None
+    except OSError as exc:
+        if (problem := temp_folder_problem(exc, origin)) is None:
+            raise
+        raise RenderError(problem) from None
     finally:
         weasyprint_log.removeHandler(failed)
     if fetcher.refused:
@@ -94,6 +100,21 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
             Problem(origin, f"an image could not be drawn ({failed.messages[0][:160]}); fix or replace it")
         )
     return document
+
+
+def temp_folder_problem(exc: OSError, origin: str) -> Problem | None:
+    """WeasyPrint writes each web font it loads into a temporary folder for Fontconfig: a full or
+    read-only temporary folder is the machine's to fix, in one line; None for any other OSError."""
+    temp = Path(tempfile.gettempdir())
+    if not exc.filename or not Path(exc.filename).is_relative_to(temp):
+        return None
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = f"the disk of the temporary folder {temp} is full"
+    else:
+        why = f"the temporary folder {temp} cannot be written ({exc.strerror or exc})"
+    return Problem(
+        origin, f"{why}, so the fonts could not be prepared; free some space there, or set TMPDIR to another folder"
+    )
 
 
 class _ImageFailures(logging.Handler):

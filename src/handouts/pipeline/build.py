@@ -19,6 +19,8 @@ from filelock import FileLock, Timeout
 from handouts import __version__, log
 from handouts.atomic import output_problem, remove_empty_folders, remove_orphaned_temps, write_atomically
 from handouts.errors import HandoutsError, OutputError, Problem
+from handouts.i18n.catalogs import has_catalog
+from handouts.i18n.signoff import damaged_signoff_files
 from handouts.model.project import LoadedClinic, LoadedHandout, Project, fallback_texts
 from handouts.output.formats import FORMATS
 from handouts.output.packets import assemble, definition_problems
@@ -78,12 +80,16 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, hel
     report_load_problems(sources, summary)
     options = replace(options, langs=spelled_as_clinics(sources, options.langs))
     out_dir = options.out_dir or project.root / "output"
-    jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, options)
+    jobs, not_offered = without_catalog(project, plan(sources, clinic_ids, list(options.langs), handout_ids, options))
+    for line in not_offered_lines(project, not_offered):
+        log.info(line)
     for problem in clinic_text_fallbacks(sources, jobs):
         log.warning(problem)
         summary.printed.add(problem)  # said once here, not again for each file that prints it
     sources.translations = translations_for(project, _languages(jobs), domains_of(sources))
     held.enter_context(one_build_at_a_time(out_dir, project.shown(out_dir)))  # until the build ends
+    for problem in damaged_signoff_files(sources.translations):
+        log.warning(problem)
     manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
     if not manifest.path.exists() and (found := _others_files(out_dir)):
         log.warning(
@@ -104,7 +110,7 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, hel
                     kept.add(output_path(out_dir, outcome.job))
         logged.echo = echo
         packets = plan_packets(
-            project, sources, clinic_ids, list(options.langs), handout_ids, manifest, out_dir, summary
+            project, sources, clinic_ids, list(options.langs), handout_ids, manifest, out_dir, summary, not_offered
         )
         build_packets(project, sources, packets, manifest, out_dir, kept, options.force, summary, PlainProgress(echo))
         in_scope = _scope(clinic_ids, options, handout_ids)
@@ -158,12 +164,31 @@ def _others_files(out_dir: Path) -> str:
 def how_to_run(project: Project, options: BuildOptions) -> BuildOptions:
     """The executor and scheduler from the command line, else from handouts.yaml; checked before any work."""
     config = project.config
-    executor = options.executor or ("dask" if options.scheduler else config.executor)
-    scheduler = options.scheduler or config.scheduler
+    scheduler = options.scheduler or configured_scheduler(project, options)
+    executor = options.executor or ("dask" if scheduler else config.executor)
     if problem := executor_problem(executor, scheduler):
         where = Problem("--executor", problem) if options.executor else project.config_problem("executor", problem)
         raise HandoutsError(where)
     return replace(options, executor=executor, scheduler=scheduler)
+
+
+def configured_scheduler(project: Project, options: BuildOptions) -> str | None:
+    """The scheduler handouts.yaml names, only when the user confirms it (--use-scheduler): a file
+    that came with the project (a pull request, a zip) must not choose where the project is sent
+    and whose answers are unpickled. Unconfirmed, the build runs here and says so."""
+    named, confirmed = project.config.scheduler, options.use_scheduler
+    if confirmed and not named:
+        why = "handouts.yaml names no scheduler; add `scheduler: tcp://HOST:PORT` to it, or pass --scheduler"
+        raise HandoutsError(Problem("--use-scheduler", why))
+    if named and not confirmed and options.executor in (None, "dask"):  # else a local executor was asked for
+        log.warning(
+            project.config_problem(
+                "scheduler",
+                "not used: a project file alone does not send the project over the network; "
+                "pass --use-scheduler to render there (or --scheduler ADDRESS)",
+            )
+        )
+    return named if confirmed else None
 
 
 def select(project: Project, clinics: list[str], handouts: list[str]) -> tuple[list[str], list[str]]:
@@ -301,6 +326,33 @@ def plan(
                     for fmt in formats(options, variants):
                         jobs.append(Job(clinic_id, lang, handout_id, variants, second, fmt))
     return jobs
+
+
+def without_catalog(project: Project, jobs: list[Job]) -> tuple[list[Job], dict[str, list[str]]]:
+    """The jobs whose handout has a catalog in their language (or the one it falls back to), and
+    for each language the handouts without one: not offered in that language, which is no refusal
+    (a clinic may list Polish for its own handouts only). A catalog that exists but is not ready
+    is still judged, and refused, PDF by PDF."""
+    kept, missing = [], {}
+    for job in jobs:
+        if has_catalog(project.locale_dirs, job.lang, job.handout_id):
+            kept.append(job)
+        else:
+            missing.setdefault(job.lang, {})[job.handout_id] = None
+    return kept, {lang: list(handouts) for lang, handouts in missing.items()}
+
+
+def not_offered_lines(project: Project, not_offered: dict[str, list[str]]) -> list[str]:
+    """One line a language: which handouts it does not offer, and how to offer one."""
+    lines = []
+    for lang, handouts in sorted(not_offered.items()):
+        has_any = any((folder / lang / "LC_MESSAGES").is_dir() for folder in project.locale_dirs)
+        fix = f"handouts i18n update --lang {lang}" if has_any else f"handouts i18n init {lang}"
+        lines.append(
+            f"not offered in {lang!r} (no catalog): {', '.join(sorted(handouts))}; to offer them, run {fix} "
+            "and translate"
+        )
+    return lines
 
 
 def formats(options: BuildOptions, variants: tuple[str, ...]) -> list[str]:
@@ -484,9 +536,11 @@ def plan_packets(
     manifest: Manifest,
     out_dir: Path,
     summary: Summary,
+    not_offered: dict[str, list[str]] | None = None,
 ) -> list[PacketJob]:
     """Each clinic's packets in each of its languages (narrowed by --lang), when every handout in
-    the packet is selected. A packet defined wrongly is reported once and refused in every language."""
+    the packet is selected and offered in the language (has a catalog in it). A packet defined
+    wrongly is reported once and refused in every language."""
     packets = []
     for clinic_id in clinic_ids:
         clinic = sources.clinics[clinic_id]
@@ -501,7 +555,7 @@ def plan_packets(
                 summary.failed.append((f"{clinic_id}/packets/{packet_id}", HandoutsError(broken[packet_id])))
             for lang in clinic.clinic.languages:
                 packet = PacketJob(clinic_id, lang, packet_id, tuple(members))
-                if langs and lang not in langs:
+                if (langs and lang not in langs) or set(members) & set((not_offered or {}).get(lang, [])):
                     continue
                 if packet_id in broken:
                     manifest.refuse(manifest.key(packet_path(out_dir, packet)), broken[packet_id])
@@ -604,7 +658,10 @@ def _packet_entry(key: str, packet: PacketJob, members: list[Entry], data: bytes
 
 
 NOT_A_PACKET = "no longer a packet of the clinic (its `packets:` in clinic.yaml)"
-NOT_OFFERED = "no longer made by this build (not planned from the current clinic.yaml and handouts)"
+NOT_OFFERED = (
+    "no longer made by this build (not planned from the current clinic.yaml and handouts, "
+    "or no catalog in the language)"
+)
 
 
 def _load_failure(sources: Sources, entry: Entry) -> str | None:

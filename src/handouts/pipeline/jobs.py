@@ -38,6 +38,7 @@ class BuildOptions:
     formats: tuple[str, ...] = ()  # output formats to make (see formats.py); () is every format
     executor: str | None = None  # how jobs are run (see executors.py); None: as handouts.yaml says, else by job count
     scheduler: str | None = None  # a Dask scheduler's address (tcp://HOST:PORT): render on that cluster
+    use_scheduler: bool = False  # the user confirms the scheduler handouts.yaml names (never used unconfirmed)
 
 
 @dataclass(frozen=True)
