@@ -19,7 +19,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS
 from handouts import __version__
 from handouts.sandbox import Sandbox
 from handouts.source.handout import Handout, TextRef, describe, texts
-from handouts.source.schema import load_model
+from handouts.source.loading import load_model
 
 COMMON_DOMAIN = "common"
 JINJA_OPTIONS = {"trimmed": "true"}

@@ -23,7 +23,8 @@ from pydantic import Field
 
 from handouts.atomic import write_atomically
 from handouts.errors import ConfigError, Problem
-from handouts.source.schema import Strict, load_model
+from handouts.source.loading import load_model
+from handouts.source.schema import Strict
 
 REVIEWS_FILE = "reviews.yaml"
 MAX_APPROVALS = 5000

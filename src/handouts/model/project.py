@@ -23,7 +23,8 @@ from handouts.source.fonts import FontSet
 from handouts.source.handout import Handout, all_blocks, texts
 from handouts.source.images import image_problem
 from handouts.source.languages import described, readable_as
-from handouts.source.schema import Clinic, ProjectConfig, load_model
+from handouts.source.loading import load_model
+from handouts.source.schema import Clinic, ProjectConfig
 from handouts.source.text import PlaceholderError, unknown_names
 from handouts.source.yamlfile import LineMap, format_key
 

@@ -12,7 +12,8 @@ from pydantic import Field
 
 from handouts.errors import ConfigError, Problem
 from handouts.source.languages import fallback_chain
-from handouts.source.schema import Strict, load_model
+from handouts.source.loading import load_model
+from handouts.source.schema import Strict
 from handouts.source.yamlfile import LineMap
 
 WEIGHTS = {"regular": 400, "bold": 700}
