@@ -15,7 +15,8 @@ from typing import Any
 from handouts.errors import HandoutsError, Problem
 from handouts.i18n.catalogs import SOURCE_LANGUAGE
 from handouts.i18n.signoff import damaged_signoff_files
-from handouts.model.project import LoadedClinic, LoadedHandout, Project
+from handouts.model.loaded import LoadedClinic, LoadedHandout
+from handouts.model.project import Project
 from handouts.output.packets import definition_problems
 from handouts.output.printsafe import InkProblem
 from handouts.pipeline.build import clinic_text_fallbacks, load, not_offered_lines, plan, select, without_catalog

@@ -17,7 +17,7 @@ import io
 import pikepdf
 
 from handouts.errors import Problem
-from handouts.model.project import LoadedClinic
+from handouts.model.loaded import LoadedClinic
 from handouts.render.imposition import save_pdf
 
 

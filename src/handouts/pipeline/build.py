@@ -21,7 +21,8 @@ from handouts.atomic import output_problem, remove_empty_folders, remove_orphane
 from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.i18n.catalogs import has_catalog
 from handouts.i18n.signoff import damaged_signoff_files
-from handouts.model.project import LoadedClinic, LoadedHandout, Project, fallback_texts
+from handouts.model.loaded import LoadedClinic, LoadedHandout, fallback_texts
+from handouts.model.project import Project
 from handouts.output.formats import FORMATS
 from handouts.output.packets import assemble, definition_problems
 from handouts.pipeline.executors.local import executor_problem, run_jobs

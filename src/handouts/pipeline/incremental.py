@@ -23,7 +23,8 @@ from handouts.atomic import output_problem, write_atomically
 from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.i18n.catalogs import Translations
 from handouts.i18n.extract import COMMON_DOMAIN
-from handouts.model.project import LoadedClinic, LoadedHandout, Project
+from handouts.model.loaded import LoadedClinic, LoadedHandout
+from handouts.model.project import Project
 from handouts.render.page import build_epoch
 from handouts.source.languages import language_tag
 

@@ -15,7 +15,7 @@ from handouts.source.languages import language_tag
 if TYPE_CHECKING:
     from handouts.i18n.catalogs import Translations
     from handouts.i18n.signoff import Approval
-    from handouts.model.project import LoadedClinic, LoadedHandout
+    from handouts.model.loaded import LoadedClinic, LoadedHandout
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from typing import Any
 from handouts.errors import HandoutsError, Problem
 from handouts.i18n.catalogs import Translations
 from handouts.i18n.extract import COMMON_DOMAIN
-from handouts.model.project import LoadedClinic, LoadedHandout, Project
+from handouts.model.loaded import LoadedClinic, LoadedHandout
+from handouts.model.project import Project
 from handouts.output.formats import FORMATS
 from handouts.pipeline.gate import Decision, decide
 from handouts.pipeline.jobs import Job, Outcome, Sources, Task

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handouts.errors import Problem
-from handouts.model.project import LoadedHandout
+from handouts.model.loaded import LoadedHandout
 from handouts.render.imposition import BOOKLET_MAX_SHEETS, HALF_PAGE_NAMES, sheets_for
 from handouts.source.languages import language_tag
 

@@ -40,7 +40,8 @@ from handouts.atomic import remove_empty_folders, write_atomically
 from handouts.errors import HandoutsError, RenderError
 from handouts.i18n.catalogs import SOURCE_LANGUAGE, Translations
 from handouts.i18n.extract import COMMON_DOMAIN
-from handouts.model.project import LoadedClinic, Project
+from handouts.model.loaded import LoadedClinic
+from handouts.model.project import Project
 from handouts.output.formats import CONTENT_SECURITY_POLICY
 from handouts.pipeline.incremental import Entry, Manifest
 from handouts.pipeline.layout import SITE_PAGE, clinic_page, language_folder, language_page, library_page

@@ -27,7 +27,8 @@ from handouts import __version__
 from handouts.errors import Problem, RenderError, display_path
 from handouts.i18n.catalogs import Lookup, Translations
 from handouts.i18n.extract import COMMON_DOMAIN
-from handouts.model.project import LoadedClinic, LoadedHandout, Project, overlaid
+from handouts.model.loaded import LoadedClinic, LoadedHandout
+from handouts.model.project import Project, overlaid
 from handouts.render.templating import SandboxedLoader, template_problem
 from handouts.render.variants import VARIANTS
 from handouts.sandbox import Sandbox
