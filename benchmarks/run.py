@@ -29,7 +29,7 @@ from handouts.pipeline.build import load
 from handouts.pipeline.executors.local import JOBS_PER_PROCESS, default_jobs
 from handouts.pipeline.jobs import Job, Task
 from handouts.pipeline.render_job import JobRenderer, translations_for
-from handouts.render.page import PROJECT_URL
+from handouts.render.fetch import PROJECT_URL
 
 REPO = Path(__file__).resolve().parents[1]
 HANDOUT = "microcurrent-back-pain"

@@ -16,7 +16,7 @@ from handouts.errors import CatalogError
 from handouts.i18n.catalogs import load_catalog
 from handouts.i18n.checks import entries, header_problems, message_errors
 from handouts.i18n.extract import Template
-from handouts.render.page import css_string
+from handouts.render.markup import css_string
 from i18n_helpers import edit_entry, po_path, read_catalog, save_catalog
 
 HEADER = """\

@@ -1644,7 +1644,7 @@ typed_text = st.text(
 @given(typed_text)
 @settings(max_examples=300, deadline=None)
 def test_any_text_reads_back_as_typed_after_one_escape(text: str) -> None:
-    from handouts.render.page import plain_text, to_markup
+    from handouts.render.markup import plain_text, to_markup
 
     assume("<strong>" not in text)  # the one markup a text may hold
     assert plain_text(to_markup(text, {}, "test")) == text  # no-break spaces too
@@ -1653,7 +1653,7 @@ def test_any_text_reads_back_as_typed_after_one_escape(text: str) -> None:
 @given(typed_text)
 @settings(max_examples=300, deadline=None)
 def test_a_css_string_never_holds_a_url_or_ends_its_style(text: str) -> None:
-    from handouts.render.page import css_string
+    from handouts.render.markup import css_string
 
     quoted = css_string(text)
     assert "url(" not in quoted.lower() and "</" not in quoted and quoted.count('"') == 2

@@ -13,7 +13,7 @@ from conftest import HANDOUT, copy_project, pdf_text
 from fixture_project import make_project
 from handouts.cli import main
 from handouts.output.printsafe import SAFE_MM
-from handouts.render.page import keep_numbers_together, to_markup
+from handouts.render.markup import keep_numbers_together, to_markup
 from handouts.source.languages import language_tag
 from test_samples import CLINICS, SAMPLES
 

@@ -33,7 +33,7 @@ from handouts.model.project import Project, languages_in
 from handouts.output.formats import FORMATS
 from handouts.pipeline.jobs import Job, Sources
 from handouts.pipeline.render_job import JobRenderer, translations_for
-from handouts.render.page import PROJECT_URL, Page
+from handouts.render.fetch import PROJECT_URL, Page
 from handouts.source.images import SvgRefused, asset_bytes
 
 Echo = Callable[[str], None]

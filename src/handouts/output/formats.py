@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 from handouts.errors import Problem, RenderError
 from handouts.output import pdfua
 from handouts.output.printsafe import ink_problems
-from handouts.render.page import OUTSIDE, FetchRefused, Page, make_fetcher, refusal_problem
+from handouts.render.fetch import OUTSIDE, FetchRefused, Page, make_fetcher, refusal_problem
 
 # Tagged, titled, language-marked PDFs that screen readers can follow; pdfua.py adds
 # what WeasyPrint's PDF/UA-1 output lacks (artifacts, language of parts, header scope).

@@ -18,7 +18,8 @@ from handouts.output.formats import FORMATS
 from handouts.pipeline.gate import Decision, decide
 from handouts.pipeline.jobs import Job, Outcome, Sources, Task
 from handouts.pipeline.layout import web_page
-from handouts.render.page import Page, Renderer
+from handouts.render.fetch import Page
+from handouts.render.page import Renderer
 from handouts.render.variants import VARIANTS
 
 

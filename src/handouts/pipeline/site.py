@@ -45,7 +45,7 @@ from handouts.model.project import Project
 from handouts.output.formats import CONTENT_SECURITY_POLICY
 from handouts.pipeline.incremental import Entry, Manifest
 from handouts.pipeline.layout import SITE_PAGE, clinic_page, language_folder, language_page, library_page
-from handouts.render.page import to_markup
+from handouts.render.markup import to_markup
 from handouts.render.templating import SandboxedLoader, template_problem
 from handouts.source.languages import language_tag
 
