@@ -25,9 +25,9 @@ from handouts.atomic import write_atomically
 from handouts.i18n.extract import COMMON_DOMAIN
 from handouts.model.project import Project
 from handouts.output.formats import PDF_OPTIONS
-from handouts.pipeline.build import load
 from handouts.pipeline.executors.local import JOBS_PER_PROCESS, default_jobs
 from handouts.pipeline.jobs import Job, Task
+from handouts.pipeline.plan import load
 from handouts.pipeline.render_job import JobRenderer, translations_for
 from handouts.render.fetch import PROJECT_URL
 

@@ -295,8 +295,8 @@ def test_the_snapshot_is_named_by_content_and_keeps_only_links_inside_the_projec
 
 def test_loaded_sources_travel_with_paths_inside_the_workers_copy(tmp_path: Path) -> None:
     from handouts.model.project import Project
-    from handouts.pipeline.build import load
     from handouts.pipeline.executors import snapshot
+    from handouts.pipeline.plan import load
 
     project = Project(small_project(tmp_path / "project"))
     sources = load(project, ["fixture"], ["water"])

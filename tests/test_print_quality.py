@@ -16,9 +16,9 @@ from conftest import HANDOUT, REPO, copy_project, pdf_fonts, pdf_text
 from handouts.i18n.catalogs import Translations
 from handouts.i18n.extract import handout_template
 from handouts.model.project import Project
-from handouts.pipeline.build import copies, load
 from handouts.pipeline.jobs import BuildOptions, Job
 from handouts.pipeline.layout import output_path
+from handouts.pipeline.plan import copies, load
 from handouts.render.page import Renderer
 from handouts.source.contrast import contrast_ratio
 

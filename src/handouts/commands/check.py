@@ -19,9 +19,9 @@ from handouts.model.loaded import LoadedClinic, LoadedHandout
 from handouts.model.project import Project
 from handouts.output.packets import definition_problems
 from handouts.output.printsafe import InkProblem
-from handouts.pipeline.build import clinic_text_fallbacks, load, not_offered_lines, plan, select, without_catalog
 from handouts.pipeline.incremental import MANIFEST_NAME, Manifest
 from handouts.pipeline.jobs import BuildOptions, Job, Sources, Task
+from handouts.pipeline.plan import clinic_text_fallbacks, load, not_offered_lines, plan, select, without_catalog
 from handouts.pipeline.render_job import JobRenderer, domains_of, translations_for
 from handouts.pipeline.review import DUE_SOON_DAYS, booklet_problem, due_within, expired_problem, over_target_problem
 from handouts.render.imposition import BOOKLET_MAX_SHEETS

@@ -45,6 +45,7 @@ from handouts.model.project import Project
 from handouts.output.formats import CONTENT_SECURITY_POLICY
 from handouts.pipeline.incremental import Entry, Manifest
 from handouts.pipeline.layout import SITE_PAGE, clinic_page, language_folder, language_page, library_page
+from handouts.pipeline.run import BuildRun
 from handouts.render.markup import to_markup
 from handouts.render.templating import SandboxedLoader, template_problem
 from handouts.source.languages import language_tag
@@ -314,3 +315,14 @@ def _write_page(manifest: Manifest, path: Path, data: bytes, shown: Callable[[Pa
     if not exists or path.read_bytes() != data:
         write_atomically(path, data, shown(path))
     manifest.library[key] = sha256
+
+
+def publish_library(run: BuildRun) -> None:
+    """The build's last stage: the library's pages for what is current after it."""
+    project, summary = run.project, run.summary
+    try:
+        write_library(project, run.manifest, dict(run.sources.clinics), run.sources.translations, project.shown)
+    except HandoutsError as exc:  # no room, no permission, a broken site template: named, with the fix
+        summary.failed.append(("the handout library", exc))
+        for problem in exc.problems:
+            log.error(problem)

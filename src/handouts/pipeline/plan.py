@@ -1,0 +1,182 @@
+"""What a build makes: the clinics and handouts asked for, loaded once (a file that fails to load is kept
+as its problems), and every clinic × language × handout × copy × format they offer. `handouts check`
+and `handouts serve` plan from the same functions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handouts.errors import HandoutsError, Problem
+from handouts.i18n.catalogs import has_catalog
+from handouts.model.loaded import LoadedClinic, LoadedHandout, fallback_texts
+from handouts.model.project import Project
+from handouts.output.formats import FORMATS
+from handouts.pipeline.jobs import BuildOptions, Job, Sources
+from handouts.render.variants import VARIANTS, second_language
+from handouts.source.languages import fallback_chain, language_tag
+
+
+def select(project: Project, clinics: list[str], handouts: list[str]) -> tuple[list[str], list[str]]:
+    """Check the names asked for on the command line before doing any work."""
+    known_clinics, known_handouts = project.clinic_ids(), project.handout_ids()
+    problems = [
+        Problem("clinics/", f"unknown clinic {name!r}; the clinics are: {', '.join(known_clinics) or 'none'}")
+        for name in clinics
+        if name not in known_clinics
+    ] + [
+        Problem("handouts/", f"unknown handout {name!r}; the handouts are: {', '.join(known_handouts) or 'none'}")
+        for name in handouts
+        if name not in known_handouts
+    ]
+    if problems:
+        raise HandoutsError(problems)
+    return list(dict.fromkeys(clinics)) or known_clinics, list(dict.fromkeys(handouts)) or known_handouts
+
+
+def load(project: Project, clinic_ids: list[str], handout_ids: list[str]) -> Sources:
+    sources = Sources()
+    for clinic_id in clinic_ids:
+        sources.clinics[clinic_id] = loaded_or_error(project.load_clinic, clinic_id)
+    for handout_id in handout_ids:
+        sources.handouts[handout_id] = loaded_or_error(project.load_handout, handout_id)
+    return sources
+
+
+def spelled_as_clinics(sources: Sources, langs: tuple[str, ...]) -> tuple[str, ...]:
+    """--lang as the folders spell it (zh-Hans) or as clinic.yaml does (zh_Hans): the clinic's code."""
+    codes = {
+        language_tag(lang): lang
+        for c in sources.clinics.values()
+        if isinstance(c, LoadedClinic)
+        for lang in c.clinic.languages
+    }
+    return tuple(codes.get(language_tag(lang), lang) for lang in langs)
+
+
+def loaded_or_error(loader: Callable, *args: object) -> object:
+    try:
+        return loader(*args)
+    except HandoutsError as exc:
+        return exc
+
+
+def languages_of(jobs: list[Job]) -> list[str]:
+    return sorted({lang for job in jobs for lang in (job.lang, job.second_lang) if lang})
+
+
+def offered(clinic: LoadedClinic, handout: LoadedHandout, lang: str) -> bool:
+    """Does this clinic print this handout in this language? Drafts never print for patients."""
+    listed = clinic.clinic.handouts
+    languages = handout.handout.meta.languages
+    return (
+        not handout.handout.is_draft
+        and (listed is None or handout.id in listed)
+        and (languages is None or any(code in languages or code == "en" for code in fallback_chain(lang)))
+    )
+
+
+def copies(clinic: LoadedClinic, lang: str, options: BuildOptions) -> list[tuple[str, ...]]:
+    """The standard copy, then one copy per variant asked for (on the command line or by the clinic)."""
+    return [
+        (),
+        *(
+            (name,)
+            for name in VARIANTS
+            if wanted(name, clinic, options) and VARIANTS[name].applies(clinic.clinic, lang)
+        ),
+    ]
+
+
+def wanted(name: str, clinic: LoadedClinic, options: BuildOptions) -> bool:
+    """Asked for with --variant, or by the clinic's setting (e.g. `booklet: true`) unless its flag says otherwise."""
+    setting = VARIANTS[name].setting
+    if name in options.variants or setting is None:
+        return name in options.variants
+    flag = dict(options.switches).get(name)  # --booklet/--no-booklet; not given: as clinic.yaml says
+    return bool(getattr(clinic.clinic, setting) if flag is None else flag)
+
+
+def plan(
+    sources: Sources, clinic_ids: list[str], langs: list[str], handout_ids: list[str], options: BuildOptions
+) -> list[Job]:
+    """Every clinic × each of its languages × each handout it offers × each copy, narrowed by --lang.
+
+    Jobs whose clinic or handout failed to load are left out: their problems were reported once already."""
+    loaded_clinics = [c for c in sources.clinics.values() if isinstance(c, LoadedClinic)]
+    known = {lang for c in loaded_clinics for lang in c.clinic.languages}
+    unknown = [lang for lang in langs if lang not in known]
+    broken_clinics = any(isinstance(c, HandoutsError) for c in sources.clinics.values())
+    if unknown and not broken_clinics:
+        raise HandoutsError(
+            [
+                Problem(
+                    "clinics/",
+                    f"no selected clinic offers language {lang!r}; they offer: "
+                    + ", ".join(sorted(map(language_tag, known))),
+                )
+                for lang in unknown
+            ]
+        )
+    jobs = []
+    for clinic_id in clinic_ids:
+        clinic = sources.clinics[clinic_id]
+        if not isinstance(clinic, LoadedClinic):
+            continue
+        for lang in clinic.clinic.languages:
+            if langs and lang not in langs:
+                continue
+            for handout_id in handout_ids:
+                handout = sources.handouts[handout_id]
+                if not isinstance(handout, LoadedHandout) or not offered(clinic, handout, lang):
+                    continue
+                for variants in copies(clinic, lang, options):
+                    second = second_language(variants, clinic.clinic)
+                    for fmt in formats(options, variants):
+                        jobs.append(Job(clinic_id, lang, handout_id, variants, second, fmt))
+    return jobs
+
+
+def without_catalog(project: Project, jobs: list[Job]) -> tuple[list[Job], dict[str, list[str]]]:
+    """The jobs whose handout has a catalog in their language (or the one it falls back to), and
+    for each language the handouts without one: not offered in that language, which is no refusal
+    (a clinic may list Polish for its own handouts only). A catalog that exists but is not ready
+    is still judged, and refused, PDF by PDF."""
+    kept, missing = [], {}
+    for job in jobs:
+        if has_catalog(project.locale_dirs, job.lang, job.handout_id):
+            kept.append(job)
+        else:
+            missing.setdefault(job.lang, {})[job.handout_id] = None
+    return kept, {lang: list(handouts) for lang, handouts in missing.items()}
+
+
+def not_offered_lines(project: Project, not_offered: dict[str, list[str]]) -> list[str]:
+    """One line a language: which handouts it does not offer, and how to offer one."""
+    lines = []
+    for lang, handouts in sorted(not_offered.items()):
+        has_any = any((folder / lang / "LC_MESSAGES").is_dir() for folder in project.locale_dirs)
+        fix = f"handouts i18n update --lang {lang}" if has_any else f"handouts i18n init {lang}"
+        lines.append(
+            f"not offered in {lang!r} (no catalog): {', '.join(sorted(handouts))}; to offer them, run {fix} "
+            "and translate"
+        )
+    return lines
+
+
+def formats(options: BuildOptions, variants: tuple[str, ...]) -> list[str]:
+    """The formats a copy is made in: the standard copy in each, a variant in those that print variants."""
+    return [
+        name
+        for name, fmt in FORMATS.items()
+        if (not options.formats or name in options.formats) and (fmt.variant_copies or not variants)
+    ]
+
+
+def clinic_text_fallbacks(sources: Sources, jobs: list[Job]) -> list[Problem]:
+    """Each clinic text that a planned language prints in the main language instead: once per clinic and language."""
+    problems = []
+    for clinic_id, lang in dict.fromkeys((job.clinic_id, job.lang) for job in jobs):
+        clinic = sources.clinics[clinic_id]
+        assert isinstance(clinic, LoadedClinic)  # jobs are planned only for clinics that loaded
+        problems += fallback_texts(clinic, lang)
+    return problems
