@@ -210,7 +210,7 @@ def status(ctx: click.Context, langs: tuple[str, ...], output_format: str | None
     """How much of each language is translated, fuzzy and missing, by handout and section."""
     import json
 
-    from handouts.commands import i18n as commands
+    from handouts.commands import i18n_status as commands
 
     report = commands.status(_project(ctx), langs)
     click.echo(json.dumps(report, indent=2) if output_format == "json" else commands.format_status(report))
@@ -222,7 +222,7 @@ def status(ctx: click.Context, langs: tuple[str, ...], output_format: str | None
 @click.pass_context
 def check_catalogs(ctx: click.Context, langs: tuple[str, ...], strict: bool | None) -> None:
     """Check every catalog; exits non-zero when one has a problem."""
-    from handouts.commands import i18n as commands
+    from handouts.commands import i18n_status as commands
 
     if not commands.check(_project(ctx), click.echo, langs, strict=bool(strict)):
         ctx.exit(1)
@@ -238,7 +238,7 @@ def review_catalogs(
     ctx: click.Context, lang: str, by: str | None, handout_ids: tuple[str, ...], yes: bool | None
 ) -> None:
     """Clinician sign-off: show LANG's safety-critical entries with their English and record approvals."""
-    from handouts.commands import i18n as commands
+    from handouts.commands import i18n_status as commands
 
     def ask(question: str) -> bool:
         return bool(yes) or click.confirm(question, default=False)

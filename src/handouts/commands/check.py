@@ -199,7 +199,7 @@ def _count(number: int, noun: str) -> str:
 def catalog_problems(project: Project, handout_ids: list[str], langs: list[str]) -> list[Problem]:
     """The same checks as `handouts i18n check` (reading, headers, placeholders, markup,
     whitespace, safety-critical entries), for the handouts and languages checked."""
-    from handouts.commands import i18n
+    from handouts.commands import i18n, i18n_status
 
     try:
         found = i18n.templates(project, [h for h in handout_ids if _loads(project, h)])
@@ -207,7 +207,7 @@ def catalog_problems(project: Project, handout_ids: list[str], langs: list[str])
         return exc.problems
     problems: list[Problem] = []
     for lang in catalog_languages(project, langs):
-        result = i18n.review_language(project, lang, found)
+        result = i18n_status.review_language(project, lang, found)
         problems += result.blocking() + result.failing()
     return problems
 
