@@ -195,6 +195,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "output" / "fixture"
 
 
+@pytest.mark.contract
 @pytest.mark.parametrize("lang", ["en", "ar", "zh_Hans"])
 def test_every_block_type_prints_in_each_language(built: Path, lang: str) -> None:
     text = " ".join(pdf_text(built / language_tag(lang) / "fixture.pdf").split())
@@ -256,6 +257,7 @@ def test_write_in_prints_a_rule_under_its_label(built: Path) -> None:
     raise AssertionError("label not found")
 
 
+@pytest.mark.contract
 @pytest.mark.parametrize(
     ("count", "expected"), [(1, "1 сеанс."), (2, "2 сеанса."), (5, "5 сеансов."), (21, "21 сеанс.")]
 )
