@@ -23,10 +23,13 @@ UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --generate-hashes --pytho
 build: $(VENV)/.installed
 	$(BIN)/handouts build
 
+# The tests run in one pytest-xdist worker per core (TEST_WORKERS=0: one process, no xdist);
+# a test module stays on one worker, so its module fixtures are built once.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed $(AXE)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check --fix $(CODE)
