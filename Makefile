@@ -52,10 +52,11 @@ $(VENV)/.installed: $(LOCK) pyproject.toml | system-deps
 	touch $@
 
 # Re-resolve the lock after a change to pyproject.toml's dependencies (or lock-constraints.txt).
-# Versions already in the lock are kept where they still fit; to move everything to the newest
-# allowed, delete requirements/lock.txt first.
+# Versions already in the lock are kept where they still fit; to move some or all of them:
+#   make lock LOCK_ARGS='--upgrade-package babel'    make lock LOCK_ARGS=--upgrade
+LOCK_ARGS ?=
 lock: $(BIN)/uv
-	$(UV_COMPILE) --output-file $(LOCK)
+	$(UV_COMPILE) $(LOCK_ARGS) --output-file $(LOCK)
 
 # Fails when pyproject.toml asks for something the lock does not hold (run by .ci/run).
 lock-check: $(BIN)/uv
