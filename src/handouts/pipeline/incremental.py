@@ -25,6 +25,9 @@ from handouts.i18n.catalogs import Translations
 from handouts.i18n.extract import COMMON_DOMAIN
 from handouts.model.loaded import LoadedClinic, LoadedHandout
 from handouts.model.project import Project
+from handouts.output.formats import FORMATS
+from handouts.pipeline.jobs import Job, PacketJob
+from handouts.pipeline.layout import SITE_PAGE, WITHDRAWN_DIR, language_folder, output_path, packet_path, withdrawn_path
 from handouts.render.page import build_epoch
 from handouts.source.languages import language_tag
 
@@ -221,8 +224,6 @@ class Manifest:
 
         Says what happened: "moved"; "absent" (nothing there); "foreign" (something there the
         tool did not write: another content, a link, a forged entry's target), left in place."""
-        from handouts.pipeline.layout import withdrawn_path
-
         entry = self.entries.pop(key, None)
         source = self.out_dir / key
         if entry is None or not (source.exists() or source.is_symlink()):
@@ -276,9 +277,6 @@ def _entry_data(entry: Entry) -> dict[str, Any]:
 def entry_paths(entry: Entry) -> set[str]:
     """Where the tool writes the file an entry describes (its language folder by tag, or by code
     as older versions named it): an entry naming any other path does not describe the tool's file."""
-    from handouts.pipeline.jobs import Job, PacketJob
-    from handouts.pipeline.layout import language_folder, output_path, packet_path
-
     if entry.packet:
         path = packet_path(Path(), PacketJob(entry.clinic, entry.language, entry.handout, tuple(entry.packet)))
     else:
@@ -333,8 +331,6 @@ def _entry(item: Any, index: int) -> Entry:
     for name, kind in _ENTRY_TYPES.items():
         if name in item and not isinstance(item[name], kind):
             raise ValueError(f"{where}.{name} must be {'a whole number' if kind is int else 'text'}")
-    from handouts.output.formats import FORMATS  # formats render pages; loading them here keeps imports one way
-
     if item.get("format", "pdf") not in FORMATS:
         raise ValueError(f"{where}.format must be one of {', '.join(FORMATS)}")
     path = PurePosixPath(item["path"])
@@ -369,8 +365,6 @@ def _is_language(text: str) -> bool:
 def _pages_before_records(out_dir: Path) -> dict[str, str]:
     """The library pages of an output folder whose manifest predates their record: the tool's then
     (that version replaced every page at these places), so they are recorded as found, once."""
-    from handouts.pipeline.layout import SITE_PAGE, WITHDRAWN_DIR
-
     found = [out_dir / SITE_PAGE, *out_dir.glob(f"*/{SITE_PAGE}"), *out_dir.glob(f"*/*/{SITE_PAGE}")]
     return {
         path.relative_to(out_dir).as_posix(): sha256_file(path)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from handouts.output.formats import FORMATS
 from handouts.pipeline.jobs import Job, PacketJob
 from handouts.render.variants import VARIANTS
 from handouts.source.languages import language_tag
@@ -25,16 +26,12 @@ SITE_PAGE = "index.html"  # the library's page in each folder; no handout may ta
 
 
 def output_path(out_dir: Path, job: Job) -> Path:
-    from handouts.output.formats import FORMATS  # formats renders pages, and render asks here for page URLs
-
     suffix = "".join(VARIANTS[name].suffix for name in VARIANTS if name in job.variants)
     name = f"{job.handout_id}{suffix}{FORMATS[job.format].extension}"
     return language_folder(out_dir, job.clinic_id, job.lang) / name
 
 
 def packet_path(out_dir: Path, packet: PacketJob) -> Path:
-    from handouts.output.formats import FORMATS
-
     name = f"{packet.packet_id}{FORMATS['pdf'].extension}"
     return language_folder(out_dir, packet.clinic_id, packet.lang) / PACKETS_DIR / name
 

@@ -47,7 +47,7 @@ def _bilingual_applies(clinic: Any, lang: str) -> bool:
 
 
 def _booklet(context: dict[str, Any], clinic: Any) -> dict[str, Any]:
-    from handouts.render.imposition import HALF_PAGES
+    from handouts.render.imposition import HALF_PAGES  # pikepdf: loaded only when a booklet is made
 
     return {"page_size": HALF_PAGES[clinic.paper]}
 
