@@ -94,3 +94,17 @@ def test_no_module_is_long():
 
 def test_the_checker_sees_imports_inside_functions():
     assert "handouts.commands.check" in GRAPH["handouts.cli"]
+
+
+def test_error_and_warning_lines_are_formatted_in_one_place():
+    """Every "error: …" and "warning: …" line comes from log.py's formatter, never a hand-written prefix."""
+    prefixes = ("error: ", "warning: ")
+    hand_written = []
+    for name, path in MODULES.items():
+        if name == "handouts.log":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            first = node.values[0] if isinstance(node, ast.JoinedStr) and node.values else node
+            if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith(prefixes):
+                hand_written.append(f"{name}:{node.lineno}")
+    assert hand_written == []

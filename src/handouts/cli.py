@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from handouts import __version__
+from handouts import __version__, log
 from handouts.errors import HandoutsError
 from handouts.model.project import Project
 from handouts.output.formats import FORMATS
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         result = cli.main(args=argv, prog_name="handouts", standalone_mode=False)
     except HandoutsError as exc:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+            click.echo(log.error_line(problem), err=True)
         return 1
     except click.exceptions.Exit as exc:
         return exc.exit_code

@@ -19,6 +19,25 @@ Echo = Callable[[str], None]
 _PREFIX = {logging.ERROR: "error: ", logging.WARNING: "warning: "}
 
 
+def line(level: int, message: Problem | str) -> str:
+    """The one format of a line for the user: "error: …", "warning: …", anything else as it is."""
+    return _PREFIX.get(level, "") + str(message)
+
+
+def error_line(problem: Problem | str) -> str:
+    """An error as printed where it cannot go through the logger (a progress bar's failed lines, a crash)."""
+    return line(logging.ERROR, problem)
+
+
+def warning_line(problem: Problem | str) -> str:
+    return line(logging.WARNING, problem)
+
+
+class ProblemFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return line(record.levelno, record.getMessage())
+
+
 class EchoHandler(logging.Handler):
     """Prints each record through echo (which a progress bar may swap) and counts them by level."""
 
@@ -26,10 +45,11 @@ class EchoHandler(logging.Handler):
         super().__init__(logging.INFO)
         self.echo = echo
         self.counts: Counter[int] = Counter()
+        self.setFormatter(ProblemFormatter())
 
     def emit(self, record: logging.LogRecord) -> None:
         self.counts[record.levelno] += 1
-        self.echo(_PREFIX.get(record.levelno, "") + record.getMessage())
+        self.echo(self.format(record))
 
     @property
     def warnings(self) -> int:

@@ -12,6 +12,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from handouts import log
 from handouts.errors import HandoutsError, Problem
 from handouts.i18n.catalogs import SOURCE_LANGUAGE
 from handouts.i18n.signoff import damaged_signoff_files
@@ -95,7 +96,7 @@ class Report:
         for index, note in enumerate(self.updates_notes):
             lines.append(f"{'updates' if index == 0 else '':<20}{note}")
         for gate in self.gates.values():
-            lines += [f"error: {problem}" for problem in gate.problems]
+            lines += [log.error_line(problem) for problem in gate.problems]
         failed = sum(bool(gate.problems) for gate in self.gates.values())
         partly = sum(gate.status == "partly" for gate in self.gates.values())
         summary = f"{failed} of {len(self.gates)} checks failed" + (f", {partly} done only in part" if partly else "")
@@ -304,10 +305,12 @@ def check_pages(
     except HandoutsError as exc:
         report.gates["schema"].problems += exc.problems
         return
-    report.gates["schema"].notes += [f"warning: {problem}" for problem in clinic_text_fallbacks(sources, jobs)]
+    report.gates["schema"].notes += [log.warning_line(problem) for problem in clinic_text_fallbacks(sources, jobs)]
     report.gates["catalogs"].notes += not_offered_lines(project, not_offered)
     sources.translations = translations_for(project, sorted({job.lang for job in jobs}), domains_of(sources))
-    report.gates["catalogs"].notes += [f"warning: {problem}" for problem in damaged_signoff_files(sources.translations)]
+    report.gates["catalogs"].notes += [
+        log.warning_line(problem) for problem in damaged_signoff_files(sources.translations)
+    ]
     render = JobRenderer(project, sources)
     failed_layouts = 0
     for job in jobs:

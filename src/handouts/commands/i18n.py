@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +32,9 @@ from handouts.i18n.checks import likely_locale, same_language
 from handouts.i18n.extract import COMMON_DOMAIN, Template, common_template, handout_template
 from handouts.i18n.plurals import preferred_rule
 from handouts.i18n.powriter import format_po
+from handouts.log import Echo
 from handouts.model.project import Project
 
-Echo = Callable[[str], None]
 # The line width Babel's writer needs to match msgmerge's 79 columns as closely as it can
 # (tests edit catalogs through Babel); handouts itself writes with powriter.
 WIDTH = 78

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from babel.messages.catalog import Catalog
 
-from handouts.commands.i18n import Echo, selected_languages, templates
+from handouts import log
+from handouts.commands.i18n import selected_languages, templates
 from handouts.errors import CatalogError, HandoutsError, Problem
 from handouts.i18n.catalogs import (
     has_catalog,
@@ -19,6 +20,7 @@ from handouts.i18n.catalogs import (
 from handouts.i18n.checks import Entry, entries, header_problems, plural_rechecks
 from handouts.i18n.extract import COMMON_DOMAIN, Template
 from handouts.i18n.signoff import Approval, Approvals
+from handouts.log import Echo
 from handouts.model.project import Project
 
 
@@ -106,9 +108,9 @@ def check(project: Project, echo: Echo, langs: tuple[str, ...] = (), strict: boo
         if result.not_offered:
             echo(f"{lang}: not offered (no catalog): {', '.join(result.not_offered)}")
         for problem in errors + (warnings if strict else []):
-            echo(f"error: {problem}")
+            echo(log.error_line(problem))
         for problem in [] if strict else warnings:
-            echo(f"warning: {problem}")
+            echo(log.warning_line(problem))
         ok = ok and not errors and not (strict and warnings)
     echo("All catalogs pass." if ok else "Some catalogs have problems (listed above).")
     return ok

@@ -21,14 +21,15 @@ import select
 import socket
 import sys
 import threading
-from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from handouts import log
 from handouts.errors import HandoutsError, Problem
 from handouts.i18n.extract import COMMON_DOMAIN
+from handouts.log import Echo
 from handouts.model.project import Project, languages_in
 from handouts.output.formats import FORMATS
 from handouts.pipeline.jobs import Job, Sources
@@ -36,7 +37,6 @@ from handouts.pipeline.render_job import JobRenderer, translations_for
 from handouts.render.fetch import PROJECT_URL, Page
 from handouts.source.images import SvgRefused, asset_bytes
 
-Echo = Callable[[str], None]
 WATCHED_SUFFIXES = {".po", ".yaml", ".yml", ".html", ".css", ".svg", ".png", ".jpg", ".jpeg"}
 EVENT_POLL_SECONDS = 0.5  # how often an open event stream notices a change or a shutdown
 
@@ -366,7 +366,7 @@ class PreviewServer(ThreadingHTTPServer):
         for a browser that went away, one line for anything else, never a traceback."""
         error = sys.exc_info()[1]
         if not isinstance(error, ConnectionError):
-            print(f"warning: a preview request failed ({type(error).__name__}: {error})", file=sys.stderr)
+            print(log.warning_line(f"a preview request failed ({type(error).__name__}: {error})"), file=sys.stderr)
 
     def server_close(self) -> None:
         self.preview.watcher.stop()
@@ -384,7 +384,11 @@ def serve(project: Project, host: str = LOOPBACK, port: int = 8000, echo: Echo =
         raise HandoutsError(Problem(where, _listen_problem(exc))) from None
     echo(f"Previewing on {server.url} (press Ctrl-C to stop)")
     if not is_loopback(host):
-        echo(f"warning: --host {host}: every machine that reaches this address can read the preview and its files")
+        echo(
+            log.warning_line(
+                f"--host {host}: every machine that reaches this address can read the preview and its files"
+            )
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

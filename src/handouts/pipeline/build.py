@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from handouts import log
 from handouts.atomic import output_problem, remove_orphaned_temps
 from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.i18n.signoff import damaged_signoff_files
+from handouts.log import Echo
 from handouts.model.loaded import LoadedHandout
 from handouts.model.project import Project
 from handouts.pipeline.executors.local import executor_problem, run_jobs
@@ -41,8 +42,6 @@ from handouts.pipeline.review import expired_problem
 from handouts.pipeline.run import BuildRun, Summary
 from handouts.pipeline.site import publish_library
 from handouts.pipeline.withdraw import withdraw_stale
-
-Echo = Callable[[str], None]
 
 __all__ = ["BuildOptions", "Summary", "build"]
 

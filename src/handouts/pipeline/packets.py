@@ -79,7 +79,7 @@ def build_packets(run: BuildRun, packets: list[PacketJob], shown: Progress) -> N
             write_atomically(target, data, project.shown(target))
         except HandoutsError as exc:
             summary.failed.append((packet.name, exc))
-            shown.failed([f"error: {problem}" for problem in exc.problems])
+            shown.failed([log.error_line(problem) for problem in exc.problems])
             continue
         manifest.record(_packet_entry(manifest.key(target), packet, members, data, pages, inputs))
         summary.built.append((packet, pages))

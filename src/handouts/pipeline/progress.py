@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-Echo = Callable[[str], None]
+from handouts.log import Echo
 
 
 class Progress(Protocol):

@@ -70,14 +70,14 @@ def record(run: BuildRun, outcome: Outcome, shown: Progress) -> bool:
         summary.failed.append((job.name, HandoutsError(list(outcome.problems))))
         fresh = [problem for problem in outcome.problems if problem not in summary.printed]
         summary.printed.update(fresh)  # the PDF and the HTML copy of one page fail alike: listed once
-        shown.failed([*(f"error: {problem}" for problem in fresh), f"failed  {where}"])
+        shown.failed([*map(log.error_line, fresh), f"failed  {where}"])
         manifest.refuse(manifest.key(target), outcome.problems[0])
         return False
     try:
         write_atomically(target, outcome.data, where)
     except HandoutsError as exc:  # no room, no permission, something in the way: named, with the fix
         summary.failed.append((job.name, exc))
-        shown.failed([f"error: {problem}" for problem in exc.problems])
+        shown.failed([log.error_line(problem) for problem in exc.problems])
         manifest.refuse(manifest.key(target), exc.problems[0])
         return False
     for warning in warnings:
