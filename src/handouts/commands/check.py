@@ -16,7 +16,7 @@ from handouts import log
 from handouts.errors import HandoutsError, Problem
 from handouts.i18n.catalogs import SOURCE_LANGUAGE
 from handouts.i18n.signoff import damaged_signoff_files
-from handouts.model.loaded import LoadedClinic, LoadedHandout
+from handouts.model.loaded import LoadedHandout
 from handouts.model.project import Project
 from handouts.output.packets import definition_problems
 from handouts.output.printsafe import InkProblem
@@ -129,7 +129,7 @@ def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
     sources = load(project, clinic_ids, handout_ids)
     check_loading(sources, report)
     check_packets(project, sources, report)
-    offered = {lang for c in sources.clinics.values() if isinstance(c, LoadedClinic) for lang in c.clinic.languages}
+    offered = {lang for c in sources.clinics.values() for lang in c.clinic.languages}
     langs = sorted(offered & set(options.langs) if options.langs else offered)
     report.gates["catalogs"].notes.append(f"{_count(len(langs), 'language')}: {', '.join(langs)}" if langs else "")
     report.gates["catalogs"].problems += catalog_problems(project, handout_ids, langs)
@@ -156,7 +156,7 @@ def check_library_updates(project: Project, sources: Sources, report: Report) ->
         if not entry.packet:  # a packet's `handout` is the packet's id (its handouts have PDFs of their own)
             built.setdefault(entry.handout, set()).add(entry.version)
     for handout_id, loaded in sources.handouts.items():
-        if not isinstance(loaded, LoadedHandout) or not project.is_packaged(loaded.path):
+        if not project.is_packaged(loaded.path):
             continue
         version = loaded.handout.meta.version
         older = sorted(built.get(handout_id, set()) - {version})
@@ -171,16 +171,14 @@ def check_library_updates(project: Project, sources: Sources, report: Report) ->
 
 
 def check_loading(sources: Sources, report: Report) -> None:
-    for group, judged_by in ((sources.clinics, CLINIC_GATES), (sources.handouts, HANDOUT_GATES)):
-        for loaded in group.values():
-            if isinstance(loaded, HandoutsError):
-                gate = "contrast" if isinstance(loaded, ContrastError) else "schema"
-                report.gates[gate].problems += loaded.problems
-                for name in judged_by:
-                    if name != gate:
-                        report.gates[name].unchecked.append(loaded.problems[0].file)
-    clinics = sum(isinstance(c, LoadedClinic) for c in sources.clinics.values())
-    handouts = sum(isinstance(h, LoadedHandout) for h in sources.handouts.values())
+    for group, judged_by in ((sources.broken_clinics, CLINIC_GATES), (sources.broken_handouts, HANDOUT_GATES)):
+        for broken in group.values():
+            gate = "contrast" if isinstance(broken, ContrastError) else "schema"
+            report.gates[gate].problems += broken.problems
+            for name in judged_by:
+                if name != gate:
+                    report.gates[name].unchecked.append(broken.problems[0].file)
+    clinics, handouts = len(sources.clinics), len(sources.handouts)
     report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")
     if report.gates["contrast"].ok or (clinics and not report.gates["contrast"].problems):
         report.gates["contrast"].notes.append(f"{_count(clinics, 'clinic')}: brand colours meet WCAG 2.1 AA")
@@ -189,8 +187,7 @@ def check_loading(sources: Sources, report: Report) -> None:
 def check_packets(project: Project, sources: Sources, report: Report) -> None:
     """Each packet names handouts that exist and that its clinic offers, each once."""
     for loaded in sources.clinics.values():
-        if isinstance(loaded, LoadedClinic):
-            report.gates["schema"].problems += definition_problems(loaded, project.handout_ids()).values()
+        report.gates["schema"].problems += definition_problems(loaded, project.handout_ids()).values()
 
 
 def _count(number: int, noun: str) -> str:
@@ -238,8 +235,6 @@ def _loads(project: Project, handout_id: str) -> bool:
 def check_review(sources: Sources, today: dt.date, report: Report) -> None:
     gate = report.gates["review"]
     for handout_id, loaded in sources.handouts.items():
-        if not isinstance(loaded, LoadedHandout):
-            continue
         if problem := expired_problem(loaded, today):
             gate.problems.append(problem)
         elif (days := due_within(loaded, today)) is not None:
@@ -253,8 +248,6 @@ def check_review(sources: Sources, today: dt.date, report: Report) -> None:
 def check_readability(sources: Sources, report: Report) -> None:
     gate = report.gates["readability"]
     for handout_id, loaded in sources.handouts.items():
-        if not isinstance(loaded, LoadedHandout):
-            continue
         scores = readability(loaded)
         report.readability[handout_id] = scores
         grade, smog = scores["flesch_kincaid_grade"], scores["smog_index"]
@@ -345,7 +338,6 @@ def check_pages(
 def fit_problem(sources: Sources, job: Job, pages: int) -> Problem | None:
     """A booklet is judged in sheets; every other layout by the handout's page target."""
     handout, clinic = sources.handouts[job.handout_id], sources.clinics[job.clinic_id]
-    assert isinstance(handout, LoadedHandout) and isinstance(clinic, LoadedClinic)
     if "booklet" in job.variants:
         return booklet_problem(handout, job.clinic_id, job.lang, clinic.clinic.paper, pages)
     return over_target_problem(handout, job.clinic_id, job.lang, pages)

@@ -18,7 +18,6 @@ from handouts.atomic import output_problem, remove_orphaned_temps
 from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.i18n.signoff import damaged_signoff_files
 from handouts.log import Echo
-from handouts.model.loaded import LoadedHandout
 from handouts.model.project import Project
 from handouts.pipeline.executors.local import executor_problem, run_jobs
 from handouts.pipeline.incremental import MANIFEST_NAME, Manifest
@@ -63,7 +62,7 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, hel
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
     if not options.allow_expired:
-        refuse_expired(sources, options.today or dt.date.today())
+        refuse_expired(sources, options.today or dt.date.today(), handout_ids)
     report_load_problems(sources, summary)
     options = replace(options, langs=spelled_as_clinics(sources, options.langs))
     jobs, not_offered = planned(project, sources, clinic_ids, handout_ids, options, summary)
@@ -202,18 +201,24 @@ def configured_scheduler(project: Project, options: BuildOptions) -> str | None:
     return named if confirmed else None
 
 
-def refuse_expired(sources: Sources, today: dt.date) -> None:
-    """A handout past its review date is treated as a broken file: reported once, its jobs left out."""
-    for handout_id, loaded in sources.handouts.items():
-        if isinstance(loaded, LoadedHandout) and (problem := expired_problem(loaded, today)):
-            sources.handouts[handout_id] = HandoutsError(problem)
+def refuse_expired(sources: Sources, today: dt.date, handout_ids: list[str]) -> None:
+    """A handout past its review date is treated as a broken file: reported once (in its place among
+    the handouts asked for), its jobs left out."""
+    expired = {
+        handout_id: HandoutsError(problem)
+        for handout_id, loaded in sources.handouts.items()
+        if (problem := expired_problem(loaded, today))
+    }
+    for handout_id in expired:
+        del sources.handouts[handout_id]
+    broken = {**sources.broken_handouts, **expired}
+    sources.broken_handouts = {handout_id: broken[handout_id] for handout_id in handout_ids if handout_id in broken}
 
 
 def report_load_problems(sources: Sources, summary: Summary) -> None:
     """Print each broken file once, however many jobs it breaks."""
-    for group in (sources.clinics, sources.handouts):
-        for name, loaded in group.items():
-            if isinstance(loaded, HandoutsError):
-                summary.failed.append((name, loaded))
-                for problem in loaded.problems:
-                    log.error(problem)
+    for broken in (sources.broken_clinics, sources.broken_handouts):
+        for name, error in broken.items():
+            summary.failed.append((name, error))
+            for problem in error.problems:
+                log.error(problem)

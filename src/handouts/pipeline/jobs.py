@@ -79,11 +79,14 @@ class PacketJob:
 
 @dataclass
 class Sources:
-    """Everything loaded from disk; a file that failed to load is kept as its problems."""
+    """Everything loaded from disk: the clinics and handouts that loaded, and apart from them the
+    problems of each file that did not (reported once; no job is planned from it)."""
 
-    clinics: dict[str, LoadedClinic | HandoutsError] = field(default_factory=dict)
-    handouts: dict[str, LoadedHandout | HandoutsError] = field(default_factory=dict)
+    clinics: dict[str, LoadedClinic] = field(default_factory=dict)
+    handouts: dict[str, LoadedHandout] = field(default_factory=dict)
     translations: dict[str, Translations] = field(default_factory=dict)
+    broken_clinics: dict[str, HandoutsError] = field(default_factory=dict)
+    broken_handouts: dict[str, HandoutsError] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

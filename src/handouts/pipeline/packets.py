@@ -11,7 +11,6 @@ from pathlib import Path
 from handouts import __version__, log
 from handouts.atomic import write_atomically
 from handouts.errors import HandoutsError, Problem
-from handouts.model.loaded import LoadedClinic
 from handouts.output.packets import assemble, definition_problems
 from handouts.pipeline.incremental import Entry, Manifest
 from handouts.pipeline.jobs import PacketJob, Sources
@@ -29,8 +28,8 @@ def plan_packets(run: BuildRun) -> list[PacketJob]:
     clinic_ids, handout_ids, langs, not_offered = run.clinic_ids, run.handout_ids, run.options.langs, run.not_offered
     packets = []
     for clinic_id in clinic_ids:
-        clinic = sources.clinics[clinic_id]
-        if not isinstance(clinic, LoadedClinic):
+        clinic = sources.clinics.get(clinic_id)
+        if clinic is None:
             continue
         broken = definition_problems(clinic, project.handout_ids())
         for packet_id, members in clinic.clinic.packets.items():
@@ -95,10 +94,10 @@ def _missing_member(
         path = output_path(out_dir, job)
         if path in kept and manifest.key(path) in manifest.entries:
             continue
-        loaded = sources.handouts[job.handout_id]
+        broken = sources.broken_handouts.get(job.handout_id)
         why = manifest.refusals.get(manifest.key(path)) or (
-            str(loaded.problems[0])
-            if isinstance(loaded, HandoutsError)
+            str(broken.problems[0])
+            if broken is not None
             else f"it is not offered in {language_tag(job.lang)!r} (a draft, or not in its meta.languages) "
             "or could not be written"
         )

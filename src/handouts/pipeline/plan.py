@@ -5,6 +5,7 @@ and `handouts serve` plan from the same functions."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from handouts.errors import HandoutsError, Problem
 from handouts.i18n.catalogs import has_catalog
@@ -34,22 +35,25 @@ def select(project: Project, clinics: list[str], handouts: list[str]) -> tuple[l
 
 
 def load(project: Project, clinic_ids: list[str], handout_ids: list[str]) -> Sources:
+    """Each clinic and handout asked for, loaded once; a file that fails is kept apart as its problems."""
     sources = Sources()
     for clinic_id in clinic_ids:
-        sources.clinics[clinic_id] = loaded_or_error(project.load_clinic, clinic_id)
+        _load_into(sources.clinics, sources.broken_clinics, project.load_clinic, clinic_id)
     for handout_id in handout_ids:
-        sources.handouts[handout_id] = loaded_or_error(project.load_handout, handout_id)
+        _load_into(sources.handouts, sources.broken_handouts, project.load_handout, handout_id)
     return sources
+
+
+def _load_into(loaded: dict[str, Any], broken: dict[str, HandoutsError], loader: Callable, name: str) -> None:
+    try:
+        loaded[name] = loader(name)
+    except HandoutsError as exc:
+        broken[name] = exc
 
 
 def spelled_as_clinics(sources: Sources, langs: tuple[str, ...]) -> tuple[str, ...]:
     """--lang as the folders spell it (zh-Hans) or as clinic.yaml does (zh_Hans): the clinic's code."""
-    codes = {
-        language_tag(lang): lang
-        for c in sources.clinics.values()
-        if isinstance(c, LoadedClinic)
-        for lang in c.clinic.languages
-    }
+    codes = {language_tag(lang): lang for c in sources.clinics.values() for lang in c.clinic.languages}
     return tuple(codes.get(language_tag(lang), lang) for lang in langs)
 
 
@@ -102,11 +106,9 @@ def plan(
     """Every clinic × each of its languages × each handout it offers × each copy, narrowed by --lang.
 
     Jobs whose clinic or handout failed to load are left out: their problems were reported once already."""
-    loaded_clinics = [c for c in sources.clinics.values() if isinstance(c, LoadedClinic)]
-    known = {lang for c in loaded_clinics for lang in c.clinic.languages}
+    known = {lang for c in sources.clinics.values() for lang in c.clinic.languages}
     unknown = [lang for lang in langs if lang not in known]
-    broken_clinics = any(isinstance(c, HandoutsError) for c in sources.clinics.values())
-    if unknown and not broken_clinics:
+    if unknown and not sources.broken_clinics:
         raise HandoutsError(
             [
                 Problem(
@@ -119,15 +121,15 @@ def plan(
         )
     jobs = []
     for clinic_id in clinic_ids:
-        clinic = sources.clinics[clinic_id]
-        if not isinstance(clinic, LoadedClinic):
+        clinic = sources.clinics.get(clinic_id)
+        if clinic is None:
             continue
         for lang in clinic.clinic.languages:
             if langs and lang not in langs:
                 continue
             for handout_id in handout_ids:
-                handout = sources.handouts[handout_id]
-                if not isinstance(handout, LoadedHandout) or not offered(clinic, handout, lang):
+                handout = sources.handouts.get(handout_id)
+                if handout is None or not offered(clinic, handout, lang):
                     continue
                 for variants in copies(clinic, lang, options):
                     second = second_language(variants, clinic.clinic)
@@ -176,7 +178,5 @@ def clinic_text_fallbacks(sources: Sources, jobs: list[Job]) -> list[Problem]:
     """Each clinic text that a planned language prints in the main language instead: once per clinic and language."""
     problems = []
     for clinic_id, lang in dict.fromkeys((job.clinic_id, job.lang) for job in jobs):
-        clinic = sources.clinics[clinic_id]
-        assert isinstance(clinic, LoadedClinic)  # jobs are planned only for clinics that loaded
-        problems += fallback_texts(clinic, lang)
+        problems += fallback_texts(sources.clinics[clinic_id], lang)  # jobs are planned only for clinics that loaded
     return problems

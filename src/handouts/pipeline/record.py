@@ -10,7 +10,7 @@ from pathlib import Path
 from handouts import log
 from handouts.atomic import write_atomically
 from handouts.errors import HandoutsError, Problem
-from handouts.model.loaded import LoadedClinic, LoadedHandout, fallback_texts
+from handouts.model.loaded import LoadedHandout, fallback_texts
 from handouts.output.formats import FORMATS
 from handouts.pipeline.incremental import Entry, InputHasher, Manifest
 from handouts.pipeline.jobs import Job, Outcome, Sources, Task
@@ -31,7 +31,7 @@ def skip_unchanged(run: BuildRun, jobs: list[Job]) -> list[Task]:
         clinic, handout = sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
         langs = [job.lang] + ([job.second_lang] if job.second_lang else [])
         translations = [sources.translations[lang] for lang in langs]
-        inputs = hasher.job_hash(clinic, handout, translations, job.variants)  # type: ignore[arg-type]
+        inputs = hasher.job_hash(clinic, handout, translations, job.variants)
         target = output_path(out_dir, job)
         warned = options.strict and _printed_with_warnings(manifest.entries.get(manifest.key(target)))
         if not options.force and not warned and manifest.up_to_date(target, inputs):
@@ -57,7 +57,6 @@ def record(run: BuildRun, outcome: Outcome, shown: Progress) -> bool:
         internal_error(out_dir, job, outcome.internal_error, summary, shown)
         return False
     handout = sources.handouts[job.handout_id]
-    assert isinstance(handout, LoadedHandout)
     warnings = pdf_warnings(sources, handout, outcome)
     if refused := outcome.refused or (tuple(warnings) if options.strict else ()):
         summary.refused.append((job, refused))
@@ -99,7 +98,6 @@ def pdf_warnings(sources: Sources, handout: LoadedHandout, outcome: Outcome) -> 
     job = outcome.job
     english = [replace(warning, message=f"{warning.message} (printed in English)") for warning in outcome.warnings]
     clinic = sources.clinics[job.clinic_id]
-    assert isinstance(clinic, LoadedClinic)
     # Fit to sheet applies to the standard copy; large print and bilingual copies may take more pages.
     paged = FORMATS[job.format].paged and not job.variants
     over = over_target_problem(handout, job.clinic_id, job.lang, outcome.pages) if paged else None

@@ -104,12 +104,11 @@ class JobRenderer:
         return page, decision
 
     def _loaded(self, job: Job) -> tuple[LoadedClinic, LoadedHandout]:
-        clinic, handout = self.sources.clinics[job.clinic_id], self.sources.handouts[job.handout_id]
-        for loaded in (clinic, handout):
-            if isinstance(loaded, HandoutsError):
-                raise loaded
-        assert isinstance(clinic, LoadedClinic) and isinstance(handout, LoadedHandout)
-        return clinic, handout
+        sources = self.sources
+        for broken in (sources.broken_clinics.get(job.clinic_id), sources.broken_handouts.get(job.handout_id)):
+            if broken is not None:
+                raise broken
+        return sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
 
     def _warm(self, clinic_id: str) -> dict[str, Any]:
         if self.font_config is None:
@@ -139,7 +138,7 @@ class ImageCache(dict[str, Any]):
 
 def domains_of(sources: Sources) -> list[str]:
     """The catalogs the loaded handouts print from (a form's source handouts included), and `common`."""
-    used = [d for h in sources.handouts.values() if isinstance(h, LoadedHandout) for d in h.domains]
+    used = [d for h in sources.handouts.values() for d in h.domains]
     return list(dict.fromkeys([*used, COMMON_DOMAIN]))
 
 

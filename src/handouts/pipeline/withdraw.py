@@ -9,8 +9,7 @@ from pathlib import Path
 
 from handouts import log
 from handouts.atomic import remove_empty_folders
-from handouts.errors import HandoutsError
-from handouts.model.loaded import LoadedClinic, LoadedHandout
+from handouts.model.loaded import LoadedClinic
 from handouts.model.project import Project
 from handouts.pipeline.incremental import Entry, Manifest
 from handouts.pipeline.jobs import BuildOptions, Job, Sources
@@ -29,10 +28,10 @@ NOT_OFFERED = (
 
 
 def _load_failure(sources: Sources, entry: Entry) -> str | None:
-    handout = None if entry.packet else sources.handouts.get(entry.handout)  # a packet's id is no handout's
-    for loaded in (sources.clinics.get(entry.clinic), handout):
-        if isinstance(loaded, HandoutsError):
-            return str(loaded.problems[0])
+    handout = None if entry.packet else sources.broken_handouts.get(entry.handout)  # a packet's id is no handout's
+    for broken in (sources.broken_clinics.get(entry.clinic), handout):
+        if broken is not None:
+            return str(broken.problems[0])
     return None
 
 
@@ -105,7 +104,9 @@ class Offers:
     def clinic(self, clinic_id: str) -> LoadedClinic | None:
         """The clinic as its clinic.yaml says now; None when it cannot be read (then nothing is judged)."""
         if clinic_id not in self._clinics:
-            loaded = self.sources.clinics.get(clinic_id) or loaded_or_error(self.project.load_clinic, clinic_id)
+            loaded = self.sources.clinics.get(clinic_id)
+            if loaded is None and clinic_id not in self.sources.broken_clinics:
+                loaded = loaded_or_error(self.project.load_clinic, clinic_id)
             self._clinics[clinic_id] = loaded if isinstance(loaded, LoadedClinic) else None
         return self._clinics[clinic_id]
 
@@ -133,7 +134,7 @@ class Offers:
         if listed is not None and entry.handout not in listed:
             return f"clinic {entry.clinic!r} no longer offers handout {entry.handout!r} (not in its `handouts:`)"
         handout = self.sources.handouts.get(entry.handout)  # judged only when this build loaded it
-        if not isinstance(handout, LoadedHandout):
+        if handout is None:
             return None
         if handout.handout.is_draft:
             return f"handout {entry.handout!r} is now a draft (meta.status); drafts never print for patients"
