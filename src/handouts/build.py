@@ -27,6 +27,7 @@ from handouts.progress import PlainProgress, Progress, progress
 from handouts.project import LoadedClinic, LoadedHandout, Project, fallback_texts
 from handouts.render_job import domains_of, translations_for
 from handouts.review import expired_problem, over_target_problem
+from handouts.safety_lint import SafetyLintError, library_problems
 from handouts.site import write_library
 from handouts.variants import VARIANTS, second_language
 
@@ -148,7 +149,18 @@ def load(project: Project, clinic_ids: list[str], handout_ids: list[str]) -> Sou
         sources.clinics[clinic_id] = _try(project.load_clinic, clinic_id)
     for handout_id in handout_ids:
         sources.handouts[handout_id] = _try(project.load_handout, handout_id)
+    refuse_unmarked_safety(project, sources)
     return sources
+
+
+def refuse_unmarked_safety(project: Project, sources: Sources) -> None:
+    """The safety lint, judged against the whole library (a sentence safety-critical in a handout
+    not being built still counts): a handout that fails it is a broken file, only its PDFs left out."""
+    loaded = [h for h in sources.handouts.values() if isinstance(h, LoadedHandout)]
+    others = (_try(project.load_handout, i) for i in project.handout_ids() if i not in sources.handouts)
+    library = [*loaded, *(h for h in others if isinstance(h, LoadedHandout))]
+    for handout_id, problems in library_problems(library, loaded).items():
+        sources.handouts[handout_id] = SafetyLintError(problems)
 
 
 def _try(loader: Callable, *args: object) -> object:

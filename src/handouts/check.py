@@ -24,10 +24,11 @@ from handouts.packets import definition_problems
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render_job import JobRenderer, domains_of, translations_for
 from handouts.review import DUE_SOON_DAYS, due_within, expired_problem, over_target_problem
+from handouts.safety_lint import SafetyLintError
 from handouts.text import spoken
 
 TARGET_GRADE = 7.0  # Flesch–Kincaid grade of the English source: plain English for patients
-GATES = ("schema", "catalogs", "glyphs", "contrast", "fit", "review", "readability")
+GATES = ("schema", "safety", "catalogs", "glyphs", "contrast", "fit", "review", "readability")
 
 
 @dataclass(frozen=True)
@@ -143,13 +144,23 @@ def check_loading(sources: Sources, report: Report) -> None:
     for group in (sources.clinics, sources.handouts):
         for loaded in group.values():
             if isinstance(loaded, HandoutsError):
-                gate = "contrast" if isinstance(loaded, ContrastError) else "schema"
-                report.gates[gate].problems += loaded.problems
+                report.gates[_gate_of(loaded)].problems += loaded.problems
     clinics = sum(isinstance(c, LoadedClinic) for c in sources.clinics.values())
     handouts = sum(isinstance(h, LoadedHandout) for h in sources.handouts.values())
     report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")
     if report.gates["contrast"].ok:
         report.gates["contrast"].notes.append(f"{_count(clinics, 'clinic')}: brand colours meet WCAG 2.1 AA")
+    if report.gates["safety"].ok:
+        report.gates["safety"].notes.append(
+            f"{_count(handouts, 'handout')}: all text that reads as safety-critical is marked"
+        )
+
+
+def _gate_of(error: HandoutsError) -> str:
+    """The gate a file that failed to load fails: its brand colours, its safety marks, else its schema."""
+    if isinstance(error, ContrastError):
+        return "contrast"
+    return "safety" if isinstance(error, SafetyLintError) else "schema"
 
 
 def check_packets(project: Project, sources: Sources, report: Report) -> None:

@@ -11,7 +11,6 @@ the environment checks.
 from __future__ import annotations
 
 import gettext
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,14 +24,10 @@ from babel.messages.catalog import Catalog, Message, TranslationError
 from babel.messages.plurals import get_plural
 
 from handouts.errors import Problem
-from handouts.text import PlaceholderError, names
+from handouts.text import TAG, PlaceholderError, names
 
 if TYPE_CHECKING:
     from handouts.extract import Template
-
-# Anything that looks like an HTML tag, comment or declaration, closed or not.
-TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>?")
-
 
 # -- Babel-style checkers: (catalog, message) -> None, raise TranslationError ------
 

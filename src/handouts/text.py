@@ -16,6 +16,8 @@ CLINIC_VALUES = ("clinic_name", "clinic_phone", "emergency_number", "session_min
 VALUE_NAME = r"^[a-z][a-z0-9_]{0,39}$"
 # The only markup a text or translation may carry; everything else is escaped.
 ALLOWED_TAGS = ("strong",)
+# Anything that looks like an HTML tag, comment or declaration, closed or not.
+TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>?")
 
 
 class PlaceholderError(ValueError):
