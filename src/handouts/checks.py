@@ -24,7 +24,7 @@ from babel.messages.catalog import Catalog, Message, TranslationError
 from babel.messages.plurals import get_plural
 
 from handouts.errors import Problem
-from handouts.text import TAG, PlaceholderError, names
+from handouts.text import TAG, PlaceholderError, markup_problem, names
 
 if TYPE_CHECKING:
     from handouts.extract import Template
@@ -65,20 +65,21 @@ def placeholders(catalog: Catalog | None, message: Message) -> None:
 
 
 def markup(catalog: Catalog | None, message: Message) -> None:
-    """The same tags as the English, in the same order: none added, no attributes."""
+    """The same tags as the English, in the same order: none added, no attributes, and only <strong>…</strong>."""
     ids, strings = _sources_and_translations(message)
     wanted = TAG.findall(ids[0])
     for string in strings:
         found = TAG.findall(string)
-        if found == wanted:
-            continue
         extra = [tag for tag in found if tag not in wanted]
         if extra:
             raise TranslationError(f"markup {extra[0]} is not in the English; only the English's markup may be used")
-        raise TranslationError(
-            f"markup differs from the English: it has {' '.join(wanted) or 'no tags'}, "
-            f"the translation has {' '.join(found) or 'no tags'}"
-        )
+        if found != wanted:
+            raise TranslationError(
+                f"markup differs from the English: it has {' '.join(wanted) or 'no tags'}, "
+                f"the translation has {' '.join(found) or 'no tags'}"
+            )
+        if problem := markup_problem(string):  # the English's own markup, where it is not <strong>…</strong>
+            raise TranslationError(problem)
 
 
 def _describe_edge(text: str) -> str:

@@ -24,7 +24,7 @@ from handouts.languages import described, readable_as
 from handouts.layout import RESERVED_HANDOUT_IDS
 from handouts.schema import Clinic, ProjectConfig, load_model
 from handouts.signoff import reviews_path
-from handouts.text import PlaceholderError, unknown_names
+from handouts.text import PlaceholderError, markup_problem, unknown_names
 from handouts.yamlfile import LineMap, format_key
 
 # Number values every clinic sets; a plural text may count by them.
@@ -362,7 +362,7 @@ class Project:
             raise ConfigError(Problem(shown_as, f"{reserved_name(handout_id)}; rename the file"))
         handout, lines = load_model(Handout, path, shown_as)
         loaded = LoadedHandout(handout_id, path, shown_as, handout, lines)
-        problems = _placeholder_problems(loaded) + _asset_problems(loaded)
+        problems = _text_problems(loaded) + _asset_problems(loaded)
         if problems:
             raise ConfigError(problems)
         return loaded
@@ -383,8 +383,8 @@ def reserved_name(handout_id: str) -> str:
     return f"the name {handout_id!r} is kept for the handout library's pages (index.html)"
 
 
-def _placeholder_problems(loaded: LoadedHandout) -> list[Problem]:
-    """Every unknown or broken placeholder of the English, in one report."""
+def _text_problems(loaded: LoadedHandout) -> list[Problem]:
+    """Every unknown or broken placeholder and every tag but <strong>…</strong> in the English, in one report."""
     handout = loaded.handout
     known = handout.value_names()
     numbers = set(CLINIC_NUMBERS) | {name for name, value in handout.values.items() if not isinstance(value, str)}
@@ -393,6 +393,8 @@ def _placeholder_problems(loaded: LoadedHandout) -> list[Problem]:
         key = format_key(ref.path)
         line = loaded.lines.line_for(ref.path)
         for english in filter(None, (ref.text.text, ref.text.plural)):
+            if why := markup_problem(english):
+                problems.append(Problem(loaded.shown_as, why, line, key))
             try:
                 unknown = unknown_names(english, known)
             except PlaceholderError as exc:
