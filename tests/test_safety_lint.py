@@ -178,3 +178,26 @@ def test_markup_but_strong_in_the_english_is_an_error_at_its_line(tmp_path: Path
 )
 def test_markup_problem(english: str, expected: str | None) -> None:
     assert markup_problem(english) == expected
+
+
+def test_a_number_value_given_text_refuses_only_that_clinics_pdfs_of_that_handout(tmp_path: Path, run) -> None:
+    dose = advice(
+        '{text: "Use it for {dose_minutes} minute.", plural: "Use it for {dose_minutes} minutes.",'
+        " count: dose_minutes, safety: true}"
+    ).replace("title:", "values:\n  dose_minutes: 30\ntitle:")
+    root = make_project(
+        tmp_path / "p",
+        {"dose": dose, "plain": advice("Walk every day.")},
+        clinic_extra="values:\n  dose_minutes: thirty minutes\n",
+    )
+    expected = (
+        "clinics/fixture/clinic.yaml:16 values.dose_minutes: 'thirty minutes' is text, but dose declares "
+        "dose_minutes a number (default 30); write a whole number, or a range as [low, high]"
+    )
+    checked = run(root, "check")
+    assert checked.code == 1
+    assert errors(checked.out) == [f"error: {expected}"]
+    built = run(root, "build", "-j", "1")
+    assert built.code == 1
+    assert expected in built.out + built.err
+    assert sorted(p.name for p in (root / "output/fixture/en").glob("*.pdf")) == ["plain.pdf"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from handouts import __version__, log
 from handouts.atomic import remove_orphaned_temps, write_atomically
-from handouts.errors import HandoutsError, Problem
+from handouts.errors import ConfigError, HandoutsError, Problem
 from handouts.executors import executor_problem, run_jobs
 from handouts.formats import FORMATS
 from handouts.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
@@ -24,7 +24,7 @@ from handouts.languages import fallback_chain
 from handouts.layout import output_path, packet_path
 from handouts.packets import assemble, definition_problems
 from handouts.progress import PlainProgress, Progress, progress
-from handouts.project import LoadedClinic, LoadedHandout, Project, fallback_texts
+from handouts.project import LoadedClinic, LoadedHandout, Project, fallback_texts, value_kind_problems
 from handouts.render_job import domains_of, translations_for
 from handouts.review import expired_problem, over_target_problem
 from handouts.safety_lint import SafetyLintError, library_problems
@@ -150,7 +150,21 @@ def load(project: Project, clinic_ids: list[str], handout_ids: list[str]) -> Sou
     for handout_id in handout_ids:
         sources.handouts[handout_id] = _try(project.load_handout, handout_id)
     refuse_unmarked_safety(project, sources)
+    sources.unfit = unfit_pairs(sources)
     return sources
+
+
+def unfit_pairs(sources: Sources) -> dict[tuple[str, str], HandoutsError]:
+    """Each clinic × handout whose values do not fit (clinic.yaml gives text for a number value):
+    only that clinic's PDFs of that handout are refused."""
+    clinics = [c for c in sources.clinics.values() if isinstance(c, LoadedClinic)]
+    handouts = [h for h in sources.handouts.values() if isinstance(h, LoadedHandout)]
+    found = {}
+    for clinic in clinics:
+        for handout in handouts:
+            if problems := value_kind_problems(clinic, handout):
+                found[clinic.id, handout.id] = ConfigError(problems)
+    return found
 
 
 def refuse_unmarked_safety(project: Project, sources: Sources) -> None:
@@ -186,9 +200,15 @@ def report_load_problems(sources: Sources, summary: Summary) -> None:
     for group in (sources.clinics, sources.handouts):
         for name, loaded in group.items():
             if isinstance(loaded, HandoutsError):
-                summary.failed.append((name, loaded))
-                for problem in loaded.problems:
-                    log.error(problem)
+                _report_failed(name, loaded, summary)
+    for (clinic_id, handout_id), error in sources.unfit.items():
+        _report_failed(f"{clinic_id}/{handout_id}", error, summary)
+
+
+def _report_failed(name: str, error: HandoutsError, summary: Summary) -> None:
+    summary.failed.append((name, error))
+    for problem in error.problems:
+        log.error(problem)
 
 
 def offered(clinic: LoadedClinic, handout: LoadedHandout, lang: str) -> bool:
@@ -253,6 +273,8 @@ def plan(
             for handout_id in handout_ids:
                 handout = sources.handouts[handout_id]
                 if not isinstance(handout, LoadedHandout) or not offered(clinic, handout, lang):
+                    continue
+                if (clinic_id, handout_id) in sources.unfit:  # reported once already
                     continue
                 for variants in copies(clinic, lang, options):
                     second = second_language(variants, clinic.clinic)
@@ -547,7 +569,8 @@ NOT_A_PACKET = "no longer a packet of the clinic (its `packets:` in clinic.yaml)
 
 def _load_failure(sources: Sources, entry: Entry) -> str | None:
     handout = None if entry.packet else sources.handouts.get(entry.handout)  # a packet's id is no handout's
-    for loaded in (sources.clinics.get(entry.clinic), handout):
+    unfit = None if entry.packet else sources.unfit.get((entry.clinic, entry.handout))
+    for loaded in (sources.clinics.get(entry.clinic), handout, unfit):
         if isinstance(loaded, HandoutsError):
             return str(loaded.problems[0])
     return None

@@ -145,6 +145,8 @@ def check_loading(sources: Sources, report: Report) -> None:
         for loaded in group.values():
             if isinstance(loaded, HandoutsError):
                 report.gates[_gate_of(loaded)].problems += loaded.problems
+    for error in sources.unfit.values():
+        report.gates["schema"].problems += error.problems
     clinics = sum(isinstance(c, LoadedClinic) for c in sources.clinics.values())
     handouts = sum(isinstance(h, LoadedHandout) for h in sources.handouts.values())
     report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")

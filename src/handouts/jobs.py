@@ -86,6 +86,8 @@ class Sources:
 
     clinics: dict[str, LoadedClinic | HandoutsError] = field(default_factory=dict)
     handouts: dict[str, LoadedHandout | HandoutsError] = field(default_factory=dict)
+    # (clinic, handout) pairs that loaded but cannot print together, e.g. a clinic value of the wrong kind.
+    unfit: dict[tuple[str, str], HandoutsError] = field(default_factory=dict)
     translations: dict[str, Translations] = field(default_factory=dict)
 
 

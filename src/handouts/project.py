@@ -25,7 +25,7 @@ from handouts.layout import RESERVED_HANDOUT_IDS
 from handouts.schema import Clinic, ProjectConfig, load_model
 from handouts.signoff import reviews_path
 from handouts.text import PlaceholderError, markup_problem, unknown_names
-from handouts.yamlfile import LineMap, format_key
+from handouts.yamlfile import LineMap, format_key, quote
 
 # Number values every clinic sets; a plural text may count by them.
 CLINIC_NUMBERS = ("session_minutes", "session_count")
@@ -475,4 +475,24 @@ def fallback_texts(loaded: LoadedClinic, lang: str) -> list[Problem]:
                 format_key(key),
             )
         )
+    return problems
+
+
+def value_kind_problems(clinic: LoadedClinic, handout: LoadedHandout) -> list[Problem]:
+    """The clinic's values that are text where the handout declares a number (its default is a
+    number or a range): a dose or a count must never print as whatever text was typed."""
+    problems = []
+    for name, value in clinic.clinic.values.items():
+        default = handout.handout.values.get(name)
+        if isinstance(value, str) and default is not None and not isinstance(default, str):
+            example = f"[{default[0]}, {default[1]}]" if isinstance(default, tuple) else str(default)
+            problems.append(
+                Problem(
+                    clinic.shown_as,
+                    f"{quote(value)} is text, but {handout.id} declares {name} a number (default {example}); "
+                    "write a whole number, or a range as [low, high]",
+                    clinic.lines.line_for(("values", name)),
+                    f"values.{name}",
+                )
+            )
     return problems
