@@ -20,6 +20,7 @@ from handouts.executors import executor_problem, run_jobs
 from handouts.formats import FORMATS
 from handouts.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
 from handouts.jobs import BuildOptions, Job, Outcome, PacketJob, Sources, Task
+from handouts.label_fit import label_warnings
 from handouts.languages import fallback_chain
 from handouts.layout import output_path, packet_path
 from handouts.packets import assemble, definition_problems
@@ -27,7 +28,7 @@ from handouts.progress import PlainProgress, Progress, progress
 from handouts.project import LoadedClinic, LoadedHandout, Project, fallback_texts, value_kind_problems
 from handouts.render_job import domains_of, translations_for
 from handouts.review import expired_problem, over_target_problem
-from handouts.safety_lint import SafetyLintError, library_problems
+from handouts.safety_lint import library_problems
 from handouts.site import write_library
 from handouts.variants import VARIANTS, second_language
 
@@ -72,9 +73,12 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
     options = how_to_run(project, options)
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
+    refuse_unmarked_safety(project, sources)
     if not options.allow_expired:
         refuse_expired(sources, options.today or dt.date.today())
     report_load_problems(sources, summary)
+    for problem in figure_label_warnings(project, sources):
+        log.warning(problem)
     out_dir = options.out_dir or project.root / "output"
     jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, options)
     for problem in clinic_text_fallbacks(sources, jobs):
@@ -149,7 +153,6 @@ def load(project: Project, clinic_ids: list[str], handout_ids: list[str]) -> Sou
         sources.clinics[clinic_id] = _try(project.load_clinic, clinic_id)
     for handout_id in handout_ids:
         sources.handouts[handout_id] = _try(project.load_handout, handout_id)
-    refuse_unmarked_safety(project, sources)
     sources.unfit = unfit_pairs(sources)
     return sources
 
@@ -167,14 +170,18 @@ def unfit_pairs(sources: Sources) -> dict[tuple[str, str], HandoutsError]:
     return found
 
 
-def refuse_unmarked_safety(project: Project, sources: Sources) -> None:
-    """The safety lint, judged against the whole library (a sentence safety-critical in a handout
-    not being built still counts): a handout that fails it is a broken file, only its PDFs left out."""
+def unmarked_safety(project: Project, sources: Sources) -> dict[str, list[Problem]]:
+    """The safety lint's problems for each loaded handout, judged against the whole library (a
+    sentence safety-critical in a handout not being built still counts)."""
     loaded = [h for h in sources.handouts.values() if isinstance(h, LoadedHandout)]
     others = (_try(project.load_handout, i) for i in project.handout_ids() if i not in sources.handouts)
-    library = [*loaded, *(h for h in others if isinstance(h, LoadedHandout))]
-    for handout_id, problems in library_problems(library, loaded).items():
-        sources.handouts[handout_id] = SafetyLintError(problems)
+    return library_problems([*loaded, *(h for h in others if isinstance(h, LoadedHandout))], loaded)
+
+
+def refuse_unmarked_safety(project: Project, sources: Sources) -> None:
+    """A handout that fails the safety lint is treated as a broken file: reported once, only its PDFs left out."""
+    for handout_id, problems in unmarked_safety(project, sources).items():
+        sources.handouts[handout_id] = ConfigError(problems)
 
 
 def _try(loader: Callable, *args: object) -> object:
@@ -186,6 +193,15 @@ def _try(loader: Callable, *args: object) -> object:
 
 def _languages(jobs: list[Job]) -> list[str]:
     return sorted({lang for job in jobs for lang in (job.lang, job.second_lang) if lang})
+
+
+def figure_label_warnings(project: Project, sources: Sources) -> list[Problem]:
+    """The English figure labels of the loaded handouts that run outside their drawing or print too small."""
+    try:
+        fonts = project.fonts
+    except HandoutsError:  # a broken fonts.yaml: each PDF reports it
+        return []
+    return [w for h in sources.handouts.values() if isinstance(h, LoadedHandout) for w in label_warnings(h, fonts)]
 
 
 def refuse_expired(sources: Sources, today: dt.date) -> None:

@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from handouts.build import clinic_text_fallbacks, load, plan, select
+from handouts.build import clinic_text_fallbacks, figure_label_warnings, load, plan, select, unmarked_safety
 from handouts.catalogs import SOURCE_LANGUAGE
 from handouts.contrast import ContrastError
 from handouts.errors import HandoutsError, Problem
@@ -24,7 +24,6 @@ from handouts.packets import definition_problems
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render_job import JobRenderer, domains_of, translations_for
 from handouts.review import DUE_SOON_DAYS, due_within, expired_problem, over_target_problem
-from handouts.safety_lint import SafetyLintError
 from handouts.text import spoken
 
 TARGET_GRADE = 7.0  # Flesch–Kincaid grade of the English source: plain English for patients
@@ -98,6 +97,7 @@ def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
     check_loading(sources, report)
+    check_safety_marks(project, sources, report)
     check_packets(project, sources, report)
     offered = {lang for c in sources.clinics.values() if isinstance(c, LoadedClinic) for lang in c.clinic.languages}
     langs = sorted(offered & set(options.langs) if options.langs else offered)
@@ -106,6 +106,7 @@ def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
     check_review(sources, today, report)
     check_readability(sources, report)
     check_pages(project, sources, clinic_ids, list(options.langs), handout_ids, report)
+    report.gates["fit"].notes += [f"warning: {problem}" for problem in figure_label_warnings(project, sources)]
     check_library_updates(project, sources, report)
     return report
 
@@ -144,7 +145,8 @@ def check_loading(sources: Sources, report: Report) -> None:
     for group in (sources.clinics, sources.handouts):
         for loaded in group.values():
             if isinstance(loaded, HandoutsError):
-                report.gates[_gate_of(loaded)].problems += loaded.problems
+                gate = "contrast" if isinstance(loaded, ContrastError) else "schema"
+                report.gates[gate].problems += loaded.problems
     for error in sources.unfit.values():
         report.gates["schema"].problems += error.problems
     clinics = sum(isinstance(c, LoadedClinic) for c in sources.clinics.values())
@@ -152,17 +154,15 @@ def check_loading(sources: Sources, report: Report) -> None:
     report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")
     if report.gates["contrast"].ok:
         report.gates["contrast"].notes.append(f"{_count(clinics, 'clinic')}: brand colours meet WCAG 2.1 AA")
-    if report.gates["safety"].ok:
-        report.gates["safety"].notes.append(
-            f"{_count(handouts, 'handout')}: all text that reads as safety-critical is marked"
-        )
 
 
-def _gate_of(error: HandoutsError) -> str:
-    """The gate a file that failed to load fails: its brand colours, its safety marks, else its schema."""
-    if isinstance(error, ContrastError):
-        return "contrast"
-    return "safety" if isinstance(error, SafetyLintError) else "schema"
+def check_safety_marks(project: Project, sources: Sources, report: Report) -> None:
+    """The safety lint (safety_lint.py): the build refuses the PDFs of a handout that fails it."""
+    gate = report.gates["safety"]
+    gate.problems += [problem for problems in unmarked_safety(project, sources).values() for problem in problems]
+    if gate.ok:
+        handouts = sum(isinstance(h, LoadedHandout) for h in sources.handouts.values())
+        gate.notes.append(f"{_count(handouts, 'handout')}: all text that reads as safety-critical is marked")
 
 
 def check_packets(project: Project, sources: Sources, report: Report) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from handouts.errors import ConfigError, Problem
+from handouts.errors import Problem
 from handouts.handout import TextRef, texts
 from handouts.project import LoadedHandout
 from handouts.schema import Text
@@ -62,10 +62,6 @@ _PATTERNS = [re.compile(rf"\b{words}\b", re.IGNORECASE) for _, words in PATTERNS
 # A sentence this short ("Do", "Yes") says nothing safety-critical on its own.
 MIN_SENTENCE_WORDS = 3
 FIX = "mark it `safety: true`, or write `safety: false` and a `note:` saying why it is not"
-
-
-class SafetyLintError(ConfigError):
-    """A handout with text that reads as safety-critical but is not marked so."""
 
 
 def sentences(english: str) -> list[str]:
