@@ -8,16 +8,12 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from fixture_project import make_project
+from fixture_project import META, make_project
 from handouts.label_fit import labels, parse_transform, scale_of, view_box
 
-HANDOUT = """\
-meta:
-  code: FIX-01
-  version: "1.0"
-  approved: 2026-11-01
-  review_due: 2028-11-01
-  references: ["A reference. 2020."]
+HANDOUT = (
+    META
+    + """\
 title: Pads
 sections:
   - id: pads
@@ -28,6 +24,7 @@ sections:
         width: 80
         alt: Two pads on a back.
 """
+)
 # 200 units across 80 mm: a unit is 0.4 mm, so font-size 12 prints at 13.6 pt and 6 at 6.8 pt.
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100">
   <text x="100" y="20" text-anchor="middle" font-size="12">Pad here</text>

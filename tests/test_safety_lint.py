@@ -10,18 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fixture_project import REPO, make_project
+from fixture_project import META, REPO, make_project
 from handouts.safety_lint import PATTERNS, sentences
 from handouts.text import markup_problem
-
-META = """\
-meta:
-  code: FIX-01
-  version: "1.0"
-  approved: 2026-11-01
-  review_due: 2028-11-01
-  references: ["A reference. 2020."]
-"""
 
 # A safety section whose sentence other handouts must not repeat unmarked.
 URGENT = (
