@@ -7,12 +7,16 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from fixture_project import META, REPO, make_project
-from handouts.safety_lint import PATTERNS, sentences
+from handouts.handout import Handout
+from handouts.project import LoadedHandout
+from handouts.safety_lint import PATTERNS, lint, sentences
 from handouts.text import markup_problem
+from handouts.yamlfile import LineMap
 
 # A safety section whose sentence other handouts must not repeat unmarked.
 URGENT = (
@@ -192,3 +196,29 @@ def test_a_number_value_given_text_refuses_only_that_clinics_pdfs_of_that_handou
     assert built.code == 1
     assert expected in built.out + built.err
     assert sorted(p.name for p in (root / "output/fixture/en").glob("*.pdf")) == ["plain.pdf"]
+
+
+def _loaded(text: dict) -> LoadedHandout:
+    section = {"id": "advice", "blocks": [{"type": "paragraph", "text": text}]}
+    handout = Handout.model_validate({"meta": yaml.safe_load(META)["meta"], "title": "Advice", "sections": [section]})
+    return LoadedHandout("advice", Path("advice.yaml"), "advice.yaml", handout, LineMap())
+
+
+plain_words = st.lists(st.sampled_from(["your", "back", "walk", "daily", "the", "call", "us", "on"]), max_size=8)
+
+
+@given(plain_words, plain_words)
+def test_any_unmarked_text_with_the_emergency_number_is_flagged_and_a_marked_one_is_not(
+    before: list[str], after: list[str]
+) -> None:
+    english = " ".join([*before, "{emergency_number}", *after])
+    assert [p.message for p in lint(_loaded({"text": english}), {})] == [
+        f"not marked safety-critical, but it sends the patient to {{emergency_number}}; {FIX}"
+    ]
+    assert lint(_loaded({"text": english, "safety": True}), {}) == []
+    assert lint(_loaded({"text": english, "safety": False, "note": "A training example."}), {}) == []
+
+
+@given(plain_words)
+def test_plain_words_pass_the_lint(words: list[str]) -> None:
+    assert lint(_loaded({"text": " ".join(words) or "Walk."}), {}) == []
