@@ -37,7 +37,7 @@ SMALL = (
 )
 OUTSIDE = (
     "handouts/pads.yaml:13 sections[0].blocks[0]: figure label 'Never on the neck' (pads.svg) runs outside "
-    "the drawing (x 150 to 253, y 47 to 64; the viewBox is x 0 to 200, y 0 to 100); "
+    "the drawing (x 150 to 253, y 50 to 62; the viewBox is x 0 to 200, y 0 to 100); "
     "move it in, shorten it, or widen the viewBox"
 )
 
@@ -90,3 +90,15 @@ def test_a_drawing_without_a_view_box_is_measured_by_its_width_and_height() -> N
     assert view_box(ET.fromstring('<svg viewBox="0 0 4 3"/>')) == (0, 0, 4, 3)
     assert view_box(ET.fromstring('<svg width="40px" height="30"/>')) == (0, 0, 40, 30)
     assert view_box(ET.fromstring("<svg/>")) is None
+
+
+def test_check_warns_of_a_translated_label_that_runs_outside_at_its_catalog_line(tmp_path: Path, run) -> None:
+    long = "Placez l'électrode ici, jamais sur la colonne"
+    catalogs = {"fr": {"pads": {("Pad here", "figure label"): long, ("Spine", "figure label"): "Colonne"}}}
+    root = make_project(tmp_path / "p", {"pads": HANDOUT}, catalogs, ("en", "fr"), assets={"pads/pads.svg": SVG})
+    warnings = [line.strip() for line in run(root, "check").out.splitlines() if "in fr," in line]
+    assert warnings == [
+        "warning: locales/fr/LC_MESSAGES/pads.po:22: figure label 'Pad here' (pads.svg) in fr, "
+        f"{long!r}, runs outside the drawing (x -19 to 219, y 10 to 22; the viewBox is x 0 to 200, y 0 to 100); "
+        "shorten the translation (the drawing has no more room)"
+    ]

@@ -19,6 +19,7 @@ from handouts.errors import HandoutsError, Problem
 from handouts.handout import texts
 from handouts.incremental import MANIFEST_NAME, Manifest
 from handouts.jobs import BuildOptions, Sources, Task
+from handouts.label_fit import translated_label_warnings
 from handouts.languages import fallback_chain
 from handouts.packets import definition_problems
 from handouts.project import LoadedClinic, LoadedHandout, Project
@@ -106,9 +107,24 @@ def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
     check_review(sources, today, report)
     check_readability(sources, report)
     check_pages(project, sources, clinic_ids, list(options.langs), handout_ids, report)
-    report.gates["fit"].notes += [f"warning: {problem}" for problem in figure_label_warnings(project, sources)]
+    report.gates["fit"].notes += [f"warning: {problem}" for problem in label_fit_warnings(project, sources)]
     check_library_updates(project, sources, report)
     return report
+
+
+def label_fit_warnings(project: Project, sources: Sources) -> list[Problem]:
+    """The English figure labels that run outside their drawing or print too small, then the
+    translations (of the languages checked) that run outside."""
+    found = figure_label_warnings(project, sources)
+    try:
+        fonts = project.fonts
+    except HandoutsError:  # a broken fonts.yaml: the glyphs gate reports it
+        return found
+    handouts = [h for h in sources.handouts.values() if isinstance(h, LoadedHandout)]
+    for lang, translations in sources.translations.items():
+        if lang != SOURCE_LANGUAGE:
+            found += [w for h in handouts for w in translated_label_warnings(h, fonts, translations)]
+    return list(dict.fromkeys(found))  # a regional variant prints its language's labels: said once
 
 
 def check_library_updates(project: Project, sources: Sources, report: Report) -> None:

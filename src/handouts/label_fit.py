@@ -1,10 +1,12 @@
 """Figure labels that will not read on paper: a label that runs outside its drawing's viewBox
 (cut off on the page), or one that prints below MIN_LABEL_PT at the figure's width.
 
-A label prints on one line at its <text>'s x and y, in the page's font (figure.translated_svg),
-so it is measured so: the English in the first family of the English font stack, by the
-font's own advance widths (fontTools; kerning aside), through the transforms of the <text>
-and the groups around it. Warnings, not errors: a drawing can be fixed after the PDF prints."""
+A label prints on one line at its <text>'s x and y, in the page's fonts (figure.translated_svg),
+so it is measured so: each character in the first font of the language's stack that has it,
+by the font's own advance widths (fontTools; kerning and Arabic joining aside), through the
+transforms of the <text> and the groups around it. The English is judged for both, in check
+and build; each translation, in `handouts check`, for running outside. Warnings, not
+errors: the drawing or the translation can be fixed after the PDF prints."""
 
 from __future__ import annotations
 
@@ -12,23 +14,28 @@ import functools
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from handouts.blocks.figure import SVG_NS, Figure, read_svg
+from handouts.blocks.figure import LABEL_CONTEXT, SVG_NS, Figure, read_svg
+from handouts.catalogs import SOURCE_LANGUAGE, Translations, problem_at
 from handouts.errors import Problem
-from handouts.fonts import FontSet
+from handouts.fonts import Family, FontSet
 from handouts.handout import all_blocks
 from handouts.project import LoadedHandout
-from handouts.yamlfile import format_key
+from handouts.yamlfile import KeyPath, format_key
 
 MIN_LABEL_PT = 9  # the smallest a label may print (RNIB clear print asks 12 for text; 9 for short labels)
 PT_PER_MM = 72 / 25.4
 DEFAULT_FONT_SIZE = 16.0  # CSS "medium", in user units
 TOLERANCE = 0.5  # user units a label may touch the edge by (anti-aliasing, rounding)
+# Above and below the baseline, per unit of font size: WeasyPrint's own reckoning of an SVG text's box.
+ASCENT, DESCENT = 0.8, 0.2
+MOVE_IT = "move it in, shorten it, or widen the viewBox"
 
 Matrix = tuple[float, float, float, float, float, float]  # a b c d e f, as SVG's matrix()
+Box = tuple[float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
@@ -46,37 +53,53 @@ class Label:
 def label_warnings(loaded: LoadedHandout, fonts: FontSet) -> list[Problem]:
     """A warning for each English figure label of the handout that runs outside its drawing or prints too small."""
     found = []
+    for figure, path, root, box in _figures(loaded):
+        where = Problem(loaded.shown_as, "", loaded.lines.line_for((*path, "src")), format_key(path))
+        for label in labels(root):
+            named = f"figure label {label.text!r} ({figure.src})"
+            if too_small := _too_small(label, figure, box):
+                found.append(replace(where, message=f"{named} {too_small}"))
+            if outside := _outside(extent(label, label.text, fonts.stack_for(SOURCE_LANGUAGE)), box):
+                found.append(replace(where, message=f"{named} runs outside the drawing ({outside}); {MOVE_IT}"))
+    return found
+
+
+def translated_label_warnings(loaded: LoadedHandout, fonts: FontSet, translations: Translations) -> list[Problem]:
+    """A warning, at the catalog's line, for each translated figure label that runs outside its drawing."""
+    found = []
+    stack = fonts.stack_for(translations.lang)
+    for figure, _, root, box in _figures(loaded):
+        for label in labels(root):
+            lookup = translations.lookup(loaded.id, label.text, LABEL_CONTEXT, loaded.shown_as)
+            if lookup.translated and (outside := _outside(extent(label, lookup.text, stack), box)):
+                message = (
+                    f"figure label {label.text!r} ({figure.src}) in {translations.lang}, {lookup.text!r}, runs "
+                    f"outside the drawing ({outside}); shorten the translation (the drawing has no more room)"
+                )
+                found.append(problem_at(lookup.origin, message))
+    return found
+
+
+def _figures(loaded: LoadedHandout) -> Iterator[tuple[Figure, KeyPath, ET.Element, Box]]:
+    """Each SVG figure of the handout with a size to judge its labels by (a viewBox, or a width and height)."""
     for block, path in all_blocks(loaded.handout):
         if isinstance(block, Figure) and block.src.endswith(".svg"):
-            line = loaded.lines.line_for((*path, "src"))
-            for why in figure_warnings(read_svg(block.path(loaded.asset_dir)), block, fonts):
-                found.append(Problem(loaded.shown_as, why, line, format_key(path)))
-    return found
+            root = read_svg(block.path(loaded.asset_dir))
+            if box := view_box(root):
+                yield block, path, root, box
 
 
-def figure_warnings(root: ET.Element, figure: Figure, fonts: FontSet) -> list[str]:
-    box = view_box(root)
-    if box is None:
-        return []  # no size to judge by: the drawing is scaled as a whole
-    mm_per_unit = figure.width / box[2]
-    family = fonts.stack_for("en")[0]
-    found = []
-    for label in labels(root):
-        font = family.files.get(700 if label.bold else 400) or next(iter(family.files.values()))
-        where = f"figure label {label.text!r} ({figure.src})"
-        points = label.size * scale_of(label.matrix) * mm_per_unit * PT_PER_MM
-        if points < MIN_LABEL_PT - 0.05:
-            found.append(
-                f"{where} prints at {points:.1f} pt at the figure's width of {figure.width} mm; make it at least "
-                f"{MIN_LABEL_PT} pt (font-size {math.ceil(label.size * MIN_LABEL_PT / points)} in this drawing), "
-                "or make the figure wider"
-            )
-        if outside := _outside(extent(label, font), box):
-            found.append(f"{where} runs outside the drawing ({outside}); move it in, shorten it, or widen the viewBox")
-    return found
+def _too_small(label: Label, figure: Figure, box: Box) -> str | None:
+    points = label.size * scale_of(label.matrix) * figure.width / box[2] * PT_PER_MM
+    if points >= MIN_LABEL_PT - 0.05:
+        return None
+    return (
+        f"prints at {points:.1f} pt at the figure's width of {figure.width} mm; make it at least {MIN_LABEL_PT} pt "
+        f"(font-size {math.ceil(label.size * MIN_LABEL_PT / points)} in this drawing), or make the figure wider"
+    )
 
 
-def _outside(extent: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> str | None:
+def _outside(extent: Box, box: Box) -> str | None:
     """Where a label's box leaves the viewBox, as the author can find it in the SVG; None when it does not."""
     left, top, right, bottom = extent
     x0, y0, width, height = box
@@ -89,7 +112,7 @@ def _outside(extent: tuple[float, float, float, float], box: tuple[float, float,
     )
 
 
-def view_box(root: ET.Element) -> tuple[float, float, float, float] | None:
+def view_box(root: ET.Element) -> Box | None:
     """The drawing's viewBox (min x, min y, width, height); its width and height when it has none."""
     numbers = _numbers(root.get("viewBox", ""))
     if len(numbers) == 4 and numbers[2] > 0 and numbers[3] > 0:
@@ -130,36 +153,49 @@ def _style(element: ET.Element) -> dict[str, str]:
     return {name: value.strip() for name, value in found.items() if value}
 
 
-def extent(label: Label, font: Path) -> tuple[float, float, float, float]:
-    """The label's box (left, top, right, bottom) in the drawing's coordinates."""
-    advance, ascent, descent = metrics(font)
-    width = sum(advance(char) for char in label.text) * label.size
+def extent(label: Label, text: str, stack: list[Family]) -> Box:
+    """The box (left, top, right, bottom) of text drawn as the label, in the drawing's coordinates:
+    each character as wide as in the first font of the stack that has it."""
+    fonts = [_font_file(family, label.bold) for family in stack]
+    first = metrics(fonts[0])
+    width = sum(next((m for m in map(metrics, fonts) if m.has(char)), first).advance(char) for char in text)
+    width *= label.size
     left = label.x - width * {"middle": 0.5, "end": 1.0}.get(label.anchor, 0.0)
     corners = [
         apply(label.matrix, x, y)
         for x in (left, left + width)
-        for y in (label.y - ascent * label.size, label.y + descent * label.size)
+        for y in (label.y - ASCENT * label.size, label.y + DESCENT * label.size)
     ]
     xs, ys = [x for x, _ in corners], [y for _, y in corners]
     return min(xs), min(ys), max(xs), max(ys)
 
 
+def _font_file(family: Family, bold: bool) -> Path:
+    return family.files.get(700 if bold else 400) or next(iter(family.files.values()))
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """A font's advance widths and line extent, per unit of font size."""
+
+    advances: dict[int, float]
+    average: float
+
+    def has(self, char: str) -> bool:
+        return ord(char) in self.advances
+
+    def advance(self, char: str) -> float:
+        return self.advances.get(ord(char), self.average)
+
+
 @functools.cache
-def metrics(font: Path) -> tuple[object, float, float]:
-    """(advance of a character per unit of font size, ascent, descent) from the font file."""
+def metrics(font: Path) -> Metrics:
     from fontTools.ttLib import TTFont
 
     with TTFont(font, lazy=True) as data:
         units = data["head"].unitsPerEm
-        cmap = data.getBestCmap()
-        advances = {code: data["hmtx"][glyph][0] / units for code, glyph in cmap.items()}
-        average = data["OS/2"].xAvgCharWidth / units
-        ascent, descent = data["hhea"].ascent / units, -data["hhea"].descent / units
-
-    def advance(char: str) -> float:
-        return advances.get(ord(char), average)
-
-    return advance, ascent, descent
+        advances = {code: data["hmtx"][glyph][0] / units for code, glyph in data.getBestCmap().items()}
+        return Metrics(advances, data["OS/2"].xAvgCharWidth / units)
 
 
 # -- SVG numbers, lengths and transforms --------------------------------------------------
