@@ -111,8 +111,8 @@ def test_manifest_lists_each_pdf(built_once: Path) -> None:
     assert german["clinic"] == "stadtpark"
     assert german["language"] == "de"
     assert german["handout"] == HANDOUT
-    assert german["version"] == "1.0"
-    assert german["review_due"] == "2028-11-01"
+    assert german["version"] == "1.1"
+    assert german["review_due"] == "2028-12-06"
     assert german["pages"] == 3
     assert german["sha256"] == hashlib.sha256(pdf(built_once, "de").read_bytes()).hexdigest()
     assert 0 < german["translated"] <= german["total"]

@@ -10,9 +10,12 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from conftest import HANDOUT, copy_project
+from conftest import HANDOUT, copy_project, pdf_text
+from fixture_project import make_project
+from handouts.check import internal_error_problem
 from handouts.cli import main
 from handouts.imposition import booklet_order, impose
+from test_print_safe import LEAFLET, ink_error
 
 A4_LANDSCAPE = (841.89, 595.28)
 LETTER_LANDSCAPE = (792.0, 612.0)
@@ -126,3 +129,109 @@ def test_booklet_keeps_title_and_language_but_claims_no_tags(booklets: Path) -> 
 def test_variant_choice_comes_from_the_registry(tmp_path: Path, run) -> None:
     result = run(tmp_path, "build", "--help")
     assert "booklet" in " ".join(result.out.split())
+
+
+# -- Booklets that print: judged in sheets, tables fitted to A5, advice that fits the element ----
+
+SENTENCES = "Walk for ten minutes each day. Rest when you need to. Stop if the pain gets worse. "
+TABLE = """\
+      - type: table
+        row_height: {row_height}
+        header: [{header}]
+        rows:
+          - [{cells}]
+"""
+
+
+def leaflet(paragraphs: int, target_pages: int, extra: str = "", sentences: int = 3) -> str:
+    blocks = f'      - type: paragraph\n        text: "{(SENTENCES * sentences).strip()}"\n' * paragraphs + extra
+    return LEAFLET.format(paragraphs=blocks.rstrip("\n")).replace("target_pages: 4", f"target_pages: {target_pages}")
+
+
+def test_check_judges_a_booklet_in_sheets_never_by_the_page_target(tmp_path: Path, run) -> None:
+    """One A4 page (its target) is three A5 pages: the booklet passes, one sheet."""
+    root = make_project(tmp_path, {"leaflet": leaflet(6, 1)}, clinic_extra="booklet: true\n")
+    result = run(root, "check")
+    assert result.code == 0, result.out
+    assert "fit          ok     1 clinic × language × handout layouts within their target pages; 1 booklet " in (
+        result.out
+    )
+    assert "within 5 sheets" in result.out
+
+
+def test_a_booklet_over_five_sheets_is_reported_in_sheets(tmp_path: Path, run) -> None:
+    root = make_project(tmp_path, {"leaflet": leaflet(90, 40, sentences=8)}, clinic_extra="booklet: true\n")
+    result = run(root, "check")
+    assert result.code == 1
+    (line,) = [line for line in result.out.splitlines() if line.startswith("error:")]
+    assert re.fullmatch(
+        r"error: handouts/leaflet\.yaml: the 'en' booklet for fixture takes (\d+) A5 pages, (\d+) sheets, over the 5 "
+        r"a booklet folds and staples by hand; shorten the text or its translation, or print the standard copy "
+        r"instead \(booklet: false\)",
+        line,
+    ), line
+    pages, sheets = map(int, re.findall(r"(\d+) (?:A5 pages|sheets)", line))
+    assert pages > 20 and sheets == -(-pages // 4)
+
+
+def test_check_passes_with_booklet_true_in_every_sample_clinic_and_language(tmp_path: Path, run) -> None:
+    """`booklet: true` as the README says, on the widest handouts shipped (the pain diary's tables,
+    TENS's figure and table), in all 11 clinic × language pairs: no fit error, no glyph error."""
+    root = copy_project(tmp_path / "project")
+    for clinic in (root / "clinics").glob("*/clinic.yaml"):
+        clinic.write_text(clinic.read_text() + "booklet: true\n")
+    result = run(root, "check", "--handout", "pain-diary", "--handout", "tens-at-home")
+    assert [line for line in result.out.splitlines() if line.startswith("error:")] == []
+    assert "22 booklets within 5 sheets" in result.out
+    assert result.code == 0
+
+
+@pytest.fixture(scope="module")
+def diary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The packaged pain diary as a German and an Arabic booklet: the widest tables shipped."""
+    root = copy_project(tmp_path_factory.mktemp("diary") / "project", ["stadtpark"])
+    args = ["-C", str(root), "build", "--handout", "pain-diary", "--lang", "de", "--lang", "ar", "--booklet"]
+    assert main([*args, "-j", "1"]) == 0
+    return root / "output/stadtpark"
+
+
+def test_the_pain_diary_booklet_prints_its_tables_as_cards_at_12_pt(diary: Path) -> None:
+    """Each write-in row is a card, each field labelled with its column's heading, at body size."""
+    text = " ".join(pdf_text(diary / "de/pain-diary-booklet.pdf").split())
+    assert text.count("Was geholfen hat") == 7  # the daily diary: one card a day
+    with pdfplumber.open(diary / "de/pain-diary-booklet.pdf") as pdf:
+        words = [word for page in pdf.pages for word in page.extract_words(extra_attrs=["size"])]
+    labels = [word for word in words if word["text"] == "geholfen"]
+    assert len(labels) == 7 and all(word["size"] >= 12 for word in labels)
+    assert (diary / "ar/pain-diary-booklet.pdf").is_file()  # right to left, the same cards
+
+
+def test_a_table_too_wide_for_the_page_gets_advice_for_a_table(tmp_path: Path, run) -> None:
+    """Refused by the build with a fix that applies to a table, and counted by check as fit, not glyphs."""
+    header = ", ".join(["Averyveryverylongunbreakablecolumnheading"] * 6)
+    extra = TABLE.format(row_height="normal", header=header, cells=", ".join(["null"] * 6))
+    root = make_project(tmp_path, {"leaflet": leaflet(1, 2, extra)})
+    built = run(root, "build")
+    assert built.code == 1
+    advice = r"The table is wider than the page: give it fewer or narrower columns \(shorter headings\)"
+    assert re.search(ink_error("(a <table> element|the text “[^”]+”)", "right", advice), built.out), built.out
+    assert "footer_text" not in built.out
+    checked = run(root, "check")
+    assert "glyphs       ok" in checked.out and "fit          FAILED" in checked.out
+    assert "The table is wider than the page" in checked.out
+
+
+def test_glyphs_failed_always_says_why(tmp_path: Path, run) -> None:
+    root = make_project(tmp_path, {"leaflet": leaflet(1, 2).replace("title: A leaflet", "title: A leaflet 𓀀")})
+    result = run(root, "check")
+    assert result.code == 1
+    assert re.search(
+        r"^glyphs {7}FAILED 1 of 1 layout could not be laid out \(fonts, images or templates\); see the errors below$",
+        result.out,
+        re.MULTILINE,
+    ), result.out
+    assert re.search(r"^error: .*no font for language 'en' has the character", result.out, re.MULTILINE)
+    trace = "Traceback (most recent call last):\n  File ...\nValueError: odd input\n"
+    assert str(internal_error_problem("c/en/h", trace)) == (
+        "c/en/h: internal error while laying it out (ValueError: odd input); please report it"
+    )

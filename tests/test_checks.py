@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import babel
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
@@ -109,6 +110,7 @@ def test_catalog_header_must_match_its_language(tmp_path: Path) -> None:
     problems = [str(p) for p in header_problems(catalog, path, "locales/ru/LC_MESSAGES/common.po", "ru")]
     assert problems == [
         "locales/ru/LC_MESSAGES/common.po:3: the Language header says 'de' but the catalog is in locales/ru/",
-        "locales/ru/LC_MESSAGES/common.po:4: Plural-Forms is 'nplurals=1; plural=0;' but Russian needs "
-        "'nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);'",
+        "locales/ru/LC_MESSAGES/common.po:4: Plural-Forms 'nplurals=1; plural=0;' is none of the plural rules "
+        "for Russian; write 'nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+        f"(n%100<10 || n%100>=20) ? 1 : 2);' (GNU gettext, Weblate gettext, Babel {babel.__version__})",
     ]

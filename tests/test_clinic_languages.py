@@ -169,11 +169,29 @@ def test_es_MX_prints_its_own_catalog_entries_and_the_spanish_ones_for_the_rest(
     assert "Teléfono" in text  # the page frame from the Spanish common catalog
 
 
-def test_a_variant_without_any_catalog_names_the_one_to_create(tmp_path: Path, run) -> None:
+def test_a_language_without_any_catalog_is_not_offered_and_says_so_once(tmp_path: Path, run) -> None:
     root = make_project(tmp_path, {"leaflet": LEAFLET}, languages=("pt_BR",))
     result = run(root, "build")
-    assert result.code == 1
-    assert "locales/pt_BR/LC_MESSAGES/leaflet.po: no catalog for language 'pt_BR'" in result.out
+    assert result.code == 0  # not offered is no refusal
+    lines = [line for line in result.out.splitlines() if "pt_BR" in line]
+    assert lines == [
+        "not offered in 'pt_BR' (no catalog): leaflet; to offer them, run handouts i18n init pt_BR and translate"
+    ]
+    assert "refused" not in result.out and not (root / "output/fixture/pt-BR").exists()
+
+
+def test_a_handout_without_a_catalog_is_not_offered_in_status_check_and_build_alike(tmp_path: Path, run) -> None:
+    second = LEAFLET.replace("A leaflet", "Another leaflet")
+    root = make_project(tmp_path, {"leaflet": LEAFLET, "second": second}, catalogs("de"), languages=("de",))
+    build = run(root, "build", "--format", "pdf")
+    assert build.code == 0
+    assert "built   output/fixture/de/leaflet.pdf (1 page)" in build.out
+    assert "not offered in 'de' (no catalog): second; to offer them, run handouts i18n update --lang de" in build.out
+    status = run(root, "i18n", "status", "--lang", "de").out
+    assert "de second: not offered (no catalog; to offer it: handouts i18n update --lang de)" in status
+    assert "de leaflet: 4/4 translated, 0 fuzzy, 0 missing (100% done; can print)" in status
+    check = run(root, "i18n", "check", "--lang", "de")
+    assert (check.code, check.out.splitlines()) == (0, ["de: not offered (no catalog): second", "All catalogs pass."])
 
 
 @pytest.mark.parametrize(("variant", "language"), [("zh_Hans_CN", "zh_Hans"), ("ar_EG", "ar"), ("pt_BR", "de")])

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -18,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from fixture_project import make_project
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 HANDOUT = """\
 meta:
@@ -95,11 +99,24 @@ JobRenderer._render = stop_the_first
 @dataclass
 class Cluster:
     address: str
+    scheduler: subprocess.Popen
     workers: list[subprocess.Popen]
     pipe: Path
 
     def arm(self) -> None:
         self.pipe.with_name("armed").touch()
+
+
+def readme_listeners(program: str) -> list[str]:
+    """Where the README's `dask PROGRAM` line makes it listen (--host, --dashboard-address), its
+    private addresses made loopback and its fixed dashboard port any free one."""
+    line = next(line for line in README.read_text().splitlines() if line.startswith(f"dask {program} "))
+    words = shlex.split(line)
+    options = []
+    for name in ("--host", "--dashboard-address"):
+        value = words[words.index(name) + 1]
+        options += [name, re.sub(r"^10\.0\.0\.\d+", "127.0.0.1", value).replace(":8787", ":0")]
+    return options
 
 
 def _start(command: list[str | Path], folder: Path, **options: object) -> subprocess.Popen:
@@ -118,23 +135,43 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     hook.write_text(STOP_FIRST_JOB)
     scheduler_file = tmp / "scheduler.json"
     dask = Path(sys.executable).with_name("dask")
-    scheduler = [dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
+    scheduler = [dask, "scheduler", *readme_listeners("scheduler"), "--port", "0"]
     processes = [_start([*scheduler, "--scheduler-file", scheduler_file], tmp)]
     try:
         for name in ("a", "b"):
             folder = tmp / f"worker-{name}"  # the worker's own working folder: not the project
             folder.mkdir()
-            command = [dask, "worker", "--scheduler-file", scheduler_file, "--host", "127.0.0.1", "--nthreads", "1"]
-            command += ["--no-nanny", "--no-dashboard", "--preload", hook, "--local-directory", folder]
+            command = [
+                dask,
+                "worker",
+                "--scheduler-file",
+                scheduler_file,
+                *readme_listeners("worker"),
+                "--nthreads",
+                "1",
+            ]
+            command += ["--no-nanny", "--preload", hook, "--local-directory", folder]
             processes.append(_start(command, folder, env={**os.environ, "HANDOUTS_TEST_PIPE": str(pipe)}))
         with Client(scheduler_file=str(scheduler_file), timeout=60, set_as_default=False) as client:
             client.wait_for_workers(2, timeout=60)
             address = client.scheduler.address
-        yield Cluster(address, processes[1:], pipe)
+        yield Cluster(address, processes[0], processes[1:], pipe)
     finally:
         for process in processes:
             process.kill()
             process.wait()
+
+
+# First: the next test kills a worker.
+def test_the_readme_commands_listen_only_on_the_private_address(cluster: Cluster) -> None:
+    import psutil
+
+    listening = {}
+    for process in (cluster.scheduler, *cluster.workers):
+        connections = psutil.Process(process.pid).net_connections("inet")
+        listening[process.pid] = sorted(c.laddr.ip for c in connections if c.status == psutil.CONN_LISTEN)
+    # Each its own port and its dashboard's (with --no-dashboard, still its metrics'): all on the private address.
+    assert listening == {process.pid: ["127.0.0.1"] * 2 for process in (cluster.scheduler, *cluster.workers)}
 
 
 def _kill_the_stopped_worker(cluster: Cluster, killed: list[int]) -> None:
@@ -177,11 +214,11 @@ def test_handouts_yaml_names_the_scheduler_and_an_unchanged_rebuild_skips_everyt
 ) -> None:
     root = small_project(tmp_path / "project")
     (root / "handouts.yaml").write_text(f"scheduler: {cluster.address}\nlibrary: []\n")
-    first = run(root, "build")
+    first = run(root, "build", "--use-scheduler")
     assert first.code == 0, first.out + first.err
     assert first.out.startswith(f"rendering 4 files on the Dask cluster at {cluster.address}")
     assert first.out.splitlines()[-1].startswith("4 built, 0 skipped, 0 failed")
-    again = run(root, "build")
+    again = run(root, "build", "--use-scheduler")
     assert again.code == 0
     assert again.out.startswith("0 built, 4 skipped, 0 failed")  # nothing sent to the cluster
     # The command line wins over handouts.yaml.
@@ -214,7 +251,7 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path: Path, run, monkeypatch: 
         (
             "# how to build\nexecutor: dask\n",
             "error: handouts.yaml:2 executor: the dask executor needs a scheduler: "
-            "pass --scheduler tcp://HOST:PORT or set `scheduler:`",
+            "pass --scheduler tcp://HOST:PORT, or --use-scheduler with `scheduler:` set",
         ),
         ("scheduler: 127.0.0.1\n", "error: handouts.yaml:1 scheduler: '127.0.0.1' is not a scheduler address; "),
         ("executors: dask\n", "error: handouts.yaml:1 executors: unknown key; did you mean 'executor'?"),

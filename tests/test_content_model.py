@@ -279,7 +279,7 @@ def test_a_safety_sentence_outside_the_safety_sections_refuses_its_language(tmp_
     clinic.write_text(clinic.read_text() + "min_translated: 50\n")  # other English would be allowed
     result = run(root, "build", "-j", "1")
     assert result.code == 1
-    assert "refused fixture/zh_Hans/fixture: 1 problem (listed above); not printed" in result.out
+    assert "refused fixture/zh-Hans/fixture: 1 problem (listed above); not printed" in result.out
     assert (
         "error: handouts/fixture.yaml:23: safety-critical entry: no translation entry in "
         "locales/zh_Hans/LC_MESSAGES/fixture.po; run: handouts i18n update --lang zh_Hans" in result.out

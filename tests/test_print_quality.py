@@ -24,6 +24,12 @@ from handouts.render import Renderer
 
 FORM = "microcurrent-screening-form"
 TODAY = "2026-11-23"  # review dates are judged against this day, never the clock
+SHIPPED_REVIEW_DUE = re.search(r"review_due: (\S+)", (REPO / f"handouts/{HANDOUT}.yaml").read_text()).group(1)
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The line number of the first line holding `needle`, as error messages count."""
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -249,29 +255,36 @@ def test_extra_text_trips_the_fit_check_naming_the_language(project: Path, run) 
     scope = ["--lang", "en", "--handout", HANDOUT, "--today", TODAY]
     checked = run(project, "check", *scope)
     assert checked.code == 1
+    line = line_of(project / f"handouts/{HANDOUT}.yaml", "  target_pages:")
     assert re.search(
-        r"error: handouts/microcurrent-back-pain.yaml:21 meta.target_pages: the 'en' version for stadtpark takes "
+        rf"error: handouts/microcurrent-back-pain.yaml:{line} meta.target_pages: the 'en' version for stadtpark takes "
         r"(\d+) pages, \d+ pages over the target of 4; shorten the text or its translation, or raise the target",
         checked.out,
     )
     assert "fit          FAILED" in checked.out
     built = run(project, "build", *scope)
     assert built.code == 0  # the build reports, `handouts check` fails
-    assert "warning: handouts/microcurrent-back-pain.yaml:21 meta.target_pages: the 'en' version for stadtpark" in (
-        built.out
-    )
-    strict = run(project, "build", *scope, "--force", "--strict")  # --strict counts every warning, this one too
-    assert strict.code == 1
-    assert "--strict: 1 warning(s) count as failures" in strict.out
+    warning = f"warning: handouts/microcurrent-back-pain.yaml:{line} meta.target_pages: the 'en' version for stadtpark"
+    assert warning in built.out
+    # --strict refuses a PDF printed with any warning, this one too, with or without --force.
+    pdf = project / f"output/stadtpark/en/{HANDOUT}.pdf"
+    assert pdf.is_file()
+    for force in ([], ["--force"]):
+        strict = run(project, "build", *scope, *force, "--strict")
+        assert strict.code == 1
+        assert f"refused stadtpark/en/{HANDOUT}: 1 problem (listed above); not printed" in strict.out
+        assert not pdf.exists()
+        assert run(project, "build", *scope).code == 0 and pdf.is_file()  # printed again, leniently
 
 
 def test_expired_handout_is_refused_unless_allowed(project: Path, run) -> None:
-    edit(project / f"handouts/{HANDOUT}.yaml", "review_due: 2028-11-01", "review_due: 2026-11-01")
+    edit(project / f"handouts/{HANDOUT}.yaml", f"review_due: {SHIPPED_REVIEW_DUE}", "review_due: 2026-11-01")
     scope = ["--lang", "en", "--handout", HANDOUT, "--today", TODAY]
     refused = run(project, "build", *scope)
     assert refused.code == 1
     assert (
-        "error: handouts/microcurrent-back-pain.yaml:18 meta.review_due: this handout was due for review on "
+        f"error: handouts/microcurrent-back-pain.yaml:{line_of(project / f'handouts/{HANDOUT}.yaml', 'review_due:')} "
+        "meta.review_due: this handout was due for review on "
         "2026-11-01 and is not printed; have it reviewed, then update meta.review_due and meta.version "
         "(or build with --allow-expired)"
     ) in refused.out
@@ -285,7 +298,7 @@ def test_expired_handout_is_refused_unless_allowed(project: Path, run) -> None:
 
 
 def test_check_lists_reviews_due_within_60_days(project: Path, run) -> None:
-    edit(project / f"handouts/{HANDOUT}.yaml", "review_due: 2028-11-01", "review_due: 2027-01-10")
+    edit(project / f"handouts/{HANDOUT}.yaml", f"review_due: {SHIPPED_REVIEW_DUE}", "review_due: 2027-01-10")
     result = run(project, "check", "--lang", "en", "--handout", HANDOUT, "--today", TODAY, "--format", "json")
     assert result.code == 0, result.out
     report = json.loads(result.out)

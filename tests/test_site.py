@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -28,6 +30,7 @@ FIGURES = "tens-at-home"  # a figure and a table, built as HTML only
 SITE_URL = "https://physio-stadtpark.example/handouts/"
 AXE = REPO / ".venv" / "node_modules" / "axe-core" / "axe.min.js"
 TITLE_EN = "Before your first session: safety check for microcurrent therapy"
+PACKET = "first-visit"
 
 
 def build(project: Path, *args: str) -> int:
@@ -37,10 +40,10 @@ def build(project: Path, *args: str) -> int:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Stadtpark (main language German) with a web copy at SITE_URL: Arabic and German, with
-    large-print and bilingual copies."""
+    large-print and bilingual copies, and a packet of the screening form."""
     project = copy_project(tmp_path_factory.mktemp("site") / "project", ["stadtpark"])
     with (project / "clinics/stadtpark/clinic.yaml").open("a") as clinic:
-        clinic.write(f"site_url: {SITE_URL}\n")
+        clinic.write(f"site_url: {SITE_URL}\npackets:\n  {PACKET}: [{HANDOUT}]\n")
     assert build(project, "--large-print", "--bilingual") == 0
     assert build_project(Project(project), figures_in_html(), echo=lambda line: None).ok
     return project
@@ -94,7 +97,7 @@ def test_library_from_disk_arabic_by_its_native_name(built: Path, browser: objec
 
     html = browser.find_element(By.TAG_NAME, "html")
     assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
-    heading = browser.find_element(By.CSS_SELECTOR, f"#{HANDOUT} h2")
+    heading = browser.find_element(By.CSS_SELECTOR, f"#{HANDOUT} h2 .title")
     assert heading.text == title_ar
     assert browser.find_element(By.TAG_NAME, "h1").text == "نشرات للمرضى"
     # Laid out right to left: the title ends at the right edge of the page's column.
@@ -121,6 +124,99 @@ def test_library_from_disk_arabic_by_its_native_name(built: Path, browser: objec
     html = browser.find_element(By.TAG_NAME, "html")
     assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
     assert browser.find_element(By.TAG_NAME, "h1").text == title_ar
+
+
+def test_each_title_shows_beside_it_the_clinic_main_language_title(built: Path, browser: object) -> None:
+    """A German receptionist on the Arabic page reads each handout's German title under its Arabic one."""
+    from selenium.webdriver.common.by import By
+
+    titles = manifest(built)
+    title_ar, title_de = (titles[f"stadtpark/{lang}/{HANDOUT}.pdf"]["title"] for lang in ("ar", "de"))
+    assert title_de.startswith("Vor Ihrer ersten")
+    browser.get((built / "output/stadtpark/ar/index.html").as_uri())
+    heading = browser.find_element(By.CSS_SELECTOR, f"#{HANDOUT} h2")
+    main_title = heading.find_element(By.CSS_SELECTOR, ".main-title")
+    assert heading.find_element(By.CSS_SELECTOR, ".title").text == title_ar
+    assert (main_title.text, main_title.get_attribute("lang")) == (title_de, "de")
+    assert main_title.get_attribute("dir") == "ltr"
+    # Read in the patient's language first, the clinic's below it, both at the right edge.
+    title_box, main_box = heading.find_element(By.CSS_SELECTOR, ".title").rect, main_title.rect
+    assert main_box["y"] >= title_box["y"] + title_box["height"] - 1
+    assert main_box["x"] + main_box["width"] == pytest.approx(title_box["x"] + title_box["width"], abs=2)
+    # On the main language's own page, the title stands alone.
+    browser.get((built / "output/stadtpark/de/index.html").as_uri())
+    assert browser.find_element(By.CSS_SELECTOR, f"#{HANDOUT} h2").text == title_de
+    assert browser.find_elements(By.CSS_SELECTOR, ".main-title") == []
+
+
+def test_packets_are_listed_with_their_handouts_version_and_review_date(built: Path, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+
+    entries = manifest(built)
+    title_ar, title_de = (entries[f"stadtpark/{lang}/{HANDOUT}.pdf"]["title"] for lang in ("ar", "de"))
+    version = entries[f"stadtpark/ar/{HANDOUT}.pdf"]["version"]
+    assert entries[f"stadtpark/ar/packets/{PACKET}.pdf"]["packet"] == [HANDOUT]
+
+    # The language's page: the packet, its handouts in Arabic and German, version, review date, print.
+    browser.get((built / "output/stadtpark/ar/index.html").as_uri())
+    packet = browser.find_element(By.ID, f"packet-{PACKET}")
+    assert packet.find_element(By.TAG_NAME, "h3").text == PACKET
+    assert browser.find_element(By.CSS_SELECTOR, "h2.packets-heading").text != "Patient packets"  # in Arabic
+    (item,) = packet.find_elements(By.CSS_SELECTOR, "ol.contents > li")
+    assert item.find_element(By.CSS_SELECTOR, ".title").text == title_ar
+    assert item.find_element(By.CSS_SELECTOR, ".main-title").text == title_de
+    assert f"الإصدار {version}" in item.text
+    assert "تاريخ المراجعة" in packet.find_element(By.CSS_SELECTOR, ".facts").text
+    printed = packet.find_element(By.CSS_SELECTOR, "a.print")
+    assert link_path(printed) == built / f"output/stadtpark/ar/packets/{PACKET}.pdf"
+    assert pdf_reader(link_path(printed)).trailer["/Root"]["/Lang"] == "ar"
+
+    # The clinic's page, in German: the packet's handouts and a copy per language.
+    browser.get((built / "output/stadtpark/index.html").as_uri())
+    packet = browser.find_element(By.ID, f"packet-{PACKET}")
+    assert browser.find_element(By.CSS_SELECTOR, "h2.packets-heading").text == "Patientenmappen"
+    (item,) = packet.find_elements(By.CSS_SELECTOR, "ol.contents > li")
+    assert title_de in item.text and f"Version {version}" in item.text
+    copies = {a.text.strip(): link_path(a) for a in packet.find_elements(By.CSS_SELECTOR, "a.copy-packet")}
+    assert copies == {
+        "Deutsch": built / f"output/stadtpark/de/packets/{PACKET}.pdf",
+        "العربية — Arabisch": built / f"output/stadtpark/ar/packets/{PACKET}.pdf",
+    }
+    assert all("Nächste Überprüfung" in li.text for li in packet.find_elements(By.CSS_SELECTOR, ".packet-copies li"))
+
+
+def test_library_works_from_a_web_server(built: Path, browser: object) -> None:
+    """The same pages served over HTTP (loopback): every link the front desk follows resolves."""
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.request import urlopen
+
+    from selenium.webdriver.common.by import By
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(built / "output")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        root = f"http://127.0.0.1:{server.server_address[1]}/"
+        browser.get(root)
+        browser.find_element(By.LINK_TEXT, "Physiotherapie am Stadtpark").click()
+        packet_links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "a.copy-packet")]
+        browser.find_element(By.PARTIAL_LINK_TEXT, "العربية").click()
+        assert browser.current_url == f"{root}stadtpark/ar/index.html"
+        links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "main a")]
+        assert f"{root}stadtpark/ar/packets/{PACKET}.pdf" in links and f"{root}stadtpark/ar/{FIGURES}.html" in links
+        assert all(link.startswith(root) for link in [*links, *packet_links])
+        for link in {*links, *packet_links}:
+            with urlopen(link, timeout=30) as response:
+                assert response.status == 200, link
+                assert response.read(5) in (b"%PDF-", b"<!DOC"), link
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 def test_html_page_is_self_contained_and_structured(built: Path) -> None:

@@ -15,6 +15,9 @@ from handouts.errors import OutputError, Problem
 _TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.tmp$")
 _FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _NOT_ALLOWED = {errno.EACCES, errno.EPERM, errno.EROFS}
+# The kinds of file the tool writes (PDFs, HTML copies and pages, the manifest): another
+# temp-looking file in the output folder is not the tool's to remove.
+_OWN_SUFFIXES = (".pdf", ".html", ".json")
 MAX_PID_DIGITS = 10  # a "pid" longer than this was never a process of ours
 
 
@@ -98,7 +101,9 @@ def remove_orphaned_temps(out_dir: Path) -> list[Path]:
 
 def _remove_if_orphaned(path: Path) -> bool:
     match = _TEMP_NAME.match(path.name)
-    if not match or path.is_symlink() or not path.is_file() or _process_alive(match["pid"]):
+    if not match or not match["target"].endswith(_OWN_SUFFIXES):
+        return False
+    if path.is_symlink() or not path.is_file() or _process_alive(match["pid"]):
         return False
     try:
         path.unlink()
@@ -121,3 +126,14 @@ def _process_alive(pid_text: str) -> bool:
     except PermissionError:
         return True  # someone else's live process
     return True
+
+
+def remove_empty_folders(folder: Path, top: Path) -> None:
+    """Remove folder and its parents up to (not including) top while they are empty: what is
+    left once the tool's own files have gone. A folder holding anything is left as it is."""
+    while folder != top and folder.is_relative_to(top):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or not ours to remove
+            return
+        folder = folder.parent

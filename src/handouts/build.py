@@ -4,22 +4,26 @@ built → manifest and summary."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from handouts import __version__, log
-from handouts.atomic import remove_orphaned_temps, write_atomically
-from handouts.errors import ConfigError, HandoutsError, Problem
+from handouts.atomic import output_problem, remove_empty_folders, remove_orphaned_temps, write_atomically
+from handouts.catalogs import has_catalog
+from handouts.errors import ConfigError, HandoutsError, OutputError, Problem
 from handouts.executors import executor_problem, run_jobs
 from handouts.formats import FORMATS
 from handouts.incremental import MANIFEST_NAME, Entry, InputHasher, Manifest
-from handouts.jobs import BuildOptions, Job, Outcome, PacketJob, Sources, Task
+from handouts.jobs import BuildOptions, Job, Outcome, PacketJob, Sources, Task, language_tag
 from handouts.label_fit import label_warnings
 from handouts.languages import fallback_chain
 from handouts.layout import output_path, packet_path
@@ -29,6 +33,7 @@ from handouts.project import LoadedClinic, LoadedHandout, Project, fallback_text
 from handouts.render_job import domains_of, translations_for
 from handouts.review import expired_problem, over_target_problem
 from handouts.safety_lint import library_problems
+from handouts.signoff import damaged_signoff_files
 from handouts.site import write_library
 from handouts.variants import VARIANTS, second_language
 
@@ -45,7 +50,6 @@ class Summary:
     # The gate said no (or, for a packet, to one of its handouts).
     refused: list[tuple[Job | PacketJob, tuple[Problem, ...]]] = field(default_factory=list)
     withdrawn: list[tuple[str, str]] = field(default_factory=list)  # (path, why) taken out of the print folders
-    over_target: list[tuple[Job, Problem]] = field(default_factory=list)  # fit to sheet: a warning
     warnings: int = 0
     strict: bool = False
     printed: set[Problem] = field(default_factory=set)  # problems shared by many jobs, listed once
@@ -58,8 +62,8 @@ class Summary:
 
 def build(project: Project, options: BuildOptions | None = None, echo: Echo = print) -> Summary:
     options = options or BuildOptions()
-    with log.capture(echo) as logged:
-        summary = _build(project, options, logged)
+    with log.capture(echo) as logged, contextlib.ExitStack() as held:
+        summary = _build(project, options, logged, held)
         summary.warnings = logged.warnings
     summary.strict = options.strict
     if options.strict and summary.warnings and not summary.failed and not summary.refused:
@@ -67,7 +71,7 @@ def build(project: Project, options: BuildOptions | None = None, echo: Echo = pr
     return summary
 
 
-def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> Summary:
+def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, held: contextlib.ExitStack) -> Summary:
     start = time.perf_counter()
     summary = Summary()
     options = how_to_run(project, options)
@@ -79,13 +83,25 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
     report_load_problems(sources, summary)
     for problem in figure_label_warnings(project, sources):
         log.warning(problem)
+    options = replace(options, langs=spelled_as_clinics(sources, options.langs))
     out_dir = options.out_dir or project.root / "output"
-    jobs = plan(sources, clinic_ids, list(options.langs), handout_ids, options)
+    jobs, not_offered = without_catalog(project, plan(sources, clinic_ids, list(options.langs), handout_ids, options))
+    for line in not_offered_lines(project, not_offered):
+        log.info(line)
     for problem in clinic_text_fallbacks(sources, jobs):
         log.warning(problem)
+        summary.printed.add(problem)  # said once here, not again for each file that prints it
     sources.translations = translations_for(project, _languages(jobs), domains_of(sources))
+    held.enter_context(one_build_at_a_time(out_dir, project.shown(out_dir)))  # until the build ends
+    for problem in damaged_signoff_files(sources.translations):
+        log.warning(problem)
     manifest = Manifest.load(out_dir, project.shown(out_dir / MANIFEST_NAME))
-    tasks = skip_unchanged(project, sources, jobs, manifest, out_dir, options.force, summary)
+    if not manifest.path.exists() and (found := _others_files(out_dir)):
+        log.warning(
+            f"{project.shown(out_dir)}: already holds {found} that handouts did not write (no manifest.json); "
+            "they are left as they are, and the build writes beside them"
+        )
+    tasks = skip_unchanged(project, sources, jobs, manifest, out_dir, options, summary)
     remove_orphaned_temps(out_dir)  # left anywhere by a build that was killed
     kept: set[Path] = {output_path(out_dir, job) for job in summary.skipped if isinstance(job, Job)}
     echo = logged.echo
@@ -95,15 +111,15 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
             for outcome in run_jobs(
                 project, sources, tasks, options.jobs, shown.note, options.strict, options.executor, options.scheduler
             ):
-                if record(project, sources, manifest, out_dir, outcome, summary, shown):
+                if record(project, sources, manifest, options, outcome, summary, shown):
                     kept.add(output_path(out_dir, outcome.job))
         logged.echo = echo
         packets = plan_packets(
-            project, sources, clinic_ids, list(options.langs), handout_ids, manifest, out_dir, summary
+            project, sources, clinic_ids, list(options.langs), handout_ids, manifest, out_dir, summary, not_offered
         )
         build_packets(project, sources, packets, manifest, out_dir, kept, options.force, summary, PlainProgress(echo))
         in_scope = _scope(clinic_ids, options, handout_ids)
-        withdraw_stale(sources, manifest, out_dir, kept, in_scope, summary, options)
+        withdraw_stale(project, sources, manifest, kept, in_scope, summary, options)
         library(project, sources, manifest, summary)
     finally:
         logged.echo = echo
@@ -119,15 +135,65 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler) -> 
     return summary
 
 
+LOCK_NAME = ".handouts-build.lock"
+
+
+@contextlib.contextmanager
+def one_build_at_a_time(out_dir: Path, shown_as: str) -> Iterator[None]:
+    """Hold the output folder's lock for the whole build; a second build into it stops at once
+    with one line (it does not wait: a scheduled build and a person's would both seem to hang)."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(out_dir / LOCK_NAME, timeout=0)
+        lock.acquire()
+    except Timeout:
+        raise HandoutsError(
+            Problem(
+                shown_as, "another handouts build is writing to this folder; wait for it to finish, then build again"
+            )
+        ) from None
+    except OSError as exc:  # a file in the way, a read-only disk: named, with the fix
+        raise OutputError(output_problem(exc, out_dir / LOCK_NAME, f"{shown_as}/{LOCK_NAME}")) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _others_files(out_dir: Path) -> str:
+    """What an output folder without a manifest already holds, as a short list ("" for nothing)."""
+    names = sorted(path.name for path in out_dir.iterdir() if path.name != LOCK_NAME)
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
 def how_to_run(project: Project, options: BuildOptions) -> BuildOptions:
     """The executor and scheduler from the command line, else from handouts.yaml; checked before any work."""
     config = project.config
-    executor = options.executor or ("dask" if options.scheduler else config.executor)
-    scheduler = options.scheduler or config.scheduler
+    scheduler = options.scheduler or configured_scheduler(project, options)
+    executor = options.executor or ("dask" if scheduler else config.executor)
     if problem := executor_problem(executor, scheduler):
         where = Problem("--executor", problem) if options.executor else project.config_problem("executor", problem)
         raise HandoutsError(where)
     return replace(options, executor=executor, scheduler=scheduler)
+
+
+def configured_scheduler(project: Project, options: BuildOptions) -> str | None:
+    """The scheduler handouts.yaml names, only when the user confirms it (--use-scheduler): a file
+    that came with the project (a pull request, a zip) must not choose where the project is sent
+    and whose answers are unpickled. Unconfirmed, the build runs here and says so."""
+    named, confirmed = project.config.scheduler, options.use_scheduler
+    if confirmed and not named:
+        why = "handouts.yaml names no scheduler; add `scheduler: tcp://HOST:PORT` to it, or pass --scheduler"
+        raise HandoutsError(Problem("--use-scheduler", why))
+    if named and not confirmed and options.executor in (None, "dask"):  # else a local executor was asked for
+        log.warning(
+            project.config_problem(
+                "scheduler",
+                "not used: a project file alone does not send the project over the network; "
+                "pass --use-scheduler to render there (or --scheduler ADDRESS)",
+            )
+        )
+    return named if confirmed else None
 
 
 def select(project: Project, clinics: list[str], handouts: list[str]) -> tuple[list[str], list[str]]:
@@ -182,6 +248,17 @@ def refuse_unmarked_safety(project: Project, sources: Sources) -> None:
     """A handout that fails the safety lint is treated as a broken file: reported once, only its PDFs left out."""
     for handout_id, problems in unmarked_safety(project, sources).items():
         sources.handouts[handout_id] = ConfigError(problems)
+
+
+def spelled_as_clinics(sources: Sources, langs: tuple[str, ...]) -> tuple[str, ...]:
+    """--lang as the folders spell it (zh-Hans) or as clinic.yaml does (zh_Hans): the clinic's code."""
+    codes = {
+        language_tag(lang): lang
+        for c in sources.clinics.values()
+        if isinstance(c, LoadedClinic)
+        for lang in c.clinic.languages
+    }
+    return tuple(codes.get(language_tag(lang), lang) for lang in langs)
 
 
 def _try(loader: Callable, *args: object) -> object:
@@ -273,7 +350,9 @@ def plan(
         raise HandoutsError(
             [
                 Problem(
-                    "clinics/", f"no selected clinic offers language {lang!r}; they offer: {', '.join(sorted(known))}"
+                    "clinics/",
+                    f"no selected clinic offers language {lang!r}; they offer: "
+                    + ", ".join(sorted(map(language_tag, known))),
                 )
                 for lang in unknown
             ]
@@ -297,6 +376,33 @@ def plan(
                     for fmt in formats(options, variants):
                         jobs.append(Job(clinic_id, lang, handout_id, variants, second, fmt))
     return jobs
+
+
+def without_catalog(project: Project, jobs: list[Job]) -> tuple[list[Job], dict[str, list[str]]]:
+    """The jobs whose handout has a catalog in their language (or the one it falls back to), and
+    for each language the handouts without one: not offered in that language, which is no refusal
+    (a clinic may list Polish for its own handouts only). A catalog that exists but is not ready
+    is still judged, and refused, PDF by PDF."""
+    kept, missing = [], {}
+    for job in jobs:
+        if has_catalog(project.locale_dirs, job.lang, job.handout_id):
+            kept.append(job)
+        else:
+            missing.setdefault(job.lang, {})[job.handout_id] = None
+    return kept, {lang: list(handouts) for lang, handouts in missing.items()}
+
+
+def not_offered_lines(project: Project, not_offered: dict[str, list[str]]) -> list[str]:
+    """One line a language: which handouts it does not offer, and how to offer one."""
+    lines = []
+    for lang, handouts in sorted(not_offered.items()):
+        has_any = any((folder / lang / "LC_MESSAGES").is_dir() for folder in project.locale_dirs)
+        fix = f"handouts i18n update --lang {lang}" if has_any else f"handouts i18n init {lang}"
+        lines.append(
+            f"not offered in {lang!r} (no catalog): {', '.join(sorted(handouts))}; to offer them, run {fix} "
+            "and translate"
+        )
+    return lines
 
 
 def formats(options: BuildOptions, variants: tuple[str, ...]) -> list[str]:
@@ -324,10 +430,11 @@ def skip_unchanged(
     jobs: list[Job],
     manifest: Manifest,
     out_dir: Path,
-    force: bool,
+    options: BuildOptions,
     summary: Summary,
 ) -> list[Task]:
-    """The jobs to render: all with --force, else those whose output is missing, altered or out of date."""
+    """The jobs to render: all with --force, else those whose output is missing, altered or out of
+    date; with --strict also those printed with a warning, so the gate judges them again."""
     hasher = InputHasher(project)
     tasks = []
     for job in jobs:
@@ -335,11 +442,18 @@ def skip_unchanged(
         langs = [job.lang] + ([job.second_lang] if job.second_lang else [])
         translations = [sources.translations[lang] for lang in langs]
         inputs = hasher.job_hash(clinic, handout, translations, job.variants)  # type: ignore[arg-type]
-        if not force and manifest.up_to_date(output_path(out_dir, job), inputs):
+        target = output_path(out_dir, job)
+        warned = options.strict and _printed_with_warnings(manifest.entries.get(manifest.key(target)))
+        if not options.force and not warned and manifest.up_to_date(target, inputs):
             summary.skipped.append(job)
         else:
             tasks.append(Task(job, inputs))
     return tasks
+
+
+def _printed_with_warnings(entry: Entry | None) -> bool:
+    # An entry from before warnings were recorded says how many entries fell back to English.
+    return entry is not None and bool(entry.warnings or entry.translated < entry.total)
 
 
 # -- Recording outcomes ---------------------------------------------------------------
@@ -349,24 +463,28 @@ def record(
     project: Project,
     sources: Sources,
     manifest: Manifest,
-    out_dir: Path,
+    options: BuildOptions,
     outcome: Outcome,
     summary: Summary,
     shown: Progress,
 ) -> bool:
     """Write a rendered file and record it; report a refusal or failure. True when the file is current."""
     job = outcome.job
+    out_dir = manifest.out_dir
     target = output_path(out_dir, job)
     where = project.shown(target)
     if outcome.internal_error:
         _internal_error(out_dir, job, outcome.internal_error, summary, shown)
         return False
-    if outcome.refused:
-        summary.refused.append((job, outcome.refused))
-        _print_once(summary, outcome.refused)
-        noun = "problem" if len(outcome.refused) == 1 else "problems"
-        shown.failed([f"refused {job.name}: {len(outcome.refused)} {noun} (listed above); not printed"])
-        manifest.refuse(manifest.key(target), outcome.refused[0])
+    handout = sources.handouts[job.handout_id]
+    assert isinstance(handout, LoadedHandout)
+    warnings = pdf_warnings(sources, handout, outcome)
+    if refused := outcome.refused or (tuple(warnings) if options.strict else ()):
+        summary.refused.append((job, refused))
+        _print_once(summary, refused)
+        noun = "problem" if len(refused) == 1 else "problems"
+        shown.failed([f"refused {job.name}: {len(refused)} {noun} (listed above); not printed"])
+        manifest.refuse(manifest.key(target), refused[0])
         return False
     if outcome.problems:
         summary.failed.append((job.name, HandoutsError(list(outcome.problems))))
@@ -380,23 +498,32 @@ def record(
     except HandoutsError as exc:  # no room, no permission, something in the way: named, with the fix
         summary.failed.append((job.name, exc))
         shown.failed([f"error: {problem}" for problem in exc.problems])
+        manifest.refuse(manifest.key(target), exc.problems[0])
         return False
-    for warning in outcome.warnings:
-        log.warning(f"{warning} (printed in English)")
-    handout = sources.handouts[job.handout_id]
-    assert isinstance(handout, LoadedHandout)
-    manifest.record(_entry(manifest, target, job, handout, outcome))
+    for warning in warnings:
+        if warning not in summary.printed:  # a clinic's text in another language: said once, before
+            log.warning(warning)
+    manifest.record(replace(_entry(manifest, target, job, handout, outcome), warnings=list(map(str, warnings))))
     summary.built.append((job, outcome.pages))
     if not FORMATS[job.format].paged:
         shown.done(f"built   {where}")
         return True
     noun = "page" if outcome.pages == 1 else "pages"
     shown.done(f"built   {where} ({outcome.pages} {noun})")
-    # Fit to sheet applies to the standard copy; large print and bilingual copies may take more pages.
-    if not job.variants and (problem := over_target_problem(handout, job.clinic_id, job.lang, outcome.pages)):
-        summary.over_target.append((job, problem))
-        log.warning(problem)
     return True
+
+
+def pdf_warnings(sources: Sources, handout: LoadedHandout, outcome: Outcome) -> list[Problem]:
+    """What a file would print with that someone should know: English entries, the clinic's text in
+    another language, more pages than the handout's target. --strict refuses a file with any."""
+    job = outcome.job
+    english = [replace(warning, message=f"{warning.message} (printed in English)") for warning in outcome.warnings]
+    clinic = sources.clinics[job.clinic_id]
+    assert isinstance(clinic, LoadedClinic)
+    # Fit to sheet applies to the standard copy; large print and bilingual copies may take more pages.
+    paged = FORMATS[job.format].paged and not job.variants
+    over = over_target_problem(handout, job.clinic_id, job.lang, outcome.pages) if paged else None
+    return [*english, *fallback_texts(clinic, job.lang), *([over] if over else [])]
 
 
 def _entry(manifest: Manifest, target: Path, job: Job, handout: LoadedHandout, outcome: Outcome) -> Entry:
@@ -459,9 +586,11 @@ def plan_packets(
     manifest: Manifest,
     out_dir: Path,
     summary: Summary,
+    not_offered: dict[str, list[str]] | None = None,
 ) -> list[PacketJob]:
     """Each clinic's packets in each of its languages (narrowed by --lang), when every handout in
-    the packet is selected. A packet defined wrongly is reported once and refused in every language."""
+    the packet is selected and offered in the language (has a catalog in it). A packet defined
+    wrongly is reported once and refused in every language."""
     packets = []
     for clinic_id in clinic_ids:
         clinic = sources.clinics[clinic_id]
@@ -476,7 +605,7 @@ def plan_packets(
                 summary.failed.append((f"{clinic_id}/packets/{packet_id}", HandoutsError(broken[packet_id])))
             for lang in clinic.clinic.languages:
                 packet = PacketJob(clinic_id, lang, packet_id, tuple(members))
-                if langs and lang not in langs:
+                if (langs and lang not in langs) or set(members) & set((not_offered or {}).get(lang, [])):
                     continue
                 if packet_id in broken:
                     manifest.refuse(manifest.key(packet_path(out_dir, packet)), broken[packet_id])
@@ -542,7 +671,8 @@ def _missing_member(
         why = manifest.refusals.get(manifest.key(path)) or (
             str(loaded.problems[0])
             if isinstance(loaded, HandoutsError)
-            else f"it is not offered in {job.lang!r} (a draft, or not in its meta.languages) or could not be written"
+            else f"it is not offered in {language_tag(job.lang)!r} (a draft, or not in its meta.languages) "
+            "or could not be written"
         )
         return Problem(packet.name, f"not printed: its handout {job.handout_id!r} is not printed: {why}")
     return None
@@ -577,10 +707,11 @@ def _packet_entry(key: str, packet: PacketJob, members: list[Entry], data: bytes
 # -- Withdrawing what can no longer be built --------------------------------------------
 
 
-NOT_OFFERED = "no longer offered (not in the clinic's handouts or languages, or a draft)"
-
-
 NOT_A_PACKET = "no longer a packet of the clinic (its `packets:` in clinic.yaml)"
+NOT_OFFERED = (
+    "no longer made by this build (not planned from the current clinic.yaml and handouts, "
+    "or no catalog in the language)"
+)
 
 
 def _load_failure(sources: Sources, entry: Entry) -> str | None:
@@ -610,30 +741,114 @@ def _scope(clinic_ids: list[str], options: BuildOptions, handout_ids: list[str])
 
 
 def withdraw_stale(
+    project: Project,
     sources: Sources,
     manifest: Manifest,
-    out_dir: Path,
     kept: set[Path],
     in_scope: Callable[[Entry], bool],
     summary: Summary,
     options: BuildOptions,
 ) -> None:
-    """A file this build could not make from the current inputs (refused, failed, expired, a draft,
-    no longer offered) leaves the print folders; the manifest says why and when."""
+    """A file this build could not make from the current inputs (refused, failed, expired, a draft),
+    or that the project no longer offers at all (its clinic, language, handout or copy is gone,
+    whatever this build was narrowed to), leaves the print folders; the manifest says why and when."""
     today = (options.today or dt.date.today()).isoformat()
+    offers = Offers(project, sources, options)
     for key, entry in sorted(manifest.entries.items()):
-        target = out_dir / key
-        if target in kept or not in_scope(entry):
+        if manifest.out_dir / key in kept:
             continue
-        why = (
-            manifest.refusals.get(key)
-            or _load_failure(sources, entry)
-            or (None if entry.packet else _moved(out_dir, entry, kept))
-            or (NOT_A_PACKET if entry.packet else NOT_OFFERED)
+        scoped = in_scope(entry)
+        why = (manifest.refusals.get(key) or _load_failure(sources, entry) if scoped else None) or offers.why_not(
+            entry, scoped
         )
-        if manifest.withdraw(key, why, today):
-            summary.withdrawn.append((key, why))
-            log.warning(f"withdrew {key}: {why}")
+        if why is None and scoped:
+            why = (None if entry.packet else _moved(manifest.out_dir, entry, kept)) or NOT_OFFERED
+        if why is not None:
+            _withdraw(manifest, key, why, today, summary)
+
+
+def _withdraw(manifest: Manifest, key: str, why: str, today: str, summary: Summary) -> None:
+    what = manifest.withdraw(key, why, today)
+    if what == "moved":
+        summary.withdrawn.append((key, why))
+        log.warning(f"withdrew {key}: {why}")
+        remove_empty_folders((manifest.out_dir / key).parent, manifest.out_dir)
+    elif what == "foreign":
+        log.warning(
+            f"left {key} where it is: not the file handouts wrote (its content or place is not what manifest.json "
+            f"records), so not the tool's to move; the build no longer makes it ({why}): remove it if it is stale"
+        )
+
+
+class Offers:
+    """What the project still offers, judged from its files whatever the build was narrowed to:
+    a file of a clinic, language, handout or copy it no longer has is withdrawn by any build."""
+
+    def __init__(self, project: Project, sources: Sources, options: BuildOptions):
+        self.project = project
+        self.sources = sources
+        self.options = options
+        self.clinic_ids = set(project.clinic_ids())
+        self.handout_ids = set(project.handout_ids())
+        self._clinics: dict[str, LoadedClinic | None] = {}
+
+    def clinic(self, clinic_id: str) -> LoadedClinic | None:
+        """The clinic as its clinic.yaml says now; None when it cannot be read (then nothing is judged)."""
+        if clinic_id not in self._clinics:
+            loaded = self.sources.clinics.get(clinic_id) or _try(self.project.load_clinic, clinic_id)
+            self._clinics[clinic_id] = loaded if isinstance(loaded, LoadedClinic) else None
+        return self._clinics[clinic_id]
+
+    def why_not(self, entry: Entry, scoped: bool) -> str | None:
+        """Why the project no longer offers this file, or None when it may (or cannot tell). A copy
+        asked for on the command line is judged only by a build that speaks for it (scoped)."""
+        if entry.clinic not in self.clinic_ids:
+            return f"clinic {entry.clinic!r} no longer exists (there is no clinics/{entry.clinic}/)"
+        if not entry.packet and entry.handout not in self.handout_ids:
+            return f"handout {entry.handout!r} no longer exists (there is no handouts/{entry.handout}.yaml)"
+        clinic = self.clinic(entry.clinic)
+        if clinic is None:
+            return None
+        tag = language_tag(entry.language)
+        if entry.language not in clinic.clinic.languages:
+            return f"language {tag!r} is no longer offered by clinic {entry.clinic!r} (not in its `languages:`)"
+        if entry.packet:
+            if entry.handout not in clinic.clinic.packets:
+                return NOT_A_PACKET
+            return None
+        return self._handout_not_offered(clinic, entry) or (self._copy_not_offered(clinic, entry) if scoped else None)
+
+    def _handout_not_offered(self, clinic: LoadedClinic, entry: Entry) -> str | None:
+        listed = clinic.clinic.handouts
+        if listed is not None and entry.handout not in listed:
+            return f"clinic {entry.clinic!r} no longer offers handout {entry.handout!r} (not in its `handouts:`)"
+        handout = self.sources.handouts.get(entry.handout)  # judged only when this build loaded it
+        if not isinstance(handout, LoadedHandout):
+            return None
+        if handout.handout.is_draft:
+            return f"handout {entry.handout!r} is now a draft (meta.status); drafts never print for patients"
+        if not offered(clinic, handout, entry.language):
+            tag = language_tag(entry.language)
+            return f"handout {entry.handout!r} is no longer offered in {tag!r} (not in its meta.languages)"
+        return None
+
+    def _copy_not_offered(self, clinic: LoadedClinic, entry: Entry) -> str | None:
+        """A copy the clinic (or --no-<variant>) switched off, or that no longer applies."""
+        for name in entry.variants:
+            variant = VARIANTS.get(name)
+            if variant is None:
+                return f"{name!r} copies are no longer made by handouts"
+            if variant.setting and not wanted(name, clinic, self.options):
+                switched = dict(self.options.switches).get(name) is False
+                by = (
+                    f"by --no-{name}"
+                    if switched
+                    else f"for clinic {entry.clinic!r} (`{variant.setting}:` in clinic.yaml)"
+                )
+                return f"{name} copies are switched off {by}"
+            if not variant.applies(clinic.clinic, entry.language):
+                return f"a {name} copy does not apply to {language_tag(entry.language)!r} for clinic {entry.clinic!r}"
+        return None
 
 
 def _moved(out_dir: Path, entry: Entry, kept: set[Path]) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gettext
 import io
 import re
 from collections.abc import Sequence
@@ -13,11 +12,13 @@ from typing import Any
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, PoFileParser
 
-from handouts.checks import NOT_READY, header_problems, message_errors, state_of
+from handouts.checks import NOT_READY, header_problems, message_errors, plural_rule_of, state_of
 from handouts.errors import CatalogError, Problem, display_path
 from handouts.languages import fallback_chain
+from handouts.plurals import PluralRuleError, form_of
 from handouts.pofile import PREVIOUS_LINE, QUOTE_HINT, PoEntry, check_po, decode
-from handouts.signoff import Approval, Approvals, not_approved_problem, reviews_path
+from handouts.sandbox import Sandbox
+from handouts.signoff import Approval, Approvals, not_approved_problem, reviewed_text, reviews_path
 
 SOURCE_LANGUAGE = "en"
 
@@ -62,7 +63,7 @@ def load_catalog(path: Path, shown_as: str, lang: str | None = None) -> PoCatalo
 
 
 def restore_previous(catalog: PoCatalog, entries: list[PoEntry]) -> None:
-    """Put back what Babel does not read: the header as written and the #| previous msgids."""
+    """Put back what Babel does not read: the header as written and the #| previous msgctxt and msgids."""
     for entry in entries:
         if entry.msgid == "" and entry.context is None and not entry.obsolete:
             catalog.header = entry.strings.get(0)
@@ -76,6 +77,20 @@ def restore_previous(catalog: PoCatalog, entries: list[PoEntry]) -> None:
         )
         if message is not None:
             message.previous_id = [entry.previous["msgid"], *filter(None, [entry.previous.get("msgid_plural")])]
+            message.previous_context = entry.previous.get("msgctxt")  # type: ignore[attr-defined]
+
+
+def has_catalog(locales: Sequence[Path], lang: str, domain: str) -> bool:
+    """Whether lang has the domain's catalog, its own or the language's it falls back to (pt for
+    pt_BR; English variants print the source): if not, the handout is not offered in lang."""
+    chain = fallback_chain(lang)
+    return SOURCE_LANGUAGE in chain or any(catalog_path(f, code, domain).is_file() for f in locales for code in chain)
+
+
+def missing_catalog(shown_as: str, lang: str, has_any: bool) -> Problem:
+    """The one wording, and the one fix, for a catalog that is not there."""
+    fix = f"handouts i18n update --lang {lang}" if has_any else f"handouts i18n init {lang}"
+    return Problem(shown_as, f"no catalog for language {lang!r}; create it with: {fix}")
 
 
 def problem_at(origin: str, message: str) -> Problem:
@@ -100,10 +115,10 @@ class Lookup:
 
 
 def plural_index(catalog: Catalog | None, count: int) -> int:
-    """Which plural form a number takes: the catalog's Plural-Forms, or English's rule."""
+    """Which plural form a number takes: the catalog's own Plural-Forms (as gettext), or English's rule."""
     if catalog is None:
         return 0 if count == 1 else 1
-    return int(gettext.c2py(catalog.plural_expr)(count))
+    return form_of(catalog.num_plurals, catalog.plural_expr, count)
 
 
 class Translations:
@@ -116,16 +131,17 @@ class Translations:
     locales: the catalog folders, the first with a domain's catalog winning (a project's own
     locales/, then the packaged library's: Project.locale_dirs)."""
 
-    def __init__(self, locales: Path | Sequence[Path], root: Path, lang: str):
+    def __init__(self, locales: Path | Sequence[Path], root: Path, lang: str, sandbox: Sandbox | None = None):
         self.locales = [locales] if isinstance(locales, Path) else list(locales)
         self.root, self.lang = root, lang
+        self.sandbox = sandbox  # the project's: a catalog behind a link that leaves it is never read
         self._paths: dict[str, tuple[Path, str]] = {}  # domain -> (file, as shown)
         self._catalogs: dict[str, Catalog | CatalogError] = {}
         self._errors: dict[tuple[str, Any, str | None], list[str]] = {}
         self._approvals: Approvals | None = None
         # A regional variant (pt_BR) prints the entries its own catalogs lack from its language's (pt).
         parents = fallback_chain(lang)[1:]
-        self.fallback = Translations(locales, root, parents[0]) if parents else None
+        self.fallback = Translations(locales, root, parents[0], sandbox) if parents else None
 
     @property
     def is_source(self) -> bool:
@@ -180,8 +196,9 @@ class Translations:
         shown_as = self.shown_as(domain)
         if not path.is_file():
             has_any = any((folder / self.lang / "LC_MESSAGES").is_dir() for folder in self.locales)
-            fix = f"handouts i18n update --lang {self.lang}" if has_any else f"handouts i18n init {self.lang}"
-            return CatalogError(Problem(shown_as, f"no catalog for language {self.lang!r}; create it with: {fix}"))
+            return CatalogError(missing_catalog(shown_as, self.lang, has_any))
+        if self.sandbox is not None and (outside := self.sandbox.problem(path)):
+            return CatalogError(outside)
         try:
             catalog = load_catalog(path, shown_as, self.lang)
         except CatalogError as exc:
@@ -231,18 +248,26 @@ class Translations:
     @property
     def approvals(self) -> Approvals:
         if self._approvals is None:
-            self._approvals = Approvals.load(self.reviews_file, display_path(self.reviews_file, self.root))
+            outside = self.sandbox.problem(self.reviews_file) if self.sandbox is not None else None
+            if outside is not None:  # nothing counts as approved
+                self._approvals = Approvals(problem=outside)
+            else:
+                self._approvals = Approvals.load(self.reviews_file, display_path(self.reviews_file, self.root))
         return self._approvals
 
     def _signed_off(self, found: Lookup, domain: str, message: Message) -> Lookup:
         approvals = self.approvals
-        approval = approvals.approval(domain, message.id, message.context, message.string)
+        catalog = self.catalog(domain)
+        rule = plural_rule_of(catalog) if message.pluralizable and isinstance(catalog, Catalog) else None
+        reviewed = reviewed_text(message.string, rule)
+        approval = approvals.approval(domain, message.id, message.context, reviewed)
         if approval is not None:
             return replace(found, approval=approval)
         if approvals.problem is not None:
             why = f"the sign-off file cannot be read ({approvals.problem}); nothing in it counts as approved"
         else:
-            why = not_approved_problem(self.lang, approvals.lapsed(domain, message.id, message.context, message.string))
+            lapsed = approvals.lapsed(domain, message.id, message.context, reviewed)
+            why = not_approved_problem(self.lang, lapsed, approvals.other_english(domain, message.id, message.context))
         return replace(found, unapproved=why)
 
     def plural_forms(self, domain: str, english: tuple[str, str], context: str | None) -> tuple[str, ...] | None:
@@ -255,7 +280,10 @@ class Translations:
 
     def plural_index(self, domain: str, count: int) -> int:
         catalog = self.catalog(domain)
-        return plural_index(None if self.is_source or isinstance(catalog, CatalogError) else catalog, count)
+        try:
+            return plural_index(None if self.is_source or isinstance(catalog, CatalogError) else catalog, count)
+        except PluralRuleError as exc:  # right on every number checked, wrong on this one: this page only
+            raise CatalogError(Problem(self.shown_as(domain), f"Plural-Forms cannot be used: {exc}")) from None
 
     def _not_ready(self, catalog: Catalog, message: Message, origin: str) -> Problem | None:
         if reason := NOT_READY.get(state_of(message)):

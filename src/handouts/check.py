@@ -12,23 +12,38 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from handouts.build import clinic_text_fallbacks, figure_label_warnings, load, plan, select, unmarked_safety
+from handouts.build import (
+    clinic_text_fallbacks,
+    figure_label_warnings,
+    load,
+    not_offered_lines,
+    plan,
+    select,
+    unmarked_safety,
+    without_catalog,
+)
 from handouts.catalogs import SOURCE_LANGUAGE
 from handouts.contrast import ContrastError
 from handouts.errors import HandoutsError, Problem
 from handouts.handout import texts
+from handouts.imposition import BOOKLET_MAX_SHEETS
 from handouts.incremental import MANIFEST_NAME, Manifest
-from handouts.jobs import BuildOptions, Sources, Task
+from handouts.jobs import BuildOptions, Job, Sources, Task
 from handouts.label_fit import translated_label_warnings
 from handouts.languages import fallback_chain
 from handouts.packets import definition_problems
+from handouts.printsafe import InkProblem
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render_job import JobRenderer, domains_of, translations_for
-from handouts.review import DUE_SOON_DAYS, due_within, expired_problem, over_target_problem
+from handouts.review import DUE_SOON_DAYS, booklet_problem, due_within, expired_problem, over_target_problem
+from handouts.signoff import damaged_signoff_files
 from handouts.text import spoken
 
 TARGET_GRADE = 7.0  # Flesch–Kincaid grade of the English source: plain English for patients
 GATES = ("schema", "safety", "catalogs", "glyphs", "contrast", "fit", "review", "readability")
+# The gates that judge a clinic's or a handout's content: they cannot pass one that does not load.
+CLINIC_GATES = ("catalogs", "glyphs", "contrast", "fit")
+HANDOUT_GATES = ("safety", "catalogs", "glyphs", "fit", "review", "readability")
 
 
 @dataclass(frozen=True)
@@ -44,10 +59,27 @@ class Gate:
     name: str
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # facts for the report, e.g. scores
+    unchecked: list[str] = field(default_factory=list)  # files it could not judge: they do not load
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.unchecked
+
+    @property
+    def status(self) -> str:
+        return "FAILED" if self.problems else "partly" if self.unchecked else "ok"  # "partly: not checked: …"
+
+    @property
+    def report_notes(self) -> list[str]:
+        """Its notes, and what it did not check: never a pass for what it never saw."""
+        if not self.unchecked:
+            return self.notes
+        files = ", ".join(self.unchecked)
+        verb = "does" if len(self.unchecked) == 1 else "do"
+        return [
+            *filter(None, self.notes),
+            f"not checked: {files} ({'it' if verb == 'does' else 'they'} {verb} not load; see below)",
+        ]
 
 
 @dataclass
@@ -66,23 +98,29 @@ class Report:
     def as_text(self) -> str:
         lines = []
         for gate in self.gates.values():
-            status = "ok" if gate.ok else "FAILED"
-            notes = gate.notes or [""]
-            lines.append(f"{gate.name:<12} {status:<7}{notes[0]}".rstrip())
+            notes = gate.report_notes or [""]
+            lines.append(f"{gate.name:<12} {gate.status:<7}{notes[0]}".rstrip())
             lines += [f"{'':<20}{note}" for note in notes[1:]]
         for index, note in enumerate(self.updates_notes):
             lines.append(f"{'updates' if index == 0 else '':<20}{note}")
         for gate in self.gates.values():
             lines += [f"error: {problem}" for problem in gate.problems]
-        failed = sum(not gate.ok for gate in self.gates.values())
-        lines.append("All checks passed." if not failed else f"{failed} of {len(self.gates)} checks failed.")
+        failed = sum(bool(gate.problems) for gate in self.gates.values())
+        partly = sum(gate.status == "partly" for gate in self.gates.values())
+        summary = f"{failed} of {len(self.gates)} checks failed" + (f", {partly} done only in part" if partly else "")
+        lines.append("All checks passed." if self.ok else f"{summary}.")
         return "\n".join(lines)
 
     def as_json(self) -> str:
         data = {
             "ok": self.ok,
             "gates": {
-                name: {"ok": gate.ok, "problems": [vars(p) for p in gate.problems], "notes": gate.notes}
+                name: {
+                    "ok": gate.ok,
+                    "problems": [vars(p) for p in gate.problems],
+                    "notes": gate.notes,
+                    "unchecked": gate.unchecked,
+                }
                 for name, gate in self.gates.items()
             },
             "readability": self.readability,
@@ -158,17 +196,20 @@ def check_library_updates(project: Project, sources: Sources, report: Report) ->
 
 
 def check_loading(sources: Sources, report: Report) -> None:
-    for group in (sources.clinics, sources.handouts):
+    for group, judged_by in ((sources.clinics, CLINIC_GATES), (sources.handouts, HANDOUT_GATES)):
         for loaded in group.values():
             if isinstance(loaded, HandoutsError):
                 gate = "contrast" if isinstance(loaded, ContrastError) else "schema"
                 report.gates[gate].problems += loaded.problems
+                for name in judged_by:
+                    if name != gate:
+                        report.gates[name].unchecked.append(loaded.problems[0].file)
     for error in sources.unfit.values():
         report.gates["schema"].problems += error.problems
     clinics = sum(isinstance(c, LoadedClinic) for c in sources.clinics.values())
     handouts = sum(isinstance(h, LoadedHandout) for h in sources.handouts.values())
     report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")
-    if report.gates["contrast"].ok:
+    if report.gates["contrast"].ok or (clinics and not report.gates["contrast"].problems):
         report.gates["contrast"].notes.append(f"{_count(clinics, 'clinic')}: brand colours meet WCAG 2.1 AA")
 
 
@@ -176,7 +217,7 @@ def check_safety_marks(project: Project, sources: Sources, report: Report) -> No
     """The safety lint (safety_lint.py): the build refuses the PDFs of a handout that fails it."""
     gate = report.gates["safety"]
     gate.problems += [problem for problems in unmarked_safety(project, sources).values() for problem in problems]
-    if gate.ok:
+    if not gate.problems:
         handouts = sum(isinstance(h, LoadedHandout) for h in sources.handouts.values())
         gate.notes.append(f"{_count(handouts, 'handout')}: all text that reads as safety-critical is marked")
 
@@ -296,12 +337,16 @@ def check_pages(
         jobs = plan(
             sources, clinic_ids, langs, handout_ids, BuildOptions(switches=(("bilingual", False),), formats=("pdf",))
         )
+        jobs, not_offered = without_catalog(project, jobs)
     except HandoutsError as exc:
         report.gates["schema"].problems += exc.problems
         return
     report.gates["schema"].notes += [f"warning: {problem}" for problem in clinic_text_fallbacks(sources, jobs)]
+    report.gates["catalogs"].notes += not_offered_lines(project, not_offered)
     sources.translations = translations_for(project, sorted({job.lang for job in jobs}), domains_of(sources))
+    report.gates["catalogs"].notes += [f"warning: {problem}" for problem in damaged_signoff_files(sources.translations)]
     render = JobRenderer(project, sources)
+    failed_layouts = 0
     for job in jobs:
         outcome = render(Task(job, ""), write=False)
         if outcome.refused:
@@ -310,13 +355,37 @@ def check_pages(
             ]
             continue
         if outcome.problems or outcome.internal_error:
-            report.gates["glyphs"].problems += list(outcome.problems) or [Problem(job.name, "internal error")]
+            failed_layouts += not all(isinstance(problem, InkProblem) for problem in outcome.problems)
+            for problem in outcome.problems or [internal_error_problem(job.name, outcome.internal_error)]:
+                report.gates["fit" if isinstance(problem, InkProblem) else "glyphs"].problems.append(problem)
             continue
-        handout = sources.handouts[job.handout_id]
-        assert isinstance(handout, LoadedHandout)
-        if problem := over_target_problem(handout, job.clinic_id, job.lang, outcome.pages):
+        if problem := fit_problem(sources, job, outcome.pages):
             report.gates["fit"].problems.append(problem)
-    if report.gates["fit"].ok:
-        report.gates["fit"].notes.append(f"{len(jobs)} clinic × language × handout layouts within their target pages")
-    if report.gates["glyphs"].ok:
+    booklets = sum("booklet" in job.variants for job in jobs)
+    if not report.gates["fit"].problems and (jobs or report.gates["fit"].ok):
+        note = f"{len(jobs) - booklets} clinic × language × handout layouts within their target pages"
+        if booklets:
+            note += f"; {_count(booklets, 'booklet')} within {BOOKLET_MAX_SHEETS} sheets"
+        report.gates["fit"].notes.append(note)
+    if not report.gates["glyphs"].problems and (jobs or report.gates["glyphs"].ok):
         report.gates["glyphs"].notes.append(f"{_count(len(jobs), 'layout')}: every character has a shipped font")
+    elif report.gates["glyphs"].problems:  # the gate's line says why it failed; the error lines below say where
+        report.gates["glyphs"].notes.append(
+            f"{failed_layouts} of {_count(len(jobs), 'layout')} could not be laid out (fonts, images or "
+            "templates); see the errors below"
+        )
+
+
+def fit_problem(sources: Sources, job: Job, pages: int) -> Problem | None:
+    """A booklet is judged in sheets; every other layout by the handout's page target."""
+    handout, clinic = sources.handouts[job.handout_id], sources.clinics[job.clinic_id]
+    assert isinstance(handout, LoadedHandout) and isinstance(clinic, LoadedClinic)
+    if "booklet" in job.variants:
+        return booklet_problem(handout, job.clinic_id, job.lang, clinic.clinic.paper, pages)
+    return over_target_problem(handout, job.clinic_id, job.lang, pages)
+
+
+def internal_error_problem(name: str, trace: str | None) -> Problem:
+    """A bug while laying out one job: its last line (the exception) is the reason, and where to report it."""
+    last = (trace or "").strip().splitlines()[-1:] or ["no traceback"]
+    return Problem(name, f"internal error while laying it out ({last[0][:200]}); please report it")

@@ -10,7 +10,6 @@ the environment checks.
 
 from __future__ import annotations
 
-import gettext
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.messages.catalog import Catalog, Message, TranslationError
-from babel.messages.plurals import get_plural
 
 from handouts.errors import Problem
+from handouts.plurals import Judgement, PluralRuleError, examples, forms_of, judge, signature, single_number_forms
+from handouts.signoff import reviewed_text
 from handouts.text import TAG, PlaceholderError, markup_problem, names
 
 if TYPE_CHECKING:
@@ -45,23 +45,60 @@ def _placeholders(text: str) -> Counter[str]:
         raise TranslationError(str(exc)) from None
 
 
+# Never the number a plural counts, so never left out of a form (a phone number must print in every form).
+NEVER_COUNTED = frozenset({"clinic_name", "clinic_phone", "emergency_number"})
+
+
 def placeholders(catalog: Catalog | None, message: Message) -> None:
-    """Every {placeholder} of the English, and no other, exactly as written."""
-    ids, strings = _sources_and_translations(message)
+    """Every {placeholder} of the English, and no other, exactly as written. A plural form that
+    covers exactly one number may leave out the number (Arabic's dual «أسبوعين»), as GNU msgfmt -c
+    allows; a form used for several numbers may not."""
+    ids, _ = _sources_and_translations(message)
     wanted = set().union(*(_placeholders(i) for i in ids))
-    for string in strings:
+    forms = list(message.string) if isinstance(message.string, (list, tuple)) else [message.string]
+    single = _single_number_forms(catalog, message)
+    for index, string in enumerate(forms):
+        if not string:
+            continue
         found = set(_placeholders(string))
         missing, extra = sorted(wanted - found), sorted(found - wanted)
+        if index in single:
+            missing = [name for name in missing if name.strip("{}") in NEVER_COUNTED]
         if missing and extra:
             raise TranslationError(
                 f"placeholder {', '.join(extra)} is not in the English and {', '.join(missing)} is missing; "
                 "copy the English's placeholders unchanged"
             )
+        if missing and index in single:
+            raise TranslationError(
+                f"placeholder {', '.join(missing)} is missing from msgstr[{index}]; the clinic's name, phone and "
+                "emergency numbers print in every form: copy it from the English unchanged"
+            )
         if missing:
-            raise TranslationError(f"placeholder {', '.join(missing)} is missing; copy it from the English unchanged")
+            raise TranslationError(f"placeholder {', '.join(missing)} is missing{_form(catalog, message, index)}")
         if extra:
             allowed = f"which has only {', '.join(sorted(wanted))}" if wanted else "which has no placeholders"
             raise TranslationError(f"placeholder {', '.join(extra)} is not in the English, {allowed}")
+
+
+def _single_number_forms(catalog: Catalog | None, message: Message) -> frozenset[int]:
+    if catalog is None or not message.pluralizable:
+        return frozenset()
+    return single_number_forms(catalog.num_plurals, catalog.plural_expr)
+
+
+def _form(catalog: Catalog | None, message: Message, index: int) -> str:
+    """Where a placeholder is missing, and why it may not be: the numbers the form prints for."""
+    if catalog is None or not message.pluralizable:
+        return "; copy it from the English unchanged"
+    try:
+        numbers = ", ".join(str(n) for n in examples(catalog.num_plurals, catalog.plural_expr)[index])
+    except (PluralRuleError, IndexError):
+        return f" from msgstr[{index}]; copy it from the English unchanged"
+    return (
+        f" from msgstr[{index}], which prints for several numbers ({numbers}, …); "
+        "only a form for exactly one number may leave the number out"
+    )
 
 
 def markup(catalog: Catalog | None, message: Message) -> None:
@@ -176,30 +213,47 @@ def header_problems(catalog: Catalog, path: Path, shown_as: str, lang: str) -> l
                 line_of("Language"),
             )
         )
-    expected = get_plural(Locale.parse(lang))
-    if not same_plural_rule(catalog.num_plurals, catalog.plural_expr, expected.num_plurals, expected.plural_expr):
-        problems.append(
-            Problem(
-                shown_as,
-                f"Plural-Forms is {catalog.plural_forms!r} but {Locale.parse(lang).english_name} needs "
-                f"'nplurals={expected.num_plurals}; plural={expected.plural_expr};'",
-                line_of("Plural-Forms"),
-            )
-        )
+    judgement = plural_judgement(catalog, lang)
+    if judgement.problem:
+        problems.append(Problem(shown_as, judgement.problem, line_of("Plural-Forms")))
     return problems
 
 
-def same_plural_rule(count: int, expr: str, expected_count: int, expected_expr: str) -> bool:
-    """Whether two Plural-Forms sort n = 0..1000 into the same groups: Weblate's "n != 1" is
-    Babel's "(n != 1)", and GNU's Arabic numbers its forms 4 and 5 the other way round from Babel's."""
+def plural_rechecks(catalog: Catalog, lang: str, catalog_entries: list[Entry]) -> list[Problem]:
+    """When the catalog's Plural-Forms numbers the forms unlike its language's usual rule (Babel
+    2.18's Arabic swaps forms 4 and 5), each translated plural entry whose swapped forms differ:
+    written for the usual order, it would print the wrong form for those numbers."""
+    judgement = plural_judgement(catalog, lang)
+    rule = judgement.permuted_from
+    if rule is None:
+        return []
+    count, expr = catalog.num_plurals, catalog.plural_expr
+    pairs = zip(forms_of(count, expr), forms_of(rule.count, rule.expr), strict=True)
+    moved = sorted({(mine, usual) for mine, usual in pairs if mine != usual})
+    shown = examples(count, expr)
+    where = "; ".join(f"msgstr[{mine}] prints for {', '.join(map(str, shown[mine]))}, …" for mine, _ in moved)
+    problems = []
+    for entry in catalog_entries:
+        forms = entry.string if isinstance(entry.string, (list, tuple)) else None
+        if forms and entry.state == "translated" and any(forms[a] != forms[b] for a, b in moved):
+            problems.append(
+                Problem(
+                    entry.file,
+                    f"plural entry to re-check: this catalog's Plural-Forms numbers the forms unlike "
+                    f"{rule.source}'s {rule.header!r}; check each form fits its numbers here ({where})",
+                    entry.line,
+                )
+            )
+    return problems
+
+
+def plural_judgement(catalog: Catalog, lang: str) -> Judgement:
+    """The catalog's Plural-Forms against the established rules of its language (plurals.py)."""
     try:
-        rule, expected = gettext.c2py(expr), gettext.c2py(expected_expr)
-    except (ValueError, RecursionError):
-        return False
-    pairs = {(rule(n), expected(n)) for n in range(1001)}
-    forms = {form for form, _ in pairs}
-    one_to_one = len(forms) == len(pairs) == len({e for _, e in pairs})
-    return count == expected_count and one_to_one and all(0 <= form < count for form in forms)
+        name = Locale.parse(lang).english_name
+    except (UnknownLocaleError, ValueError):
+        name = lang
+    return judge(lang, catalog.num_plurals, catalog.plural_expr, name)
 
 
 def likely_locale(code: str) -> tuple[str, ...] | None:
@@ -246,6 +300,13 @@ class Entry:
     source_id: Any = None  # the English id as the catalog keys it (a (singular, plural) pair for plurals)
     context: str | None = None
     string: Any = None  # the translation (a tuple of forms for plurals)
+    plural_rule: str | None = None  # for a plural entry, which form prints where (plurals.signature)
+    examples: list[list[int]] = field(default_factory=list)  # for a plural entry, numbers each form prints for
+
+    @property
+    def reviewed(self) -> Any:
+        """What a clinician's approval covers (signoff.reviewed_text)."""
+        return reviewed_text(self.string, self.plural_rule)
 
     @property
     def ready(self) -> bool:
@@ -287,9 +348,23 @@ def entries(template: Template, catalog: Catalog, shown_as: str) -> Iterator[Ent
         if message is not None:
             entry.file, entry.line, entry.state = shown_as, message.lineno, state_of(message)
             entry.source_id, entry.string = message.id, message.string
+            if message.pluralizable:
+                entry.plural_rule = plural_rule_of(catalog)
+                entry.examples = _examples(catalog)
             if entry.state == "translated":
                 entry.errors = shape_errors(source, message) or message_errors(catalog, message)
         yield entry
+
+
+def _examples(catalog: Catalog) -> list[list[int]]:
+    try:
+        return examples(catalog.num_plurals, catalog.plural_expr)
+    except PluralRuleError:
+        return []
+
+
+def plural_rule_of(catalog: Catalog) -> str:
+    return signature(catalog.num_plurals, catalog.plural_expr)
 
 
 def shape_errors(source: Message, message: Message) -> list[str]:

@@ -107,6 +107,11 @@ def _variant_switches(command: Any) -> Any:
     metavar="tcp://HOST:PORT",
     help="Render on the workers of this Dask scheduler (needs handouts[dask]; see README).",
 )
+@click.option(
+    "--use-scheduler",
+    is_flag=True,
+    help="Render on the Dask scheduler that handouts.yaml names (never used without this flag).",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -124,6 +129,7 @@ def build(
     formats: tuple[str, ...],
     executor: str | None,
     scheduler: str | None,
+    use_scheduler: bool,
     **switches: bool | None,
 ) -> None:
     """Build every clinic × language × handout PDF into output/<clinic>/<lang>/<handout>.pdf,
@@ -152,6 +158,7 @@ def build(
         formats=formats,
         executor=executor,
         scheduler=scheduler,
+        use_scheduler=use_scheduler,
     )
     summary = run_build(_project(ctx), options, echo=click.echo)
     if not summary.ok:
@@ -246,9 +253,10 @@ def review_catalogs(
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Preview every handout in the browser; pages update when a file is saved."""
+    from handouts.preview import LOOPBACK
     from handouts.preview import serve as run_serve
 
-    run_serve(_project(ctx), host or "127.0.0.1", 8000 if port is None else port, echo=click.echo)
+    run_serve(_project(ctx), host or LOOPBACK, 8000 if port is None else port, echo=click.echo)
 
 
 @cli.command()

@@ -16,6 +16,7 @@ raises is retried once (`retries=1`); a job the cluster could not render at all 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import shutil
@@ -39,6 +40,7 @@ from handouts.render import build_epoch
 from handouts.render_job import JobRenderer
 
 CONNECT_SECONDS = 10  # to reach the scheduler
+ANSWER_SECONDS = 10  # for it to answer once reached
 WORKER_SECONDS = 60  # for the first worker to join a scheduler that has none
 WHERE = "start one with `dask scheduler`, or fix --scheduler (or `scheduler:` in handouts.yaml)"
 
@@ -97,11 +99,41 @@ def _count(number: int, noun: str) -> str:
 
 
 def _connect(address: str) -> Any:
+    _ask_who_is_there(address)
     try:
         return distributed.Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise HandoutsError(Problem(address, f"cannot reach the Dask scheduler ({reason}); {WHERE}")) from None
+        raise HandoutsError(Problem(address, f"cannot reach the Dask scheduler ({_said(exc)}); {WHERE}")) from None
+
+
+def _ask_who_is_there(address: str) -> None:
+    """Check that a Dask scheduler answers at the address, within a hard deadline, before the
+    Client connects: distributed's own connect waits without end for the other side's first
+    message (a server that accepts and says nothing hangs it), and takes the first bytes of any
+    answer for a length to allocate (a server that answers something else ends in a MemoryError)."""
+    deadline = CONNECT_SECONDS + ANSWER_SECONDS
+    try:
+        identity = asyncio.run(asyncio.wait_for(_identity(address), deadline))
+    except TimeoutError:
+        why = f"something there accepted the connection but did not answer within {deadline} s"
+    except OSError as exc:
+        why = f"cannot reach the Dask scheduler ({_said(exc)})"
+    except Exception:  # an answer distributed cannot read (MemoryError included)
+        why = "what answers there is not a Dask scheduler"
+    else:
+        if isinstance(identity, dict) and identity.get("type") == "Scheduler":
+            return
+        why = "what answers there is not a Dask scheduler"
+    raise HandoutsError(Problem(address, f"{why}; {WHERE}"))
+
+
+async def _identity(address: str) -> Any:
+    async with distributed.rpc(address, timeout=CONNECT_SECONDS) as scheduler:
+        return await scheduler.identity()
+
+
+def _said(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:160] or type(exc).__name__
 
 
 def _wait_for_a_worker(client: Any, address: str) -> None:

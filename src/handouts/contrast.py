@@ -44,7 +44,7 @@ def contrast_ratio(first: str, second: str) -> float:
 
 
 def contrast_problems(colors: Any, lines: LineMap, shown_as: str) -> list[Problem]:
-    """One problem per brand-colour pair below its WCAG minimum."""
+    """One problem per brand-colour pair below its WCAG minimum, naming the colour to change."""
     palette = {**FIXED, "primary": colors.primary, "accent": colors.accent}
     problems = []
     for fg, bg, minimum, where in PAIRS:
@@ -52,15 +52,25 @@ def contrast_problems(colors: Any, lines: LineMap, shown_as: str) -> list[Proble
         # Shown to 2 decimals, so round down: 4.496 must not read as a passing "4.50".
         if ratio >= minimum:
             continue
-        key = f"colors.{fg}" if fg not in FIXED else f"colors.{bg}"
+        change = colour_to_change(fg, bg, palette)
+        key = f"colors.{change}"
         problems.append(
             Problem(
                 shown_as,
                 f"{palette[fg]} on {palette[bg]} has a contrast ratio of {int(ratio * 100) / 100:.2f}:1; "
                 f"WCAG 2.1 AA needs at least {minimum:g}:1 for {where}. "
-                f"Choose a {'darker' if fg != 'text' else 'paler'} {key.split('.')[1]} colour",
+                f"Choose a {'darker' if change == fg else 'paler'} {change} colour",
                 lines.line_for(tuple(key.split("."))),
                 key,
             )
         )
     return problems
+
+
+def colour_to_change(fg: str, bg: str, palette: dict[str, str]) -> str:
+    """The brand colour at fault: the background when it is too dark for body text (a dark accent
+    fails under the primary too, and a darker primary would not help), else the foreground."""
+    if fg in FIXED:
+        return bg
+    background_too_dark = bg not in FIXED and contrast_ratio(FIXED["text"], palette[bg]) < NORMAL_TEXT
+    return bg if background_too_dark else fg

@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
+import tempfile
+import threading
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from handouts.errors import HandoutsError, Problem
-from handouts.jobs import Job, Outcome, Sources, Task
+from handouts.jobs import Outcome, Sources, Task
 from handouts.project import Project
 from handouts.render_job import JobRenderer
 
@@ -80,17 +85,19 @@ def run_pool(run: Run, tasks: list[Task]) -> Iterator[Outcome]:
     """Render in worker processes. One failing task never stops the others; the tasks of a
     worker that died (killed, out of memory) get one more go in a fresh pool."""
     unfinished = tasks
-    for attempt in range(2):
-        unfinished = yield from _run_in_pool(run, unfinished, min(run.workers, len(unfinished)))
-        if not unfinished:
-            return
-        if attempt == 0:
-            run.note(
-                f"a worker process stopped unexpectedly; rendering the {len(unfinished)} unfinished "
-                f"{'job' if len(unfinished) == 1 else 'jobs'} again"
-            )
+    with _pickled(run.sources) as sources:
+        for attempt in range(2):
+            unfinished = yield from _run_in_pool(run, sources, unfinished, min(run.workers, len(unfinished)))
+            if not unfinished:
+                return
+            if attempt == 0:
+                run.note(
+                    f"a worker process stopped unexpectedly; rendering the {len(unfinished)} unfinished "
+                    f"{'job' if len(unfinished) == 1 else 'jobs'} again"
+                )
+    gave_up = _workers_keep_dying(len(unfinished))  # one line for all of them, not one each
     for task in unfinished:
-        yield Outcome(task, problems=(_worker_died(task.job),))
+        yield Outcome(task, problems=(gave_up,))
 
 
 def run_dask(run: Run, tasks: list[Task]) -> Iterator[Outcome]:
@@ -113,7 +120,10 @@ def executor_problem(executor: str | None, scheduler: str | None) -> str | None:
     if executor is not None and executor not in EXECUTORS:
         return f"unknown executor {executor!r}; use one of: {', '.join(EXECUTORS)}"
     if executor == "dask" and not scheduler:
-        return "the dask executor needs a scheduler: pass --scheduler tcp://HOST:PORT or set `scheduler:`"
+        return (
+            "the dask executor needs a scheduler: pass --scheduler tcp://HOST:PORT, "
+            "or --use-scheduler with `scheduler:` set"
+        )
     return None
 
 
@@ -139,29 +149,58 @@ def run_jobs(
 
 
 class _RecyclingPool(ProcessPoolExecutor):
-    """A pool whose workers are replaced after max_tasks_per_child jobs, without CPython's hang.
+    """A pool whose workers are replaced after max_tasks_per_child jobs, and that cannot hang
+    when a worker dies.
 
-    CPython's own pool (3.11 and 3.12 for good) may not replace a worker that exits at its limit
-    while jobs are queued, and then waits forever (python/cpython#115634): it counts an idle worker
-    that has already exited. This pool always starts a replacement while it has fewer than max_workers."""
+    - CPython's own pool (3.11 and 3.12 for good) may not replace a worker that exits at its limit
+      while jobs are queued, and then waits forever (python/cpython#115634): it counts an idle
+      worker that has already exited. This pool replaces each worker that exits at its limit.
+    - A worker that dies makes the pool's manager thread terminate the others and wait for them.
+      CPython starts workers on demand from submit(), so one started just after that terminate
+      was never told to stop and is waited for forever. This pool starts all its workers before
+      the first job, and only the manager thread (which also does the terminating) replaces one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._launch_processes()  # type: ignore[attr-defined]
 
     def _adjust_process_count(self) -> None:
-        if len(self._processes) < self._max_workers:  # type: ignore[attr-defined]
+        replacing = threading.current_thread() is self._executor_manager_thread  # type: ignore[attr-defined]
+        if replacing and len(self._processes) < self._max_workers:  # type: ignore[attr-defined]
             self._spawn_process()  # type: ignore[attr-defined]
 
 
-def _run_in_pool(run: Run, tasks: list[Task], workers: int) -> Generator[Outcome, None, list[Task]]:
+@contextmanager
+def _pickled(sources: Sources) -> Iterator[Path]:
+    """The loaded sources in a private temporary file, for the workers to read when they start.
+
+    Not in the pool's initargs: those are written down a pipe to each new worker, and CPython's
+    spawn blocks for ever writing more than the pipe holds (64 KiB) to a worker that died before
+    reading it. What goes down the pipe now is small whatever the project's size."""
+    with tempfile.NamedTemporaryFile(prefix="handouts-sources-", suffix=".pickle") as file:
+        try:
+            pickle.dump(sources, file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.flush()
+        except OSError as exc:  # a full or read-only temporary folder
+            where = Problem(
+                file.name, f"cannot be written ({exc.strerror or exc}); free some space there, or set TMPDIR"
+            )
+            raise HandoutsError(where) from None
+        yield Path(file.name)
+
+
+def _run_in_pool(run: Run, sources: Path, tasks: list[Task], workers: int) -> Generator[Outcome, None, list[Task]]:
     """Yield the outcome of each task; return the tasks left unfinished because a worker died."""
     pool = _RecyclingPool(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(run.project.root, run.sources, run.strict),  # pickled once per worker
+        initargs=(run.project.root, sources, run.strict),
         max_tasks_per_child=JOBS_PER_PROCESS,
     )
-    unfinished = []
     try:
-        futures = {pool.submit(_render_in_worker, task): task for task in tasks}
+        futures = _submit_all(pool, tasks)
+        unfinished = tasks[len(futures) :]  # a worker died before these were handed out
         for future in as_completed(futures):
             try:
                 outcome = future.result()
@@ -175,21 +214,34 @@ def _run_in_pool(run: Run, tasks: list[Task], workers: int) -> Generator[Outcome
     return unfinished
 
 
-def _worker_died(job: Job) -> Problem:
+def _submit_all(pool: ProcessPoolExecutor, tasks: list[Task]) -> dict[Future[Outcome], Task]:
+    """Hand out the tasks in order, up to the first that the pool refuses because a worker died."""
+    futures: dict[Future[Outcome], Task] = {}
+    for task in tasks:
+        try:
+            futures[pool.submit(_render_in_worker, task)] = task
+        except BrokenProcessPool:
+            break
+    return futures
+
+
+def _workers_keep_dying(count: int) -> Problem:
+    files = "1 file was" if count == 1 else f"{count} files were"
     return Problem(
-        job.name,
-        "the worker process stopped before this PDF was done (killed, or out of memory); nothing was written for it",
+        "handouts build",
+        f"worker processes stopped twice before {files} done (killed, or out of memory), so nothing was "
+        "written for them; build again, with fewer workers (-j 1) if memory is short",
     )
 
 
 _worker: JobRenderer | None = None
 
 
-def _start_worker(root: Path, sources: Sources, strict: bool) -> None:
+def _start_worker(root: Path, sources: Path, strict: bool) -> None:
     global _worker  # one renderer per worker process, kept warm between jobs
     # Ctrl-C is the main process's to handle: it stops handing out jobs and waits for these.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = JobRenderer(Project(root), sources, strict)
+    _worker = JobRenderer(Project(root), pickle.loads(sources.read_bytes()), strict)
 
 
 def _render_in_worker(task: Task) -> Outcome:

@@ -18,6 +18,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS
 
 from handouts import __version__
 from handouts.handout import Handout, TextRef, describe, texts
+from handouts.sandbox import Sandbox
 from handouts.schema import load_model
 
 COMMON_DOMAIN = "common"
@@ -117,13 +118,16 @@ def handout_template(path: Path, naming: Naming) -> Template:
     return template
 
 
-def common_template(template_dirs: list[Path], naming: Naming) -> Template:
+def common_template(template_dirs: list[Path], naming: Naming, sandbox: Sandbox | None = None) -> Template:
     """The .pot catalog of the strings in the Jinja2 templates; `_safety(...)` marks the critical ones."""
     from jinja2.ext import babel_extract
 
     template = Template(_new_catalog(COMMON_DOMAIN))
     for folder in template_dirs:
-        for path in sorted(folder.rglob("*.html")):
+        # Never across a link that leaves the project: only the project's and the library's templates.
+        for _, path in (sandbox or Sandbox.of(folder, [])).files(folder):  # alone, a folder is its own ground
+            if path is None or path.suffix != ".html":
+                continue
             shown_as = _name(path, naming)
             with path.open("rb") as fileobj:
                 found = list(babel_extract(fileobj, JINJA_KEYWORDS, ["Translators:"], JINJA_OPTIONS))

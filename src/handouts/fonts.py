@@ -13,6 +13,7 @@ from pydantic import Field
 from handouts.errors import ConfigError, Problem
 from handouts.languages import fallback_chain
 from handouts.schema import Strict, load_model
+from handouts.yamlfile import LineMap
 
 WEIGHTS = {"regular": 400, "bold": 700}
 MAX_FONT_BYTES = 64_000_000  # the largest shipped font (CJK) is about 17 MB
@@ -47,29 +48,31 @@ class FontSet:
                 path = (folder / filename).resolve()
                 if weight not in WEIGHTS:
                     problems.append(
-                        Problem(
+                        _family_problem(shown_as, lines, name, weight, f"unknown weight; use {', '.join(WEIGHTS)}")
+                    )
+                elif path.is_file() and folder.resolve() not in path.parents:  # never a file from elsewhere
+                    problems.append(
+                        _family_problem(
                             shown_as,
-                            f"unknown weight; use {', '.join(WEIGHTS)}",
-                            lines.line_for(("families", name, weight)),
-                            f"families.{name}.{weight}",
+                            lines,
+                            name,
+                            weight,
+                            f"font file {filename!r} leads outside fonts/ (a link, or ../ in its name); "
+                            "copy the font file into fonts/ and name it here",
                         )
                     )
-                elif not path.is_file() or folder.resolve() not in path.parents:
+                elif not path.is_file():
                     problems.append(
-                        Problem(
-                            shown_as,
-                            f"font file {filename!r} not found in fonts/",
-                            lines.line_for(("families", name, weight)),
-                            f"families.{name}.{weight}",
-                        )
+                        _family_problem(shown_as, lines, name, weight, f"font file {filename!r} not found in fonts/")
                     )
                 elif reason := font_file_problem(path):
                     problems.append(
-                        Problem(
+                        _family_problem(
                             shown_as,
+                            lines,
+                            name,
+                            weight,
                             f"font file {filename!r} cannot be used: {reason}; replace it with a working .ttf or .otf",
-                            lines.line_for(("families", name, weight)),
-                            f"families.{name}.{weight}",
                         )
                     )
                 else:
@@ -124,6 +127,11 @@ class FontSet:
             if not any(ord(char) in cmap for cmap in cmaps):
                 missing.append(char)
         return missing
+
+
+def _family_problem(shown_as: str, lines: LineMap, name: str, weight: str, message: str) -> Problem:
+    """A problem with one font file of fonts.yaml, at its line."""
+    return Problem(shown_as, message, lines.line_for(("families", name, weight)), f"families.{name}.{weight}")
 
 
 def font_file_problem(path: Path) -> str | None:

@@ -9,13 +9,16 @@ print variants (large print, bilingual) are made in this format too."""
 from __future__ import annotations
 
 import base64
+import errno
 import logging
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from handouts import pdfua
 from handouts.errors import Problem, RenderError
@@ -69,7 +72,7 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library)
+    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library, page.sandbox)
     failed = _ImageFailures()
     weasyprint_log = logging.getLogger("weasyprint")
     weasyprint_log.addHandler(failed)
@@ -82,6 +85,10 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
     except FatalURLFetchingError as exc:
         url, why = fetcher.refused[-1] if fetcher.refused else (str(exc), OUTSIDE)
         raise RenderError(refusal_problem(url, why, page, origin)) from None
+    except OSError as exc:
+        if (problem := temp_folder_problem(exc, origin)) is None:
+            raise
+        raise RenderError(problem) from None
     finally:
         weasyprint_log.removeHandler(failed)
     if fetcher.refused:
@@ -93,6 +100,21 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
             Problem(origin, f"an image could not be drawn ({failed.messages[0][:160]}); fix or replace it")
         )
     return document
+
+
+def temp_folder_problem(exc: OSError, origin: str) -> Problem | None:
+    """WeasyPrint writes each web font it loads into a temporary folder for Fontconfig: a full or
+    read-only temporary folder is the machine's to fix, in one line; None for any other OSError."""
+    temp = Path(tempfile.gettempdir())
+    if not exc.filename or not Path(exc.filename).is_relative_to(temp):
+        return None
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = f"the disk of the temporary folder {temp} is full"
+    else:
+        why = f"the temporary folder {temp} cannot be written ({exc.strerror or exc})"
+    return Problem(
+        origin, f"{why}, so the fonts could not be prepared; free some space there, or set TMPDIR to another folder"
+    )
 
 
 class _ImageFailures(logging.Handler):
@@ -112,10 +134,27 @@ class _ImageFailures(logging.Handler):
 
 # Nothing outside the page is ever loaded, whatever a template asks for: no scripts, no
 # network, no other files; styles and images only from inside the page.
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# base-uri and form-action do not fall back to default-src: closed by name.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+)
 _STYLESHEET = re.compile(r"""<link\s+rel=["']stylesheet["']\s+href=["']([^"']+)["']\s*/?>""", re.I)
 # A file the page names (an image's src, a CSS url()): drawn into the page as a data: URI.
 _FILE_URL = re.compile(r"""(\bsrc=["']|url\(["']?)(file:[^"'()\s<>]+)""", re.I)
+# Where the template's own markup is: a <style> element, or a tag. Text between tags (a
+# translation, say one that reads "url(file:...)") is never rewritten.
+_MARKUP = re.compile(r"<style\b[^>]*>.*?</style\s*>|<[^>]*>", re.I | re.S)
+# What the HTML copy draws into itself, by file type: images, fonts, and stylesheets (by <link>).
+INLINED_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+}
 
 
 def _html(page: Page, origin: str, warm: dict[str, Any]) -> tuple[bytes, int]:
@@ -125,30 +164,37 @@ def _html(page: Page, origin: str, warm: dict[str, Any]) -> tuple[bytes, int]:
 def self_contained(page: Page, origin: str) -> str:
     """The page with its stylesheets inlined and its images as data: URIs, read through the same
     sandbox as the PDF's (only the project's asset folders), under a policy that loads nothing else."""
-    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library)
+    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library, page.sandbox)
 
-    def fetch(url: str) -> tuple[bytes, str]:
-        try:
+    def fetch(url: str, types: dict[str, str]) -> tuple[bytes, str]:
+        try:  # refused first as the PDF refuses it: one problem, one line, for both copies
             response = fetcher.fetch(url)
         except FetchRefused:
             raise RenderError(refusal_problem(*fetcher.refused[-1], page, origin)) from None
-        return response.read(), response.headers.get_content_type()
+        suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+        if suffix not in types:
+            why = f"the HTML copy draws in only {', '.join(sorted(types))} files; name one of those or remove it"
+            raise RenderError(refusal_problem(url, why, page, origin))
+        return response.read(), types[suffix]
 
     def stylesheet(match: re.Match[str]) -> str:
-        data, _ = fetch(urljoin(page.base_url, match[1]))
+        data, _ = fetch(urljoin(page.base_url, match[1]), {".css": "text/css"})
         css = data.decode("utf-8", errors="replace")
         if "</" in css:  # could end the <style> element: never in a stylesheet of ours
             raise RenderError(Problem(origin, f"the stylesheet {match[1]!r} contains '</'; remove it"))
         return f"<style>\n{css}</style>"
 
     def data_uri(match: re.Match[str]) -> str:
-        data, content_type = fetch(match[2])
+        data, content_type = fetch(match[2], INLINED_TYPES)
         return f"{match[1]}data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
-    html = _FILE_URL.sub(data_uri, _STYLESHEET.sub(stylesheet, page.html))
+    def in_markup(match: re.Match[str]) -> str:
+        return _FILE_URL.sub(data_uri, match[0])
+
+    html = _MARKUP.sub(in_markup, _STYLESHEET.sub(stylesheet, page.html))
     for reference in _references(html):  # anything else a template names: refused as the PDF refuses it
         if not reference.startswith(("data:", "#")):
-            fetch(urljoin(page.base_url, reference))
+            fetch(urljoin(page.base_url, reference), INLINED_TYPES)
             raise RenderError(Problem(origin, f"the HTML copy cannot name {reference!r}; name files by src= or url()"))
     policy = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
     head = re.search(r"<head(\s[^>]*)?>", html, re.I)

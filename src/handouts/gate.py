@@ -44,10 +44,14 @@ def decide(
 ) -> Decision:
     entries = _distinct(lookups)
     translated = sum(lookup.translated for lookup in entries)
-    fallbacks = [lookup for lookup in entries if not lookup.translated]
-    refused = [_worded(lookup, "safety-critical entry") for lookup in fallbacks if lookup.safety]
+    # A catalog that is missing or broken is one cause, said once as itself: never counted
+    # entry by entry into "N% translated".
+    broken = [lookup.why for lookup in entries if lookup.catalog_problem and lookup.why]
+    counted = [lookup for lookup in entries if not lookup.catalog_problem]
+    fallbacks = [lookup for lookup in counted if not lookup.translated]
+    refused = [*broken, *(_worded(lookup, "safety-critical entry") for lookup in fallbacks if lookup.safety)]
     others = [_worded(lookup, "entry") for lookup in fallbacks if not lookup.safety]
-    percent = 100 if not entries else 100 * translated // len(entries)
+    percent = 100 if not counted else 100 * sum(lookup.translated for lookup in counted) // len(counted)
     if others and (strict or percent < min_translated):
         if not strict:
             refused.append(_below_minimum(others[0], percent, min_translated, len(others)))
@@ -74,8 +78,6 @@ def _distinct(lookups: list[Lookup]) -> list[Lookup]:
 
 def _worded(lookup: Lookup, label: str) -> Problem:
     why = lookup.why or problem_at(lookup.origin, "not translated")
-    if lookup.catalog_problem:  # the catalog itself: said once, as it is
-        return why
     joined = f"{label} {why.message}" if why.message.startswith("is ") else f"{label}: {why.message}"
     return Problem(why.file, joined, why.line, why.key)
 

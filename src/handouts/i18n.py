@@ -17,15 +17,24 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.core import parse_locale
 from babel.messages.catalog import Catalog
 
-from handouts.catalogs import SOURCE_LANGUAGE, catalog_path, load_catalog, template_path
-from handouts.checks import Entry, entries, header_problems, likely_locale, same_language
+from handouts.catalogs import (
+    SOURCE_LANGUAGE,
+    catalog_path,
+    has_catalog,
+    load_catalog,
+    missing_catalog,
+    template_path,
+)
+from handouts.checks import Entry, entries, header_problems, likely_locale, plural_rechecks, same_language
 from handouts.errors import CatalogError, HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN, Template, common_template, handout_template
+from handouts.plurals import preferred_rule
 from handouts.powriter import format_po
 from handouts.project import Project
 from handouts.signoff import Approval, Approvals
@@ -51,7 +60,7 @@ def templates(project: Project, handout_ids: list[str] | None = None) -> dict[st
     for handout_id in project.handout_ids() if handout_ids is None else handout_ids:
         path = project.handout_path(handout_id)
         found[handout_id] = handout_template(path, project.reference)
-    found[COMMON_DOMAIN] = common_template(template_dirs(project), project.reference)
+    found[COMMON_DOMAIN] = common_template(template_dirs(project), project.reference, project.sandbox)
     return found
 
 
@@ -149,10 +158,50 @@ def new_catalog(template: Catalog, lang: str) -> Catalog:
         revision_date=dt.datetime.now(dt.UTC).replace(second=0, microsecond=0),
         fuzzy=False,
     )
+    # GNU gettext's rule where it has one (what msginit writes), not the installed Babel's: the
+    # header must not depend on a Babel release (plurals.py).
+    catalog.mime_headers = [("Plural-Forms", preferred_rule(lang).header)]
     # A copy: Babel's update adopts the template's Message objects, and filling one
     # language's catalog must never write into the template the next language gets.
     catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
+    fit_plural_slots(catalog)
     return catalog
+
+
+def keep_previous(catalog: Catalog, before: dict[tuple, Any]) -> None:
+    """The #| previous msgctxt and msgid as `msgmerge --previous` leaves them: an entry matched by
+    similarity gets the old ones; one still fuzzy keeps those it had (Babel's update drops them);
+    one that is not fuzzy has none."""
+    for message in catalog:
+        if not message.id:
+            continue
+        old = before.get((message.id if isinstance(message.id, str) else tuple(message.id), message.context))
+        if message.previous_id:  # Babel matched it by similarity just now: the old entry's context too
+            matched = [m for m in before.values() if list(_ids(m)) == list(message.previous_id)]
+            gone = [m for m in matched if catalog.get(m.id, m.context) is None] or matched  # the one replaced
+            message.previous_context = gone[0].context if len(gone) == 1 else None
+        elif message.fuzzy and old is not None and old.previous_id:
+            message.previous_id = list(old.previous_id)
+            message.previous_context = getattr(old, "previous_context", None)
+        elif not message.fuzzy:
+            message.previous_id, message.previous_context = [], None
+
+
+def _ids(message: Any) -> tuple[str, ...]:
+    return (message.id,) if isinstance(message.id, str) else tuple(message.id)
+
+
+def fit_plural_slots(catalog: Catalog) -> None:
+    """Give each plural entry exactly nplurals msgstr[N] (Babel copies the template's two): empty
+    slots are added or dropped, a translated one never."""
+    for message in catalog:
+        if not message.id or not message.pluralizable:
+            continue
+        forms = list(message.string) if isinstance(message.string, (list, tuple)) else [message.string or ""]
+        wanted = catalog.num_plurals
+        while len(forms) > wanted and not forms[-1]:
+            forms.pop()
+        message.string = tuple(forms + [""] * (wanted - len(forms)))
 
 
 def init(project: Project, lang: str, echo: Echo) -> None:
@@ -208,7 +257,10 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
                 problems += exc.problems
                 continue
             fuzzy_before = {m.id for m in catalog if m.fuzzy}
+            before = {(m.id if isinstance(m.id, str) else tuple(m.id), m.context): m for m in catalog if m.id}
             catalog.update(copy.deepcopy(found[domain].catalog), update_creation_date=True)
+            keep_previous(catalog, before)
+            fit_plural_slots(catalog)
             fill_from_memory(catalog, [(other, shown) for other, shown in memory if shown != project.shown(source)])
             write_catalog(catalog, path)
             newly_fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.id not in fuzzy_before)
@@ -280,10 +332,21 @@ class Review:
     lang: str
     entries: list[Entry] = field(default_factory=list)
     catalog_problems: list[Problem] = field(default_factory=list)  # unreadable, missing, wrong headers
+    not_offered: list[str] = field(default_factory=list)  # handouts without a catalog: not printed in lang
+    recheck: list[Problem] = field(default_factory=list)  # plural entries whose header numbers forms unusually
+    files: dict[str, str] = field(default_factory=dict)  # domain -> its catalog as shown
 
     def blocking(self) -> list[Problem]:
         """What stops this language from printing: catalog problems and critical entries not ready."""
         return self.catalog_problems + [p for e in self.entries if e.critical and not e.ready for p in e.problems()]
+
+    def blocking_for(self, domain: str) -> list[Problem]:
+        """What stops a handout's page from printing: its own catalog's problems and `common`'s."""
+        mine = {domain, COMMON_DOMAIN}
+        files = {self.files[d] for d in mine if d in self.files}
+        broken = [p for p in self.catalog_problems if p.file in files]
+        entries = [e for e in self.entries if e.domain in mine and e.critical and not e.ready]
+        return broken + [p for e in entries for p in e.problems()]
 
     def failing(self) -> list[Problem]:
         """Non-critical translations that fail a check (the build prints the English instead)."""
@@ -301,19 +364,30 @@ def review(project: Project, lang: str, found: dict[str, Template], catalogs: di
         if domain not in catalogs:
             continue
         catalog, shown_as = catalogs[domain]
-        result.catalog_problems += header_problems(catalog, project.root / shown_as, shown_as, lang)
-        result.entries += entries(template, catalog, shown_as)
+        problems = header_problems(catalog, project.root / shown_as, shown_as, lang)
+        found_entries = list(entries(template, catalog, shown_as))
+        result.catalog_problems += problems
+        result.entries += found_entries
+        result.recheck += [] if problems else plural_rechecks(catalog, lang, found_entries)
     return result
 
 
 def review_language(project: Project, lang: str, found: dict[str, Template]) -> Review:
     """Load lang's catalog for every domain in found, then review them."""
-    catalogs, problems = {}, []
+    catalogs, problems, not_offered = {}, [], []
+    files = {}
     for domain in found:
         path = project.catalog_file(lang, domain)
-        shown_as = project.shown(path)
+        shown_as = files[domain] = project.shown(path)
         if not path.is_file():
-            problems.append(Problem(shown_as, f"catalog not found; create it with: handouts i18n update --lang {lang}"))
+            # As the build: a regional variant without its own catalog prints its language's (reviewed
+            # under that language); a handout without any is not offered in lang; `common` is needed.
+            if has_catalog(project.locale_dirs, lang, domain):
+                continue
+            if domain == COMMON_DOMAIN:
+                problems.append(missing_catalog(shown_as, lang, has_any=True))
+            else:
+                not_offered.append(domain)
             continue
         try:
             catalogs[domain] = (load_catalog(path, shown_as, lang), shown_as)
@@ -321,6 +395,7 @@ def review_language(project: Project, lang: str, found: dict[str, Template]) -> 
             problems += exc.problems
     result = review(project, lang, found, catalogs)
     result.catalog_problems[:0] = problems
+    result.not_offered, result.files = not_offered, files
     return result
 
 
@@ -333,7 +408,9 @@ def check(project: Project, echo: Echo, langs: tuple[str, ...] = (), strict: boo
     ok = True
     for lang in _selected(project, langs):
         result = review_language(project, lang, found)
-        errors, warnings = result.blocking() + result.failing(), result.untranslated()
+        errors, warnings = result.blocking() + result.failing(), result.untranslated() + result.recheck
+        if result.not_offered:
+            echo(f"{lang}: not offered (no catalog): {', '.join(result.not_offered)}")
         for problem in errors + (warnings if strict else []):
             echo(f"error: {problem}")
         for problem in [] if strict else warnings:
@@ -354,24 +431,32 @@ def counts(entries: list[Entry]) -> dict[str, int]:
 
 
 def status(project: Project, langs: tuple[str, ...] = ()) -> dict:
-    """`handouts i18n status`: per language and domain, counts by section."""
+    """`handouts i18n status`: per language and domain, counts by section, and whether it prints
+    (judged as the build judges a page: its own catalog and `common`)."""
     found = templates(project)
     report: dict = {}
     for lang in _selected(project, langs):
         result = review_language(project, lang, found)
-        printable = not result.blocking()
         path = project.reviews_file(lang)
         approvals = Approvals.load(path, project.shown(path))
         report[lang] = {}
         for domain in found:
+            if domain in result.not_offered:
+                report[lang][domain] = {"offered": False}
+                continue
             mine = [e for e in result.entries if e.domain == domain]
             sections = {}
             for entry in mine:
                 sections.setdefault(entry.section, []).append(entry)
             critical = [e for e in mine if e.critical]
+            problems = result.blocking_for(domain)
+            broken = [p for p in problems if p in result.catalog_problems]  # the file itself, not an entry
             report[lang][domain] = {
                 **counts(mine),
-                "printable": printable,
+                "offered": True,
+                "printable": not problems,
+                "problem": str((broken or problems)[0]) if problems else None,
+                "catalog_problem": bool(broken),
                 "safety_critical": len(critical),
                 "safety_approved": sum(_approval_of(e, approvals) is not None for e in critical),
                 "sections": {
@@ -386,8 +471,15 @@ def format_status(report: dict) -> str:
     lines = []
     for lang, domains in report.items():
         for domain, numbers in domains.items():
-            done = 100 * numbers["translated"] // numbers["total"] if numbers["total"] else 0
-            verdict = "can print" if numbers["printable"] else "will NOT print: see handouts i18n check"
+            if not numbers["offered"]:
+                fix = f"handouts i18n update --lang {lang}"
+                lines.append(f"{lang} {domain}: not offered (no catalog; to offer it: {fix})")
+                continue
+            if numbers["catalog_problem"]:  # the catalog itself: said as itself, not as counts or 0/0
+                lines.append(f"{lang} {domain}: will NOT print: {numbers['problem']}")
+                continue
+            done = 100 * numbers["translated"] // numbers["total"] if numbers["total"] else 100
+            verdict = _verdict(numbers)
             lines.append(f"{lang} {domain}: {_numbers(numbers)} ({done}% done; {verdict})")
             if numbers["safety_critical"]:
                 signed = f"{numbers['safety_approved']}/{numbers['safety_critical']}"
@@ -396,6 +488,16 @@ def format_status(report: dict) -> str:
                 mark = " [safety-critical]" if part["safety_critical"] else ""
                 lines.append(f"    {section:<20} {_numbers(part)}{mark}")
     return "\n".join(lines)
+
+
+def _verdict(numbers: dict) -> str:
+    """As the build decides: English for a text that is not ready prints only where a clinic's
+    min_translated allows it (by default none does)."""
+    if not numbers["printable"]:
+        return "will NOT print: see handouts i18n check"
+    if numbers["translated"] < numbers["total"] or numbers["errors"]:
+        return "prints only for clinics whose min_translated allows English"
+    return "can print"
 
 
 def _numbers(numbers: dict[str, int]) -> str:
@@ -437,7 +539,7 @@ def sign_off(
         for entry in critical:
             if _show_for_review(entry, approvals, echo) and by is not None and ask("Approve this translation?"):
                 approvals.approve(
-                    entry.domain, entry.source_id, entry.context, entry.string, by.strip(), today or dt.date.today()
+                    entry.domain, entry.source_id, entry.context, entry.reviewed, by.strip(), today or dt.date.today()
                 )
                 recorded += 1
     finally:
@@ -450,7 +552,7 @@ def sign_off(
 
 
 def _approval_of(entry: Entry, approvals: Approvals) -> Approval | None:
-    return approvals.approval(entry.domain, entry.source_id, entry.context, entry.string) if entry.ready else None
+    return approvals.approval(entry.domain, entry.source_id, entry.context, entry.reviewed) if entry.ready else None
 
 
 def _show_for_review(entry: Entry, approvals: Approvals, echo: Echo) -> bool:
@@ -461,12 +563,17 @@ def _show_for_review(entry: Entry, approvals: Approvals, echo: Echo) -> bool:
     if not entry.ready:
         echo(f"  cannot be approved yet: {entry.problems()[0].message}")
         return False
-    shown = " | ".join(entry.string) if isinstance(entry.string, (list, tuple)) else entry.string
-    echo(f"  Translation: {shown}")
+    if isinstance(entry.string, (list, tuple)):
+        echo("  Translation: (the form each number prints)")
+        for index, form in enumerate(entry.string):
+            numbers = entry.examples[index] if index < len(entry.examples) else []
+            echo(f"    {', '.join(str(n) for n in numbers) or f'msgstr[{index}]'} → {form}")
+    else:
+        echo(f"  Translation: {entry.string}")
     approval = _approval_of(entry, approvals)
     if approval is not None:
         echo(f"  approved by {approval}")
         return False
-    lapsed = approvals.lapsed(entry.domain, entry.source_id, entry.context, entry.string)
+    lapsed = approvals.lapsed(entry.domain, entry.source_id, entry.context, entry.reviewed)
     echo(f"  changed since {lapsed} approved it" if lapsed else "  not approved")
     return True

@@ -14,8 +14,18 @@ import pikepdf
 SHEETS = {"A4": (841.8898, 595.2756), "Letter": (792.0, 612.0)}
 # The page size each sheet is folded to, as CSS @page sizes.
 HALF_PAGES = {"A4": "A5", "Letter": "5.5in 8.5in"}
+HALF_PAGE_NAMES = {"A4": "A5", "Letter": "half-letter"}
+
+# A booklet's own measure: the sheets it is printed on. More than this many, folded in the middle
+# by hand and stapled on an office stapler, no longer lie flat or hold together.
+BOOKLET_MAX_SHEETS = 5
 
 Side = tuple[int | None, int | None]  # (left, right) page numbers from 1; None is a blank half
+
+
+def sheets_for(pages: int) -> int:
+    """The sheets a booklet of `pages` half-size pages is printed on (four pages to a sheet)."""
+    return max(4, -(-pages // 4) * 4) // 4
 
 
 def booklet_order(pages: int, right_to_left: bool = False) -> list[Side]:
@@ -24,7 +34,7 @@ def booklet_order(pages: int, right_to_left: bool = False) -> list[Side]:
     Blank pages fill the booklet up to a multiple of four at its end, before the back cover.
     For 8 pages: [(8, 1), (2, 7), (6, 3), (4, 5)]. A right-to-left booklet opens the other
     way (its spine on the right), so each side is mirrored."""
-    total = max(4, -(-pages // 4) * 4)
+    total = sheets_for(pages) * 4
     sides: list[Side] = []
     for sheet in range(total // 4):
         front = (total - 2 * sheet, 1 + 2 * sheet)

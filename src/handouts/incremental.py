@@ -5,6 +5,7 @@ and the hash of everything it was built from is unchanged."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -14,19 +15,25 @@ from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 
 from handouts import __version__
-from handouts.atomic import write_atomically
+from handouts.atomic import output_problem, write_atomically
 from handouts.catalogs import Translations
-from handouts.errors import HandoutsError, Problem
+from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.extract import COMMON_DOMAIN
+from handouts.jobs import language_tag
 from handouts.project import LoadedClinic, LoadedHandout, Project
 from handouts.render import build_epoch
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 3
 READABLE_FORMATS = (1, 2, 3)  # format 1 had no variants and no withdrawn list; 2 no format and title
+
+
+def key_of(out_dir: Path, path: Path) -> str:
+    return path.relative_to(out_dir).as_posix()
 
 
 def sha256_file(path: Path) -> str:
@@ -81,16 +88,18 @@ class InputHasher:
     def folder(self, *folders: Path) -> str:
         """Every file under the folders, by relative path and content; a name found in an
         earlier folder hides the same name in later ones (a project's own template the packaged one)."""
-        used: dict[str, Path] = {}
+        used: dict[str, Path | None] = {}
         for folder in folders:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    used.setdefault(path.relative_to(folder).as_posix(), path)
-        lines = [f"{name} {self.file(path)}" for name, path in sorted(used.items())]
+            # Never across a link that leaves the project: a linked templates/ is not the whole disk.
+            for name, path in self.project.sandbox.files(folder):
+                used.setdefault(name, path)
+        lines = [f"{name} {'outside' if path is None else self.file(path)}" for name, path in sorted(used.items())]
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
     def reviews(self, translations: Translations) -> str:
         path = translations.reviews_file
+        if not self.project.sandbox.allows(path):
+            return "outside"  # never read: the build refuses what it would approve
         return self.file(path) if path.is_file() else "none"
 
     def catalog(self, translations: Translations, domain: str) -> str:
@@ -137,6 +146,9 @@ class Entry:
     packet: list[str] = field(default_factory=list)  # a packet's handouts, in order (its id is `handout`)
     format: str = "pdf"  # the output format (formats.py)
     title: str = ""  # the handout's title as printed, in its language
+    # What was said when it was printed (English fallback, over its page target ...): a
+    # --strict build refuses a file with warnings even when its inputs are unchanged.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -160,6 +172,7 @@ class Manifest:
         self.shown_as = shown_as
         self.entries: dict[str, Entry] = {}
         self.withdrawn: list[Withdrawn] = []
+        self.library: dict[str, str] = {}  # the library's pages this tool wrote: path -> sha256
         self.refusals: dict[str, str] = {}  # this build's reasons not to make a file (not saved)
 
     @classmethod
@@ -171,11 +184,12 @@ class Manifest:
         fix = "delete it and build again with --force"
         try:
             data = _read_json(manifest.path)
-            entries, withdrawn = _entries(data), _withdrawn(data)
+            entries, withdrawn, library = _entries(data), _withdrawn(data), _library(data)
         except ValueError as exc:
             raise HandoutsError(Problem(shown_as, f"not a handouts manifest ({exc}); {fix}")) from None
         manifest.entries = {entry.path: entry for entry in entries}
         manifest.withdrawn = withdrawn
+        manifest.library = library if "library" in data or not entries else _pages_before_records(out_dir)
         return manifest
 
     def key(self, output: Path) -> str:
@@ -191,20 +205,42 @@ class Manifest:
     def refuse(self, key: str, problem: Problem) -> None:
         self.refusals[key] = str(problem)
 
-    def withdraw(self, key: str, reason: str, date: str) -> bool:
-        """Move a file out of the print folders into _withdrawn/ and record why; True if one was there."""
+    def owns(self, key: str, sha256: str) -> bool:
+        """Is the file at key the one this tool wrote there: a plain file inside the output
+        folder (no link on the way), with the content the manifest recorded?"""
+        path = self.out_dir / key
+        try:
+            inside = path.resolve().is_relative_to(self.out_dir.resolve())
+            return inside and path.is_file() and not path.is_symlink() and sha256_file(path) == sha256
+        except OSError:
+            return False
+
+    def withdraw(self, key: str, reason: str, date: str) -> str:
+        """Move a file the tool wrote out of the print folders into _withdrawn/ and record why.
+
+        Says what happened: "moved"; "absent" (nothing there); "foreign" (something there the
+        tool did not write: another content, a link, a forged entry's target), left in place."""
         from handouts.layout import withdrawn_path
 
         entry = self.entries.pop(key, None)
         source = self.out_dir / key
-        if entry is None or not source.is_file():
-            return False
+        if entry is None or not (source.exists() or source.is_symlink()):
+            return "absent"
+        if key not in entry_paths(entry) or not self.owns(key, entry.sha256):
+            return "foreign"
         target = withdrawn_path(self.out_dir, key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(source, target)
-        moved_to = target.relative_to(self.out_dir).as_posix()
+        if target.exists():  # withdrawn before: both copies are kept, each where its record says
+            target = target.with_name(f"{target.stem}-{entry.sha256[:12]}{target.suffix}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source, target)
+        except OSError as exc:  # still in the print folder: recorded as it was, and the build fails
+            self.entries[key] = entry
+            shown = (PurePosixPath(self.shown_as).parent / key_of(self.out_dir, target)).as_posix()
+            raise OutputError(output_problem(exc, target, shown)) from None
+        moved_to = key_of(self.out_dir, target)
         self.withdrawn.append(Withdrawn(key, entry.handout, entry.version, reason, date, moved_to))
-        return True
+        return "moved"
 
     def save(self) -> None:
         """Write the manifest atomically, dropping entries whose file is gone."""
@@ -213,9 +249,16 @@ class Manifest:
             "format": MANIFEST_FORMAT,
             "pdfs": [_entry_data(entry) for entry in kept],
             "withdrawn": [asdict(item) for item in self.withdrawn],
+            "library": [
+                {"path": key, "sha256": sha}
+                for key, sha in sorted(self.library.items())
+                if (self.out_dir / key).is_file()
+            ],
         }
+        if not data["library"]:
+            del data["library"]
         text = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
-        if not kept and not self.withdrawn and not self.path.exists():
+        if not kept and not self.withdrawn and not self.library and not self.path.exists():
             return
         if not self.path.is_file() or self.path.read_bytes() != text:
             write_atomically(self.path, text, self.shown_as)
@@ -223,16 +266,33 @@ class Manifest:
 
 def _entry_data(entry: Entry) -> dict[str, Any]:
     data = asdict(entry)
-    if not entry.packet:
-        del data["packet"]  # a single handout's entry reads as it always has
+    for optional in ("packet", "warnings"):
+        if not data[optional]:
+            del data[optional]  # a single handout's entry, printed without a word, reads as it always has
     return data
+
+
+def entry_paths(entry: Entry) -> set[str]:
+    """Where the tool writes the file an entry describes (its language folder by tag, or by code
+    as older versions named it): an entry naming any other path does not describe the tool's file."""
+    from handouts.jobs import Job, PacketJob
+    from handouts.layout import language_folder, output_path, packet_path
+
+    if entry.packet:
+        path = packet_path(Path(), PacketJob(entry.clinic, entry.language, entry.handout, tuple(entry.packet)))
+    else:
+        job = Job(entry.clinic, entry.language, entry.handout, tuple(entry.variants), format=entry.format)
+        path = output_path(Path(), job)
+    inside = path.relative_to(language_folder(Path(), entry.clinic, entry.language)).as_posix()
+    return {f"{entry.clinic}/{folder}/{inside}" for folder in (language_tag(entry.language), entry.language)}
 
 
 MAX_MANIFEST_BYTES = 50_000_000  # about 100,000 PDFs
 _TYPES = {"int": int, "str": str, "list[str]": list}
 _ENTRY_TYPES = {f.name: _TYPES[str(f.type)] for f in fields(Entry)}
-# Not in format 1 or early format 2; a single handout's entry has no packet; format and title came in 3.
-_OPTIONAL = {"variants", "reviewed_by", "unapproved", "packet", "format", "title"}
+# Not in format 1 or early format 2; a single handout's entry has no packet; format and title came in 3,
+# warnings later (and only on an entry that has some).
+_OPTIONAL = {"variants", "reviewed_by", "unapproved", "packet", "format", "title", "warnings"}
 
 
 def _read_json(path: Path) -> Any:
@@ -279,7 +339,63 @@ def _entry(item: Any, index: int) -> Entry:
     path = PurePosixPath(item["path"])
     if path.is_absolute() or ".." in path.parts or not item["path"]:
         raise ValueError(f"{where}.path must be a path inside the output folder")
+    _check_date(item["review_due"], f"{where}.review_due")
+    _check_language(item["language"], f"{where}.language")
     return Entry(**item)
+
+
+def _check_date(text: str, where: str) -> None:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{where} must be a date such as 2027-01-31, not {text[:40]!r}") from None
+
+
+def _check_language(text: str, where: str) -> None:
+    if not _is_language(text):
+        raise ValueError(f"{where} must be a language code such as de or zh-Hans, not {text[:40]!r}")
+
+
+@functools.cache  # a manifest names a few languages thousands of times
+def _is_language(text: str) -> bool:
+    try:
+        Locale.parse(text.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _pages_before_records(out_dir: Path) -> dict[str, str]:
+    """The library pages of an output folder whose manifest predates their record: the tool's then
+    (that version replaced every page at these places), so they are recorded as found, once."""
+    from handouts.layout import SITE_PAGE, WITHDRAWN_DIR
+
+    found = [out_dir / SITE_PAGE, *out_dir.glob(f"*/{SITE_PAGE}"), *out_dir.glob(f"*/*/{SITE_PAGE}")]
+    return {
+        path.relative_to(out_dir).as_posix(): sha256_file(path)
+        for path in found
+        if path.is_file() and not path.is_symlink() and path.relative_to(out_dir).parts[0] != WITHDRAWN_DIR
+    }
+
+
+def _library(data: dict[str, Any]) -> dict[str, str]:
+    """The library pages a manifest records (none in a manifest older than that record)."""
+    items = data.get("library", [])
+    if not isinstance(items, list):
+        raise ValueError('"library" must be a list of objects')
+    pages = {}
+    for index, item in enumerate(items):
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"path", "sha256"}
+            or not all(isinstance(v, str) for v in item.values())
+        ):
+            raise ValueError(f"library[{index}] must be an object with the text keys path, sha256")
+        path = PurePosixPath(item["path"])
+        if path.is_absolute() or ".." in path.parts or path.name != "index.html":
+            raise ValueError(f"library[{index}].path must be an index.html inside the output folder")
+        pages[item["path"]] = item["sha256"]
+    return pages
 
 
 def _withdrawn(data: Any) -> list[Withdrawn]:

@@ -37,6 +37,7 @@ class BuildOptions:
     formats: tuple[str, ...] = ()  # output formats to make (see formats.py); () is every format
     executor: str | None = None  # how jobs are run (see executors.py); None: as handouts.yaml says, else by job count
     scheduler: str | None = None  # a Dask scheduler's address (tcp://HOST:PORT): render on that cluster
+    use_scheduler: bool = False  # the user confirms the scheduler handouts.yaml names (never used unconfirmed)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Job:
     @property
     def name(self) -> str:
         suffix = "".join(f" ({v})" for v in (*self.variants, *([self.format] if self.format != "pdf" else [])))
-        return f"{self.clinic_id}/{self.lang}/{self.handout_id}{suffix}"
+        return f"{self.clinic_id}/{language_tag(self.lang)}/{self.handout_id}{suffix}"  # as its folder is named
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class PacketJob:
 
     @property
     def name(self) -> str:
-        return f"{self.clinic_id}/{self.lang}/packets/{self.packet_id}"
+        return f"{self.clinic_id}/{language_tag(self.lang)}/packets/{self.packet_id}"
 
     @property
     def members(self) -> list[Job]:

@@ -166,10 +166,13 @@ def references(message: Message) -> list[str]:
     return [*lines, line] if len(line) > 2 else lines
 
 
-def comments(message: Message) -> list[str]:
+def comments(message: Message, obsolete: bool = False) -> list[str]:
+    """Translator comments, extracted comments, references, flags; an obsolete entry keeps only
+    the translator's comments and its flags, as msgmerge does."""
     lines = [f"# {c}".rstrip() for c in message.user_comments]
-    lines += [f"#. {c}".rstrip() for c in message.auto_comments]
-    lines += references(message)
+    if not obsolete:
+        lines += [f"#. {c}".rstrip() for c in message.auto_comments]
+        lines += references(message)
     flags = sorted(message.flags - {"fuzzy"})
     if message.fuzzy:
         flags.insert(0, "fuzzy")
@@ -179,10 +182,14 @@ def comments(message: Message) -> list[str]:
 
 
 def message_lines(message: Message, prefix: str = "") -> list[str]:
-    lines = comments(message)  # msgmerge writes an obsolete entry's comments without #~
+    lines = comments(message, obsolete=bool(prefix))  # msgmerge writes an obsolete entry's comments without #~
+    previous_prefix = "#~| " if prefix else "#| "
+    previous_context = getattr(message, "previous_context", None)  # set by catalogs/i18n: Babel has none
+    if previous_context is not None and message.previous_id:
+        lines += wrap(previous_prefix, "msgctxt", previous_context, message)
     previous = list(message.previous_id or [])
     for keyword, text in zip(("msgid", "msgid_plural"), previous, strict=False):
-        lines += wrap("#~| " if prefix else "#| ", keyword, text, message)
+        lines += wrap(previous_prefix, keyword, text, message)
     if message.context is not None:
         lines += wrap(prefix, "msgctxt", message.context, message)
     ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)

@@ -10,20 +10,27 @@ themselves when it changes. Standard library HTTP server; watchfiles watches.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import errno
+import hashlib
 import html
+import ipaddress
 import mimetypes
+import select
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from handouts.errors import HandoutsError, Problem
 from handouts.extract import COMMON_DOMAIN
 from handouts.formats import FORMATS
+from handouts.images import SvgRefused, asset_bytes
 from handouts.jobs import Job, Sources
 from handouts.project import Project, languages_in
 from handouts.render import PROJECT_URL, Page
@@ -33,15 +40,33 @@ Echo = Callable[[str], None]
 WATCHED_SUFFIXES = {".po", ".yaml", ".yml", ".html", ".css", ".svg", ".png", ".jpg", ".jpeg"}
 EVENT_POLL_SECONDS = 0.5  # how often an open event stream notices a change or a shutdown
 
-LIVE_SCRIPT = """<script>
+# The one script a page runs, allowed by its hash (the version it has seen is in an attribute, so
+# the text, and the hash, never change). Nothing else in a page may run or load from elsewhere.
+LIVE_JS = """
 (() => {
-  const seen = "%s";
+  const seen = document.currentScript.dataset.seen;
   const events = new EventSource("/events");
   events.onmessage = (event) => { if (event.data !== seen) { events.close(); location.reload(); } };
 })();
-</script>"""
+"""
+LIVE_SCRIPT = '<script data-seen="%s">' + LIVE_JS + "</script>"
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        f"script-src 'sha256-{base64.b64encode(hashlib.sha256(LIVE_JS.encode()).digest()).decode()}'",
+        "style-src 'self' 'unsafe-inline'",  # the print CSS and the page's own style attributes
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",  # the live-reload events
+        "base-uri 'self'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+LOOPBACK = "127.0.0.1"
 # On screen, a page-wide column like the printed page; print rules are unchanged.
 SCREEN_CSS = "<style>@media screen { body { max-width: 190mm; margin: 0 auto; padding: 0 1em 2em; } }</style>"
+HTML_TYPE = "text/html; charset=utf-8"
 BAR_STYLE = (
     "position:sticky;top:0;z-index:9;margin:0 0 1em;padding:.4em .8em;font:14px/1.4 sans-serif;"
     "background:#222;color:#fff;direction:ltr;text-align:left"
@@ -53,7 +78,8 @@ class ChangeWatcher:
 
     def __init__(self, project: Project):
         # The project's own folders (the packaged library changes only when the tool is upgraded).
-        self.folders = [project.locales_dir, project.handouts_dir, project.templates_dir, project.clinics_dir]
+        folders = [project.locales_dir, project.handouts_dir, project.templates_dir, project.clinics_dir]
+        self.folders = [f for f in folders if project.sandbox.allows(f)]  # never a linked folder's disk
         self.version = 0
         self.changed = threading.Condition()
         self.stopping = threading.Event()
@@ -106,9 +132,11 @@ class Preview:
     def asset(self, relative: str) -> Path | None:
         """A file the PDF renderer could read too (the project's own, else the packaged one of
         that name); None for anything else."""
-        path = self.project.find(relative).resolve()
+        named = self.project.find(relative)
+        path = named.resolve()
         allowed = [folder.resolve() for folder in self.allowed_dirs()]
-        if path.is_file() and any(folder in path.parents for folder in allowed):
+        inside = self.project.sandbox.allows(named)  # a linked folder is never allowed ground by itself
+        if inside and path.is_file() and any(folder in path.parents for folder in allowed):
             return path
         return None
 
@@ -140,7 +168,7 @@ class Preview:
 
     def page(self, clinic_id: str, lang: str, handout_id: str) -> str:
         version = self.watcher.version  # read before rendering: a save during it still reloads
-        pdf = f"/pdf/{clinic_id}/{lang}/{handout_id}.pdf"
+        pdf = link("pdf", clinic_id, lang, f"{handout_id}.pdf")
         try:
             render, job = self._renderer(clinic_id, lang, handout_id)
             page, decision = render.page(job, mark_refused=True)
@@ -184,13 +212,22 @@ class Preview:
             extra = [lang for lang in preview_languages(self.project) if lang not in clinic.clinic.languages]
             for lang in [*clinic.clinic.languages, *extra]:
                 for handout_id in handout_ids:
-                    path = f"{clinic_id}/{lang}/{handout_id}"
+                    page, pdf = (
+                        link("page", clinic_id, lang, handout_id),
+                        link("pdf", clinic_id, lang, f"{handout_id}.pdf"),
+                    )
                     rows.append(
-                        f'<li><a href="/page/{path}">{html.escape(lang)} · {html.escape(handout_id)}</a>'
-                        f' (<a href="/pdf/{path}.pdf">PDF</a>)</li>'
+                        f'<li><a href="{page}">{html.escape(lang)} · {html.escape(handout_id)}</a>'
+                        f' (<a href="{pdf}">PDF</a>)</li>'
                     )
             rows.append("</ul>")
         return _document("handouts preview", "<h1>handouts preview</h1>" + "".join(rows), version)
+
+
+def link(*parts: str) -> str:
+    """A link to this server, each part (a clinic, language or handout name: folder and file
+    names, so anything) percent-encoded and the whole escaped for an HTML attribute."""
+    return html.escape("/" + "/".join(quote(part, safe="") for part in parts))
 
 
 def _problem_list(problems: list[Problem]) -> str:
@@ -218,27 +255,50 @@ class Handler(BaseHTTPRequestHandler):
     server: PreviewServer
 
     def do_GET(self) -> None:
-        path = unquote(urlsplit(self.path).path)
-        preview = self.server.preview
-        parts = path.strip("/").split("/")
+        with contextlib.suppress(ConnectionError):  # the browser went away (a page left, a reload)
+            self._answer()
+
+    def _answer(self) -> None:
+        if not self.server.host_allowed(self.headers.get("Host", "")):
+            # Another site's page, its name pointed at this machine (DNS rebinding): not ours to answer.
+            self.send_error(HTTPStatus.MISDIRECTED_REQUEST)
+            return
+        path = unquote(urlsplit(self.path).path, errors="replace")
+        if not path.isprintable() or "\\" in path:  # NUL, newlines, other controls: never a name we serve
+            self.send_error(HTTPStatus.BAD_REQUEST)
+            return
         try:
-            if path == "/":
-                self._send(preview.index().encode(), "text/html; charset=utf-8")
-            elif path == "/events":
-                self._events()
-            elif parts[0] == "page" and len(parts) == 4:
-                self._send(preview.page(*parts[1:]).encode(), "text/html; charset=utf-8")
-            elif parts[0] == "pdf" and len(parts) == 4 and parts[3].endswith(".pdf"):
-                self._send(preview.pdf(parts[1], parts[2], parts[3].removesuffix(".pdf")), "application/pdf")
-            elif parts[0] == "assets" and (asset := preview.asset("/".join(parts[1:]))):
-                content_type = mimetypes.guess_type(asset.name)[0] or "application/octet-stream"
-                self._send(asset.read_bytes(), content_type)
-            else:
-                self.send_error(HTTPStatus.NOT_FOUND)
-        except LookupError:
+            self._route(path)
+        except ConnectionError:
+            raise
+        except (LookupError, OSError, ValueError, SvgRefused):  # no such page, or a name no file can have
             self.send_error(HTTPStatus.NOT_FOUND)
         except HandoutsError as exc:
-            self._send(error_page(path, exc.problems, preview.watcher.version).encode(), "text/html; charset=utf-8")
+            self._send(error_page(path, exc.problems, self.server.preview.watcher.version).encode(), HTML_TYPE)
+
+    def _route(self, path: str) -> None:
+        preview = self.server.preview
+        parts = path.strip("/").split("/")
+        if path == "/":
+            self._send(preview.index().encode(), HTML_TYPE)
+        elif path == "/events":
+            self._events()
+        elif parts[0] == "page" and len(parts) == 4:
+            self._send(preview.page(*parts[1:]).encode(), HTML_TYPE)
+        elif parts[0] == "pdf" and len(parts) == 4 and parts[3].endswith(".pdf"):
+            self._send(preview.pdf(parts[1], parts[2], parts[3].removesuffix(".pdf")), "application/pdf")
+        elif parts[0] == "assets" and (asset := preview.asset("/".join(parts[1:]))):
+            content_type = mimetypes.guess_type(asset.name)[0] or "application/octet-stream"
+            self._send(asset_bytes(asset), content_type)  # an SVG sanitised, as the PDF draws it
+        else:
+            self.send_error(HTTPStatus.NOT_FOUND)
+
+    def end_headers(self) -> None:
+        # On every answer, errors and pictures too (an SVG opened on its own is a page that could run script).
+        self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        super().end_headers()
 
     def _send(self, body: bytes, content_type: str) -> None:
         self.send_response(HTTPStatus.OK)
@@ -249,22 +309,31 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _events(self) -> None:
-        """Server-sent events: the current version now, then each new one."""
+        """Server-sent events: the current version now, then each new one, until the browser
+        closes the stream or the server stops."""
         watcher = self.server.preview.watcher
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         seen = None
+        while not watcher.stopping.is_set() and not self._browser_gone():
+            version = watcher.version if seen is None else watcher.wait_for_change(seen)
+            if version != seen:
+                self.wfile.write(f"data: {version}\n\n".encode())
+                self.wfile.flush()
+                seen = version
+
+    def _browser_gone(self) -> bool:
+        """True once the browser has closed the connection: after its request it sends nothing,
+        so the socket turns readable only when it closes (reading then gives nothing)."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
         try:
-            while not watcher.stopping.is_set():
-                version = watcher.version if seen is None else watcher.wait_for_change(seen)
-                if version != seen:
-                    self.wfile.write(f"data: {version}\n\n".encode())
-                    self.wfile.flush()
-                    seen = version
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the browser went away
+            return not self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # quiet: the terminal is for problems and the URL
@@ -273,9 +342,10 @@ class Handler(BaseHTTPRequestHandler):
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, project: Project, host: str, port: int):
+    def __init__(self, project: Project, host: str = LOOPBACK, port: int = 0):
         self.preview = Preview(project, ChangeWatcher(project))
         super().__init__((host, port), Handler)
+        self.host = host
         self.preview.watcher.start()
 
     @property
@@ -283,13 +353,28 @@ class PreviewServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/"
 
+    def host_allowed(self, header: str) -> bool:
+        """Whether a request's Host header names this server: the address it listens on (or
+        localhost); any, when it listens on every interface and so has no one name."""
+        if self.host in ("", "0.0.0.0", "::"):
+            return True
+        name = urlsplit(f"//{header}").hostname or ""
+        return name in {"localhost", "127.0.0.1", "::1", self.host.strip("[]").lower()}
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A request that failed outside do_GET (a reset before the request line was read): quiet
+        for a browser that went away, one line for anything else, never a traceback."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            print(f"warning: a preview request failed ({type(error).__name__}: {error})", file=sys.stderr)
+
     def server_close(self) -> None:
         self.preview.watcher.stop()
         super().server_close()
 
 
-def serve(project: Project, host: str, port: int, echo: Echo = print) -> None:
-    """Serve until Ctrl-C."""
+def serve(project: Project, host: str = LOOPBACK, port: int = 8000, echo: Echo = print) -> None:
+    """Serve until Ctrl-C; on this machine only unless told another address."""
     where = f"cannot listen on {host}:{port}"
     if not 0 <= port <= 65535:
         raise HandoutsError(Problem(where, "that is not a port number; pass --port with one from 1024 to 65535"))
@@ -298,12 +383,23 @@ def serve(project: Project, host: str, port: int, echo: Echo = print) -> None:
     except OSError as exc:
         raise HandoutsError(Problem(where, _listen_problem(exc))) from None
     echo(f"Previewing on {server.url} (press Ctrl-C to stop)")
+    if not is_loopback(host):
+        echo(f"warning: --host {host}: every machine that reaches this address can read the preview and its files")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         echo("Stopped.")
     finally:
         server.server_close()
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: wherever it points
+        return False
 
 
 def _listen_problem(exc: OSError) -> str:

@@ -22,6 +22,7 @@ from handouts.handout import Handout, all_blocks, texts
 from handouts.images import image_problem
 from handouts.languages import described, readable_as
 from handouts.layout import RESERVED_HANDOUT_IDS
+from handouts.sandbox import Sandbox
 from handouts.schema import Clinic, ProjectConfig, load_model
 from handouts.signoff import reviews_path
 from handouts.text import PlaceholderError, markup_problem, unknown_names
@@ -148,11 +149,15 @@ class Project:
         self.templates_dir = self.root / "templates"
         self.fonts_dir = self.root / "fonts"
         self.library = Folders.under(library or LIBRARY)
+        lib = self.library
+        # Every file read for the project, by build, check, serve or a cluster worker, passes here.
+        self.sandbox = Sandbox.of(self.root, [lib.root, lib.handouts, lib.locales, lib.templates, lib.fonts])
         self.config, self.config_lines = self._load_config()
 
     def _load_config(self) -> tuple[ProjectConfig, LineMap]:
         if not self.config_path.is_file():
             return ProjectConfig(), LineMap()
+        self.inside(self.config_path)
         config, lines = load_model(ProjectConfig, self.config_path, CONFIG_NAME)
         packaged = self.packaged_handout_ids()
         problems = [
@@ -171,6 +176,11 @@ class Project:
 
     def shown(self, path: Path) -> str:
         return display_path(path, self.root)
+
+    def inside(self, path: Path) -> None:
+        """Refuse a file behind a link that leads outside the project: one line naming the link."""
+        if problem := self.sandbox.problem(path):
+            raise ConfigError(problem)
 
     def reference(self, path: Path) -> str:
         """A file's name in a .pot reference: relative to the project, or to the library for a
@@ -212,7 +222,7 @@ class Project:
     def has_own_templates(self) -> bool:
         """Does the project change a template (in templates/ or a clinic's templates/)?"""
         folders = [*self.clinics_dir.glob("*/templates"), self.templates_dir]
-        return any(p.is_file() for folder in folders for p in folder.rglob("*"))
+        return any(path for folder in folders for _, path in self.sandbox.files(folder))
 
     @property
     def locale_dirs(self) -> list[Path]:
@@ -257,12 +267,15 @@ class Project:
 
     @functools.cached_property
     def fonts(self) -> FontSet:
+        # Font files must lie inside the fonts folder (FontSet): checking the folder's file checks the folder.
+        self.inside(self.fonts_folder / "fonts.yaml")
         return FontSet(self.fonts_folder, self.shown(self.fonts_folder / "fonts.yaml"))
 
     def load_clinic(self, clinic_id: str) -> LoadedClinic:
         folder = self.clinics_dir / clinic_id
         path = folder / "clinic.yaml"
         shown_as = self.shown(path)
+        self.inside(path)
         clinic, lines = load_model(Clinic, path, shown_as)
         loaded = LoadedClinic(clinic_id, folder, shown_as, clinic, lines)
         problems = [p for p in (self._logo_problem(loaded), self._font_problem(loaded)) if p]
@@ -316,6 +329,8 @@ class Project:
             return Problem(
                 loaded.shown_as, f"{logo!r} is outside {where}; put the logo file in the clinic's folder", line, "logo"
             )
+        if problem := self.sandbox.problem(loaded.folder / logo):
+            return problem
         if loaded.logo_path.suffix.lower() not in LOGO_TYPES:
             return Problem(loaded.shown_as, f"{logo!r} is not an SVG, PNG or JPEG image", line, "logo")
         if not loaded.logo_path.is_file():
@@ -360,9 +375,10 @@ class Project:
         shown_as = self.shown(path)
         if handout_id in RESERVED_HANDOUT_IDS:
             raise ConfigError(Problem(shown_as, f"{reserved_name(handout_id)}; rename the file"))
+        self.inside(path)
         handout, lines = load_model(Handout, path, shown_as)
         loaded = LoadedHandout(handout_id, path, shown_as, handout, lines)
-        problems = _text_problems(loaded) + _asset_problems(loaded)
+        problems = _text_problems(loaded) + _asset_problems(loaded, self.sandbox)
         if problems:
             raise ConfigError(problems)
         return loaded
@@ -422,10 +438,12 @@ def _text_problems(loaded: LoadedHandout) -> list[Problem]:
     return problems
 
 
-def _asset_problems(loaded: LoadedHandout) -> list[Problem]:
+def _asset_problems(loaded: LoadedHandout, sandbox: Sandbox) -> list[Problem]:
     problems = []
     for block, path in all_blocks(loaded.handout):
-        if why := block.asset_problem(loaded.asset_dir):
+        if (src := getattr(block, "src", None)) and (outside := sandbox.problem(loaded.asset_dir / src)):
+            problems.append(outside)  # a picture behind a link that leaves: named by the link
+        elif why := block.asset_problem(loaded.asset_dir):
             problems.append(Problem(loaded.shown_as, why, loaded.lines.line_for((*path, "src")), format_key(path)))
     return problems
 

@@ -5,6 +5,7 @@ handout's blocks, translated texts and the clinic's branding. The output formats
 from __future__ import annotations
 
 import datetime as dt
+import html
 import mimetypes
 import os
 import re
@@ -24,15 +25,17 @@ from markupsafe import Markup, escape
 
 from handouts import __version__
 from handouts.blocks import block_template
-from handouts.blocks.figure import read_svg, translated_svg
+from handouts.blocks.figure import FigureError, read_svg, translated_svg
 from handouts.catalogs import Lookup, Translations
 from handouts.errors import Problem, RenderError, display_path
 from handouts.extract import COMMON_DOMAIN
 from handouts.fonts import FontSet, describe_char
 from handouts.handout import Handout, blocks_in, texts
+from handouts.images import SvgRefused, asset_bytes
 from handouts.jobs import language_tag
 from handouts.languages import direction as text_direction
 from handouts.project import LoadedClinic, LoadedHandout, Project, overlaid
+from handouts.sandbox import Sandbox
 from handouts.schema import Text
 from handouts.templating import SandboxedLoader, template_problem
 from handouts.text import ALLOWED_TAGS, PlaceholderError
@@ -125,7 +128,10 @@ def _parse_placeholders(text: str, origin: str) -> list[tuple[str, str | None, s
 
 
 def plain_text(markup: str) -> str:
-    return re.sub(r"<[^>]*>", "", str(markup))
+    """The text as a reader sees it: no tags, and each entity the character it stands for
+    (escaped once more wherever it is printed: a title, a figure label, the manifest)."""
+    # Not Markup.striptags(): it turns every space into " ", and a French title keeps its no-break spaces.
+    return html.unescape(re.sub(r"<[^>]*>", "", str(markup)))
 
 
 def css_string(text: str) -> str:
@@ -135,7 +141,8 @@ def css_string(text: str) -> str:
 
 
 def _css_safe(char: str) -> bool:
-    return char.isalnum() or char in " .,:;!?()-_'%+"
+    # No parentheses: "url(" in a translation must never read as a URL to a CSS reader.
+    return char.isalnum() or char in " .,:;!?-_'%+"
 
 
 def number_range(values: tuple[int, int], locale: Locale) -> str:
@@ -168,7 +175,9 @@ def project_url(root: Path, path: Path, library: Path | None = None) -> str:
 OUTSIDE = "only files in templates/, fonts/ and the clinic's own folder can be used; nothing else is fetched"
 
 
-def make_fetcher(allowed: list[Path], root: Path | None = None, library: Path | None = None) -> Any:
+def make_fetcher(
+    allowed: list[Path], root: Path | None = None, library: Path | None = None, sandbox: Sandbox | None = None
+) -> Any:
     # Imported here so that commands which never render do not load WeasyPrint.
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -183,24 +192,49 @@ def make_fetcher(allowed: list[Path], root: Path | None = None, library: Path | 
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
+            named = self._named(url)
+            try:
+                data = self._read(named)
+            except FetchRefused as exc:
+                self.refused.append((url, str(exc)))
+                raise FetchRefused(url) from None
+            assert named is not None
+            content_type = mimetypes.guess_type(named.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, data, {"Content-Type": content_type})
+
+        def _named(self, url: str) -> Path | None:
+            """The file a file: URL names, as the project names it (links not yet followed)."""
             parts = urlsplit(url)
-            path = None
-            if parts.scheme == "file" and not parts.netloc:
-                path = Path(url2pathname(parts.path))
-                project_path = url2pathname(urlsplit(PROJECT_URL).path)
-                if root is not None and path.is_relative_to(project_path):
-                    path = overlaid(path.relative_to(project_path).as_posix(), root, library)
-                # Resolved last: whatever a name or a link says, the real file must be in an allowed folder.
-                path = path.resolve()
-            if path is None or not any(folder in path.parents for folder in self.allowed):
-                why = OUTSIDE
-            elif not path.is_file():
-                why = "no such file"
-            else:
-                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
-            self.refused.append((url, why))
-            raise FetchRefused(url)
+            if parts.scheme != "file" or parts.netloc:
+                return None
+            path = Path(url2pathname(parts.path))
+            project_path = url2pathname(urlsplit(PROJECT_URL).path)
+            if root is not None and path.is_relative_to(project_path):
+                path = overlaid(path.relative_to(project_path).as_posix(), root, library)
+            return path
+
+        def _named_inside(self, named: Path) -> bool:
+            """Is the file named (links not followed) in an allowed folder?"""
+            return any(Path(os.path.abspath(named)).is_relative_to(folder) for folder in allowed)
+
+        def _read(self, named: Path | None) -> bytes:
+            if named is None:
+                raise FetchRefused(OUTSIDE)
+            # Resolved last: whatever a name or a link says, the real file must be in an allowed folder
+            # and inside the project (an allowed folder may itself be a link that leads elsewhere).
+            path = named.resolve()
+            in_allowed = any(folder in path.parents for folder in self.allowed)
+            outside = sandbox.problem(named) if sandbox is not None else None
+            if outside is not None and (in_allowed or self._named_inside(named)):
+                raise FetchRefused(f"{outside.file}: {outside.message}")  # names the link
+            if not in_allowed:
+                raise FetchRefused(OUTSIDE)
+            if not path.is_file():
+                raise FetchRefused("no such file")
+            try:
+                return asset_bytes(path)
+            except SvgRefused as exc:
+                raise FetchRefused(f"{display_path(named, root) if root else named}: {exc}") from None
 
     return SandboxFetcher()
 
@@ -213,8 +247,8 @@ _REFERRING_TYPES = {".html", ".htm", ".css", ".svg", ".xml"}
 def refusal_problem(url: str, why: str, page: Page, origin: str) -> Problem:
     """The problem for a refused URL, naming the file and line that asked for it where we can find them."""
     for folder in page.allowed_dirs:
-        for path in sorted(folder.rglob("*")):
-            if path.suffix.lower() not in _REFERRING_TYPES or not path.is_file():
+        for _, path in _files(folder, page.sandbox):
+            if path is None or path.suffix.lower() not in _REFERRING_TYPES:
                 continue
             own_url = project_url(page.root, path, page.library) if page.root else path.resolve().as_uri()
             base = page.base_url if path.suffix.lower() in (".html", ".htm") else own_url
@@ -226,6 +260,13 @@ def refusal_problem(url: str, why: str, page: Page, origin: str) -> Problem:
                     resolved = "" if match[1] == url else f" ({url})"
                     return Problem(shown, f"refused to fetch {match[1]!r}{resolved}: {why}", line)
     return Problem(origin, f"refused to fetch {url} (asked for by a template or stylesheet): {why}")
+
+
+def _files(folder: Path, sandbox: Sandbox | None) -> list[tuple[str, Path | None]]:
+    """Files under folder; never across a link that leaves the project (a folder may be such a link)."""
+    if sandbox is not None:
+        return list(sandbox.files(folder))
+    return [(p.relative_to(folder).as_posix(), p) for p in sorted(folder.rglob("*")) if p.is_file()]
 
 
 # -- The page --------------------------------------------------------------------
@@ -244,6 +285,7 @@ class Page:
     root: Path | None = None  # the project folder, to show file names as the user knows them
     library: Path | None = None  # the packaged library, for files the project has none of its own
     lang: str = "en"
+    sandbox: Sandbox | None = None  # the project's: no file outside it is read, whatever links say
 
 
 class Renderer:
@@ -262,11 +304,12 @@ class Renderer:
         if clinic.id not in self._environments:
             # The project's own templates, then the packaged ones; base/<name> is that pair (for a
             # clinic's template to extend), library/<name> the packaged template alone (for the project's).
-            base = SandboxedLoader(self.project.template_dirs)
-            library = SandboxedLoader([self.project.library.templates])
+            sandbox = self.project.sandbox
+            base = SandboxedLoader(self.project.template_dirs, sandbox)
+            library = SandboxedLoader([self.project.library.templates], sandbox)
             loaders = [PrefixLoader({"base": base, "library": library}), base]
             if clinic.template_dir.is_dir():
-                loaders.insert(0, SandboxedLoader([clinic.template_dir]))
+                loaders.insert(0, SandboxedLoader([clinic.template_dir], sandbox))
             self._environments[clinic.id] = SandboxedEnvironment(
                 loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined
             )
@@ -345,6 +388,7 @@ class Renderer:
             root=self.project.root,
             library=self.project.library.root,
             lang=lang,
+            sandbox=self.project.sandbox,
         )
         check_glyphs(page, fonts, lang, c.font)
         check_text_glyphs(second_strings, fonts, second_ctx["lang"] if second_ctx else lang, c.font)
@@ -433,6 +477,8 @@ class Renderer:
             """The figure's SVG inline, its labels in this language; a PNG as an image. alt is its text
             alternative, which the tagged PDF's figure carries."""
             path = block.path(handout.asset_dir)
+            if outside := self.project.sandbox.problem(path):  # a link made since the handout loaded
+                raise RenderError(outside)
             if path.suffix == ".png":
                 return Markup(f'<img src="{escape(self.url(path))}" alt="{escape(alt)}">')
 
@@ -441,7 +487,11 @@ class Renderer:
 
             # A generic family last: a browser showing the HTML copy may not have the shipped fonts.
             direction = "rtl" if rtl else "ltr"
-            return Markup(translated_svg(read_svg(path), label, f"{family}, sans-serif", direction, screen, alt))
+            try:
+                drawing = read_svg(path)
+            except FigureError as exc:
+                raise RenderError(Problem(handout.shown_as, f"figure {block.src!r}: {exc}")) from None
+            return Markup(translated_svg(drawing, label, f"{family}, sans-serif", direction, screen, alt))
 
         def questions(block: Any) -> dict[str, Any]:
             """A yes-no block's statements: each list of the other handout's section, in its words."""

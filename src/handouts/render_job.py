@@ -136,6 +136,6 @@ def translations_for(project: Project, langs: list[str], domains: list[str]) -> 
     """Each language's catalogs, loaded now so that workers receive them ready."""
     found = {}
     for lang in langs:
-        found[lang] = Translations(project.locale_dirs, project.root, lang)
+        found[lang] = Translations(project.locale_dirs, project.root, lang, project.sandbox)
         found[lang].load_all(domains)
     return found

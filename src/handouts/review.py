@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from handouts.errors import Problem
+from handouts.imposition import BOOKLET_MAX_SHEETS, HALF_PAGE_NAMES, sheets_for
+from handouts.jobs import language_tag
 from handouts.project import LoadedHandout
 
 DUE_SOON_DAYS = 60
@@ -47,8 +49,23 @@ def over_target_problem(handout: LoadedHandout, clinic_id: str, lang: str, pages
     )
     return Problem(
         handout.shown_as,
-        f"the {lang!r} version for {clinic_id} takes {pages} pages, {over} {noun} over the target of {target}; "
+        f"the {language_tag(lang)!r} version for {clinic_id} takes {pages} pages, "
+        f"{over} {noun} over the target of {target}; "
         "shorten the text or its translation, or raise the target",
         handout.lines.line_for(key),
         ".".join(key),
+    )
+
+
+def booklet_problem(handout: LoadedHandout, clinic_id: str, lang: str, paper: str, pages: int) -> Problem | None:
+    """Fit of a booklet, by its own measure: the sheets its half-size pages print on, never the
+    standard copy's page target (an A5 page holds about half an A4 page)."""
+    sheets = sheets_for(pages)
+    if sheets <= BOOKLET_MAX_SHEETS:
+        return None
+    return Problem(
+        handout.shown_as,
+        f"the {lang!r} booklet for {clinic_id} takes {pages} {HALF_PAGE_NAMES[paper]} pages, {sheets} sheets, over "
+        f"the {BOOKLET_MAX_SHEETS} a booklet folds and staples by hand; shorten the text or its translation, "
+        "or print the standard copy instead (booklet: false)",
     )

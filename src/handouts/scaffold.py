@@ -4,6 +4,8 @@ a new handout file and its picture folder, ready to fill in."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import re
 from pathlib import Path
 
@@ -151,10 +153,8 @@ def new_project(target: Path, library: Path = LIBRARY) -> list[str]:
     languages, one sample clinic, and empty folders for the clinic's own handouts,
     templates and catalogs. It builds at once."""
     shown = str(target)
-    if target.exists() and not target.is_dir():
-        raise HandoutsError(Problem(shown, "is a file; give the name of a new or empty folder"))
-    if target.is_dir() and any(target.iterdir()):
-        raise HandoutsError(Problem(shown, "is not empty; give the name of a new or empty folder"))
+    if problem := _not_a_new_folder(target):
+        raise HandoutsError(problem)
     packaged = Folders.under(library)
     languages = languages_in([packaged.locales])
     clinic_languages = [lang for lang in SAMPLE_LANGUAGES if lang in languages]
@@ -168,12 +168,43 @@ def new_project(target: Path, library: Path = LIBRARY) -> list[str]:
         ".gitignore": "output/\n",
     }
     created = []
-    for name, text in files.items():
-        path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
-        created.append(f"{shown}/{name}")
-    for name in OWN_FOLDERS:
-        (target / name).mkdir()
-        created.append(f"{shown}/{name}/")
+    try:
+        for name, text in files.items():
+            path = target / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, "utf-8")
+            created.append(f"{shown}/{name}")
+        for name in OWN_FOLDERS:
+            (target / name).mkdir()
+            created.append(f"{shown}/{name}/")
+    except OSError as exc:
+        raise HandoutsError(_cannot_create(target, exc)) from None
     return created
+
+
+def _not_a_new_folder(target: Path) -> Problem | None:
+    """Why target cannot become a new project folder (checked before anything is written)."""
+    shown = str(target)
+    if target.is_symlink() and not target.exists():
+        return Problem(shown, f"is a link to {os.readlink(target)}, which does not exist; give a new or empty folder")
+    if target.is_dir():
+        return Problem(shown, "is not empty; give the name of a new or empty folder") if any(target.iterdir()) else None
+    if os.path.lexists(target):
+        return Problem(shown, "is a file; give the name of a new or empty folder")
+    for parent in reversed(target.parents):  # from the top: the first that is in the way
+        if os.path.lexists(parent) and not parent.is_dir():
+            what = "a link to nothing" if parent.is_symlink() and not parent.exists() else "a file"
+            return Problem(str(parent), f"is {what}, not a folder, so {shown} cannot be made in it; give another path")
+    return None
+
+
+def _cannot_create(target: Path, exc: OSError) -> Problem:
+    """A folder that could not be written, in one line with the fix."""
+    where = next((parent for parent in [target, *target.parents] if parent.is_dir()), target)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = f"you may not write in {where} ({exc.strerror}); choose a folder you may write to"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = f"the disk is full; free some space, delete {target} and run handouts new again"
+    else:
+        fix = f"cannot be created ({exc.strerror or exc}); check the path and try again"
+    return Problem(str(target), fix)

@@ -28,7 +28,7 @@ from pydantic import (
 from handouts.errors import ConfigError, Problem
 from handouts.languages import fallback_chain
 from handouts.text import VALUE_NAME
-from handouts.yamlfile import KeyPath, LineMap, format_key, load_yaml
+from handouts.yamlfile import QUOTE_CHARS, KeyPath, LineMap, format_key, load_yaml
 
 
 class Strict(BaseModel):
@@ -301,13 +301,17 @@ def load_model(model: type[M] | Callable[[Any], type[M]], path: Path, shown_as: 
     try:
         return model.model_validate(data), lines
     except ValidationError as exc:
-        raise ConfigError([_problem(model, err, lines, shown_as) for err in exc.errors()]) from None
+        source = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        raise ConfigError([_problem(model, err, lines, shown_as, source) for err in exc.errors()]) from None
 
 
-def _problem(model: type[BaseModel], err: Any, lines: LineMap, shown_as: str) -> Problem:
+def _problem(model: type[BaseModel], err: Any, lines: LineMap, shown_as: str, source: list[str]) -> Problem:
     loc = _yaml_path(model, err["loc"])
     key = format_key(loc)
     kind = err["type"]
+    line = lines.line_for(loc)
+    if kind == "string_type" and (hint := _quoting_hint(err["input"], loc, source, line)):
+        return Problem(shown_as, hint, line, key)
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, err["loc"][:-1])
         guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -336,6 +340,24 @@ def _problem(model: type[BaseModel], err: Any, lines: LineMap, shown_as: str) ->
     else:
         message = err["msg"].removeprefix("Value error, ")
     return Problem(shown_as, message, lines.line_for(loc), key)
+
+
+def _quoting_hint(value: Any, loc: KeyPath, source: list[str], line: int | None) -> str | None:
+    """Text that YAML read as something else (`primary: #0e3b5c` as a comment, `emergency_number: 000`
+    as a number): say so, and how to write it, from the line as the user typed it."""
+    name = loc[-1] if loc else None
+    if not isinstance(name, str) or line is None or not 0 < line <= len(source) or f"{name}:" not in source[line - 1]:
+        return None
+    written = source[line - 1].split(f"{name}:", 1)[1].strip()
+    if value is None and written.startswith("#"):
+        why = "YAML reads everything after # as a comment, so the value is empty"
+    elif isinstance(value, int | float) and written:
+        written = written.split(" #", 1)[0].strip()
+        why = f"YAML reads {written} as {'true or false' if isinstance(value, bool) else 'a number'}"
+    else:
+        return None
+    quoted = written[:QUOTE_CHARS].replace("'", "''")  # YAML's escape inside single quotes
+    return f"expected text, but {why}; quote it: {name}: '{quoted}'"
 
 
 def _quote(value: Any, limit: int = 80) -> str:

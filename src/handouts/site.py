@@ -7,9 +7,12 @@ drive (file://) or served by any web server. Pages (their paths come from layout
 
 - the start page: the clinics;
 - per clinic, a language picker: each language named in its own script and in the
-  clinic's main language (Babel's locale data), in large buttons;
-- per clinic and language, each current handout's translated title, its version and
-  review date, a print button and links to its PDF, large-print, bilingual and HTML copies.
+  clinic's main language (Babel's locale data), in large buttons; then the clinic's patient
+  packets, each with its handouts (titled in the main language) and a link per language;
+- per clinic and language, each current handout's title in that language and, beside it, in
+  the clinic's main language (so staff who cannot read the script still find it), its version
+  and review date, a print button and links to its PDF, large-print, bilingual and HTML
+  copies; then the packets in that language, each with its handouts, versions and review date.
 
 The pages' own words ("Print", "Choose your language" ...) are template strings, translated
 in the `common` catalogs; a language that lacks one shows it in English, marked as English.
@@ -18,6 +21,7 @@ in the `common` catalogs; a language that lacks one shows it in English, marked 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,14 +35,15 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from handouts.atomic import write_atomically
+from handouts import log
+from handouts.atomic import remove_empty_folders, write_atomically
 from handouts.catalogs import SOURCE_LANGUAGE, Translations
 from handouts.errors import HandoutsError, RenderError
 from handouts.extract import COMMON_DOMAIN
 from handouts.formats import CONTENT_SECURITY_POLICY
 from handouts.incremental import Entry, Manifest
 from handouts.jobs import language_tag
-from handouts.layout import SITE_PAGE, WITHDRAWN_DIR, clinic_page, language_folder, language_page, library_page
+from handouts.layout import SITE_PAGE, clinic_page, language_folder, language_page, library_page
 from handouts.project import LoadedClinic, Project
 from handouts.render import to_markup
 from handouts.templating import SandboxedLoader, template_problem
@@ -65,19 +70,42 @@ class Listed:
 
 
 @dataclass
+class Packet:
+    """One current patient packet in one language: its handouts in order, their versions, its file."""
+
+    packet_id: str
+    lang: str
+    handouts: list[str]
+    versions: dict[str, str]  # handout -> the version the packet prints
+    review_due: str
+    link: str  # relative to the language's folder
+
+
+@dataclass
 class Clinic:
-    """What the library says of a clinic: its name, its main language and its languages' handouts."""
+    """What the library says of a clinic: its name, its main language and its languages' handouts and packets."""
 
     clinic_id: str
     name: str
     main_language: str
     order: list[str]  # the clinic's languages as clinic.yaml lists them
     languages: dict[str, list[Listed]] = field(default_factory=dict)
+    packets: dict[str, list[Packet]] = field(default_factory=dict)
 
     @property
     def language_list(self) -> list[str]:
-        known = [lang for lang in self.order if lang in self.languages]
-        return known + sorted(lang for lang in self.languages if lang not in known)
+        offered = set(self.languages) | set(self.packets)
+        known = [lang for lang in self.order if lang in offered]
+        return known + sorted(lang for lang in offered if lang not in known)
+
+    def title(self, handout_id: str, lang: str) -> str:
+        """The handout's title as its current copy in lang prints it ("" when none is current)."""
+        found = next((item for item in self.languages.get(lang, []) if item.handout_id == handout_id), None)
+        return found.title if found else ""
+
+    def main_title(self, handout_id: str, lang: str) -> str:
+        """The title in the clinic's main language, to show beside lang's ("" when lang is the main one)."""
+        return "" if lang == self.main_language else self.title(handout_id, self.main_language)
 
 
 def _order(kind: str) -> int:
@@ -94,19 +122,32 @@ def kind_of(entry: Entry) -> str:
 def current(manifest: Manifest, clinics: dict[str, Clinic]) -> dict[str, Clinic]:
     """The clinics with their current files, from the manifest: only files that are still in place."""
     for key, entry in sorted(manifest.entries.items()):
-        if entry.packet or not (manifest.out_dir / key).is_file() or entry.clinic not in clinics:
-            continue  # packets are printed from the clinic's packets/ folder, not listed as handouts
-        listed = clinics[entry.clinic].languages.setdefault(entry.language, [])
-        found = next((item for item in listed if item.handout_id == entry.handout), None)
-        if found is None:
-            found = Listed(entry.handout)
-            listed.append(found)
-        folder = language_folder(Path(), entry.clinic, entry.language).as_posix()
-        found.links[kind_of(entry)] = quote(posixpath.relpath(key, folder))
-        if not entry.variants or not found.title:  # the standard copy names the handout
-            found.title = entry.title or found.title or entry.handout
-            found.version, found.review_due = entry.version, entry.review_due
-    return {clinic_id: clinic for clinic_id, clinic in clinics.items() if clinic.languages}
+        if not (manifest.out_dir / key).is_file() or entry.clinic not in clinics:
+            continue
+        clinic = clinics[entry.clinic]
+        link = quote(posixpath.relpath(key, language_folder(Path(), entry.clinic, entry.language).as_posix()))
+        if entry.packet:
+            clinic.packets.setdefault(entry.language, []).append(_packet(entry, link))
+        else:
+            _add_copy(clinic.languages.setdefault(entry.language, []), entry, link)
+    return {clinic_id: clinic for clinic_id, clinic in clinics.items() if clinic.languages or clinic.packets}
+
+
+def _add_copy(listed: list[Listed], entry: Entry, link: str) -> None:
+    found = next((item for item in listed if item.handout_id == entry.handout), None)
+    if found is None:
+        found = Listed(entry.handout)
+        listed.append(found)
+    found.links[kind_of(entry)] = link
+    if not entry.variants or not found.title:  # the standard copy names the handout
+        found.title = entry.title or found.title or entry.handout
+        found.version, found.review_due = entry.version, entry.review_due
+
+
+def _packet(entry: Entry, link: str) -> Packet:
+    # build.py records a packet's version as "handout version, handout version, ...", in order.
+    versions = dict(part.rpartition(" ")[::2] for part in entry.version.split(", ") if " " in part)
+    return Packet(entry.handout, entry.language, list(entry.packet), versions, entry.review_due, link)
 
 
 def clinics_of(project: Project, manifest: Manifest, loaded: dict[str, Any]) -> dict[str, Clinic]:
@@ -161,13 +202,15 @@ class Library:
         self.project = project
         self.translations = dict(translations)
         self.env = SandboxedEnvironment(
-            loader=SandboxedLoader(project.template_dirs), autoescape=True, undefined=StrictUndefined
+            loader=SandboxedLoader(project.template_dirs, project.sandbox), autoescape=True, undefined=StrictUndefined
         )
 
     def language(self, lang: str) -> dict[str, Any]:
         """What a page in lang needs: its lang and dir attributes and `_` for its own words."""
         if lang not in self.translations:
-            self.translations[lang] = Translations(self.project.locale_dirs, self.project.root, lang)
+            self.translations[lang] = Translations(
+                self.project.locale_dirs, self.project.root, lang, self.project.sandbox
+            )
         translations = self.translations[lang]
         locale = Locale.parse(lang)
 
@@ -204,13 +247,32 @@ class Library:
         for clinic in clinics.values():
             choices = [language_choice(lang, clinic.main_language) for lang in clinic.language_list]
             pages[clinic_page(out_dir, clinic.clinic_id)] = self.render(
-                "clinic.html", clinic.main_language, clinic=clinic, choices=choices
+                "clinic.html", clinic.main_language, clinic=clinic, choices=choices, packets=packets_by_id(clinic)
             )
-            for lang, listed in clinic.languages.items():
+            for lang in clinic.language_list:
                 pages[language_page(out_dir, clinic.clinic_id, lang)] = self.render(
-                    "language.html", lang, clinic=clinic, handouts=sorted(listed, key=lambda item: item.handout_id)
+                    "language.html",
+                    lang,
+                    clinic=clinic,
+                    handouts=sorted(clinic.languages.get(lang, []), key=lambda item: item.handout_id),
+                    packets=sorted(clinic.packets.get(lang, []), key=lambda packet: packet.packet_id),
+                    main=language_choice(clinic.main_language, clinic.main_language),
                 )
         return pages
+
+
+def packets_by_id(clinic: Clinic) -> list[dict[str, Any]]:
+    """The clinic page's packets: each id, its contents (as the main language's copy prints them,
+    else the first language's) and, per language, (the picker's entry, that language's packet)."""
+    found: dict[str, list[tuple[dict[str, str], Packet]]] = {}
+    for lang in clinic.language_list:
+        for packet in clinic.packets.get(lang, []):
+            found.setdefault(packet.packet_id, []).append((language_choice(lang, clinic.main_language), packet))
+    listed = []
+    for packet_id, copies in sorted(found.items()):
+        in_main = [packet for _, packet in copies if packet.lang == clinic.main_language]
+        listed.append({"packet_id": packet_id, "contents": (in_main or [copies[0][1]])[0], "copies": copies})
+    return listed
 
 
 def write_library(
@@ -220,23 +282,34 @@ def write_library(
     translations: dict[str, Translations],
     shown: Callable[[Path], str],
 ) -> None:
-    """Write the library's pages for what is current now, and remove the pages of what no longer is."""
+    """Write the library's pages for what is current now, and remove the pages of what no longer is.
+
+    Only pages the manifest records as the tool's (by path and sha256) are replaced or removed:
+    an index.html that someone else put in the output folder is left as it is, with a warning."""
     out_dir = manifest.out_dir
     clinics = current(manifest, clinics_of(project, manifest, loaded_clinics))
-    if not clinics and not library_page(out_dir).is_file():
+    if not clinics and not manifest.library:
         return  # nothing built yet, and no library to update
     pages = Library(project, translations).pages(out_dir, clinics)
     for path, data in pages.items():
-        if not path.is_file() or path.read_bytes() != data:
-            write_atomically(path, data, shown(path))
-    for path in _library_pages(out_dir):
-        if path not in pages:
-            path.unlink(missing_ok=True)
+        _write_page(manifest, path, data, shown)
+    for key in sorted(set(manifest.library) - {manifest.key(path) for path in pages}):
+        if manifest.owns(key, manifest.library.pop(key)):
+            (out_dir / key).unlink()
+            remove_empty_folders((out_dir / key).parent, out_dir)
 
 
-def _library_pages(out_dir: Path) -> list[Path]:
-    """The library pages on disk: the start page, and one per clinic and per clinic and language."""
-    found = [library_page(out_dir)]
-    for depth in ("*", "*/*"):
-        found += [p for p in out_dir.glob(f"{depth}/{SITE_PAGE}") if p.relative_to(out_dir).parts[0] != WITHDRAWN_DIR]
-    return [path for path in found if path.is_file() and not path.is_symlink()]
+def _write_page(manifest: Manifest, path: Path, data: bytes, shown: Callable[[Path], str]) -> None:
+    key = manifest.key(path)
+    sha256 = hashlib.sha256(data).hexdigest()
+    exists = path.exists() or path.is_symlink()
+    if exists and not manifest.owns(key, manifest.library.get(key, sha256)):
+        manifest.library.pop(key, None)
+        log.warning(
+            f"{shown(path)}: left as it is: handouts did not write this file (it is not what manifest.json records), "
+            "so the library's page is not written here; move it elsewhere, or build with --out DIR"
+        )
+        return
+    if not exists or path.read_bytes() != data:
+        write_atomically(path, data, shown(path))
+    manifest.library[key] = sha256

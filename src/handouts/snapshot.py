@@ -66,8 +66,10 @@ def unpack(snapshot: Snapshot, into: Path) -> Path:
 
 
 def _real_folders(project: Project) -> dict[str, Path]:
-    """Each asset folder by name, resolved: a folder may itself be a link (say fonts/ to a shared copy)."""
-    return {name: (project.root / name).resolve() for name in ASSET_FOLDERS if (project.root / name).is_dir()}
+    """Each asset folder by name, resolved: a folder may itself be a link (fonts/ to the installed
+    library's, say). One whose link leads out of the project's sandbox is left out, as a file is."""
+    folders = [project.root / name for name in ASSET_FOLDERS]
+    return {f.name: f.resolve() for f in folders if f.is_dir() and project.sandbox.allows(f)}
 
 
 def _add_folder(tar: tarfile.TarFile, real: Path, name: str, folders: dict[str, Path]) -> None:

@@ -18,6 +18,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.loaders import split_template_path
 
 from handouts.errors import Problem, display_path
+from handouts.sandbox import FIX, Sandbox
 
 MAX_TEMPLATE_BYTES = 1_000_000
 MESSAGE_CHARS = 160  # how much of Jinja's own message is repeated
@@ -28,10 +29,11 @@ class TemplateOutside(SecurityError):
 
     A SecurityError, not TemplateNotFound: ChoiceLoader would quietly try the next loader."""
 
-    def __init__(self, name: str, filename: str):
+    def __init__(self, name: str, filename: str, leaving: str | None = None):
         super().__init__(name)
         self.name = name
         self.filename = filename  # the link, as the user sees it
+        self.leaving = leaving  # the link on the way that leads outside the project, when one does
 
 
 class TemplateUnreadable(TemplateError):
@@ -46,13 +48,19 @@ class TemplateUnreadable(TemplateError):
 class SandboxedLoader(FileSystemLoader):
     """A FileSystemLoader that serves only files whose real path is inside its folders."""
 
-    def __init__(self, folders: Sequence[str | os.PathLike[str]]):
+    def __init__(self, folders: Sequence[str | os.PathLike[str]], sandbox: Sandbox | None = None):
         super().__init__(list(folders))
         # Resolved once: the folders themselves may be reached through a link (e.g. a linked project).
         self.real_folders = [os.path.realpath(folder) for folder in self.searchpath]
+        self.sandbox = sandbox
 
     def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         filename = self._find(template)
+        if self.sandbox is not None and not self.sandbox.allows(filename):
+            # A folder on the way may be the link (a clinic's templates/ -> /etc): never allowed ground.
+            link = self.sandbox.leaving_link(filename)
+            the_file_itself = link == Path(os.path.abspath(filename))
+            raise TemplateOutside(template, filename, None if the_file_itself else _shown(str(link), self.sandbox.root))
         if not self._inside(os.path.realpath(filename)):
             raise TemplateOutside(template, filename)
         source = self._read(filename, template)
@@ -102,6 +110,8 @@ def template_problem(exc: TemplateError, root: Path) -> Problem:
 
 
 def _message(exc: TemplateError) -> str:
+    if isinstance(exc, TemplateOutside) and exc.leaving is not None:
+        return f"the template {exc.name!r} is behind the link {exc.leaving}, which leads outside the project; {FIX}"
     if isinstance(exc, TemplateOutside):
         return (
             f"the template {exc.name!r} links to a file outside the template folders; "

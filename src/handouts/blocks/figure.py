@@ -65,17 +65,14 @@ class Figure(BlockModel):
 
 
 def read_svg(path: Path) -> ET.Element:
-    data = path.read_bytes()
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise FigureError("an SVG with a DOCTYPE or ENTITY is not drawn; remove it")
+    """The figure as every output draws it: sanitised against images.py's allow-list."""
+    from handouts.images import SvgRefused, sanitised_svg
+
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise FigureError(f"not valid SVG/XML ({exc}); save it again from your drawing program") from None
-    if root.tag != f"{{{SVG_NS}}}svg":
-        raise FigureError("not an SVG file (its root element is not <svg>)")
-    # Scripts, outside references and the like were refused when the handout loaded (images.py).
-    return root
+        data = sanitised_svg(path.read_bytes())
+    except SvgRefused as exc:
+        raise FigureError(f"{exc}; save it again as a plain drawing") from None
+    return ET.fromstring(data)  # the sanitised copy: no DOCTYPE, nothing but drawing
 
 
 def _text_elements(root: ET.Element) -> list[ET.Element]:
