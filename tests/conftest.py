@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from pypdf import PdfReader
 
 from handouts.cli import main
@@ -41,8 +43,25 @@ def copy_project(dest: Path, clinics: list[str] | None = None) -> Path:
 @pytest.fixture(scope="session")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every shipped sample PDF and its variants (large print; bilingual where the clinic has a
-    second language), built once for the whole session: a copy of the project with output/."""
-    project = copy_project(tmp_path_factory.mktemp("samples") / "project")
+    second language), built once for the whole run: a copy of the project with output/.
+
+    Under pytest-xdist the first worker that needs it builds it (on every core) while the others
+    wait on a file lock, then all read the same files: tests must not change them."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build_samples(tmp_path_factory.mktemp("samples"))
+    shared = tmp_path_factory.getbasetemp().parent / "samples"  # the run's folder, above each worker's
+    with FileLock(f"{shared}.lock"):
+        if not shared.exists():
+            shared.mkdir()
+            build_samples(shared)
+            (shared / "built").touch()
+    if not (shared / "built").exists():
+        pytest.fail("the sample build failed in another xdist worker (its error is reported there)")
+    return shared / "project"
+
+
+def build_samples(folder: Path) -> Path:
+    project = copy_project(folder / "project")
     assert main(["-C", str(project), "build", "--large-print", "--bilingual"]) == 0
     return project
 

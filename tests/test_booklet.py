@@ -15,6 +15,7 @@ from fixture_project import make_project
 from handouts.check import internal_error_problem
 from handouts.cli import main
 from handouts.imposition import booklet_order, impose
+from handouts.variants import VARIANTS
 from test_print_safe import LEAFLET, ink_error
 
 A4_LANDSCAPE = (841.89, 595.28)
@@ -73,6 +74,7 @@ def test_numbered_pages_land_on_the_right_halves_of_a4_sheets() -> None:
     assert halves(data) == [("Page 8", "Page 1"), ("Page 2", "Page 7"), ("Page 6", "Page 3"), ("Page 4", "Page 5")]
 
 
+@pytest.mark.contract
 def test_six_pages_on_letter_leave_two_halves_blank_and_give_the_same_bytes_twice() -> None:
     source = numbered_pdf(6, "5.5in 8.5in")
     data, _ = impose(source, "Letter")
@@ -126,9 +128,11 @@ def test_booklet_keeps_title_and_language_but_claims_no_tags(booklets: Path) -> 
         assert "/StructTreeRoot" not in pdf.Root and "/Metadata" not in pdf.Root  # no PDF/UA claim it cannot keep
 
 
-def test_variant_choice_comes_from_the_registry(tmp_path: Path, run) -> None:
+def test_variant_switches_come_from_the_registry(tmp_path: Path, run) -> None:
+    # "booklet" alone is in --variant's help too: look for the --X / --no-X switches themselves.
     result = run(tmp_path, "build", "--help")
-    assert "booklet" in " ".join(result.out.split())
+    switches = set(re.findall(r"^\s+--([\w-]+) / --no-\1\b", result.out, flags=re.MULTILINE))
+    assert switches == {variant.name for variant in VARIANTS.values() if variant.setting} == {"bilingual", "booklet"}
 
 
 # -- Booklets that print: judged in sheets, tables fitted to A5, advice that fits the element ----

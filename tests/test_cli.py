@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import HANDOUT
 from handouts import __version__
 
@@ -12,6 +14,7 @@ def pdfs(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.pdf"))
 
 
+@pytest.mark.contract
 def test_lang_and_out_narrow_the_build(project: Path, run, tmp_path: Path) -> None:
     out = tmp_path / "elsewhere"
     result = run(project, "build", "--lang", "en", "--lang", "ru", "--handout", HANDOUT, "--out", str(out))

@@ -87,6 +87,7 @@ CLINIC_MISTAKES = [
 ]
 
 
+@pytest.mark.contract
 @pytest.mark.parametrize(("old", "new", "message"), CLINIC_MISTAKES)
 def test_clinic_file_mistakes(project: Path, run, old: str, new: str, message: str) -> None:
     edit(project / CLINIC, old, new)
@@ -132,6 +133,7 @@ def test_language_without_catalog_is_not_offered(project: Path, run) -> None:
     assert pdfs(project) == []
 
 
+@pytest.mark.contract
 def test_broken_catalog_fails_only_its_language(project: Path, run) -> None:
     broken_line = line_of(project / DE_PO, 'msgstr "Mikrostromtherapie bei') + 1  # the unquoted "bei" line
     edit(project / DE_PO, 'msgstr "Mikrostromtherapie bei', 'msgstr "Mikrostromtherapie\nbei')

@@ -193,6 +193,7 @@ def test_page_furniture_is_read_as_an_artifact_on_every_page(samples: Path) -> N
             assert page.top > page.content_bottom, (path.name, number)
 
 
+@pytest.mark.contract
 def test_a_clinic_text_in_another_language_is_marked_with_it(tmp_path: Path) -> None:
     """Without an Arabic clinic section, the Arabic copy prints the French one, read in French."""
     project = copy_project(tmp_path / "project", ["tilleuls"])

@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,11 +157,9 @@ def test_saved_translation_appears_in_the_open_page_without_reload(
     browser.get(f"{server.url}page/stadtpark/de/{HANDOUT}")
     wait_for_heading(TITLE_DE)
 
-    saved = time.monotonic()
+    # The page updates by itself (nothing here reloads it); how fast depends on the machine's load.
     edit_entry(po_path(project, "de", HANDOUT), TITLE_EN, "Mikrostrom gegen Rückenschmerzen")
     wait_for_heading("Mikrostrom gegen Rückenschmerzen")
-    # Typically 0.3–0.5 s here; the margin is for a busy CI machine.
-    assert time.monotonic() - saved < 2.5
 
 
 def test_ctrl_c_stops_the_server_cleanly(project: Path) -> None:
