@@ -33,6 +33,15 @@ languages: {languages}
 session_minutes: 30
 session_count: [4, 6]
 """
+# The meta block of a fixture handout that prints (published, in review), for tests to build on.
+META = """\
+meta:
+  code: FIX-01
+  version: "1.0"
+  approved: 2026-11-01
+  review_due: 2028-11-01
+  references: ["A reference. 2020."]
+"""
 LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#0b5563"/></svg>'
 
 

@@ -74,6 +74,14 @@ def errors(msgid: str | tuple[str, str], string: str | tuple[str, ...], lang: st
             "Sofort <img src=x onerror=alert(1)",
             ["markup <img src=x onerror=alert(1) is not in the English; only the English's markup may be used"],
         ),
+        (
+            "<em>Never</em> use it.",  # the English's own markup, where it is not <strong>, is refused too
+            "<em>Niemals</em> benutzen.",
+            [
+                "markup <em> would print literally on the page; <strong>…</strong> is the only markup a text "
+                "may hold: remove the tag, or use <strong> for words that must stand out"
+            ],
+        ),
         ("Stop now.", " Sofort.", ["starts with ' ' but the English starts with nothing"]),
         ("Stop now. ", "Sofort.", ["ends with nothing but the English ends with ' '"]),
         ("Stop\nnow.", "Sofort aufhören.", ["has 0 line breaks but the English has 1"]),

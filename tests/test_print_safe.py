@@ -202,7 +202,7 @@ def _at_every_position(sentence: str) -> str:
 @pytest.mark.parametrize(
     ("sentence", "whole"),
     [
-        ("Call us on {clinic_phone} today.", "030 1234 5678"),
+        ("Call us on {clinic_phone} to book.", "030 1234 5678"),
         ("Sessions last 20–30 minutes each.", "20–30 minutes"),
     ],
 )

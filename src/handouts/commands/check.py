@@ -22,20 +22,30 @@ from handouts.output.packets import definition_problems
 from handouts.output.printsafe import InkProblem
 from handouts.pipeline.incremental import MANIFEST_NAME, Manifest
 from handouts.pipeline.jobs import BuildOptions, Job, Sources, Task
-from handouts.pipeline.plan import clinic_text_fallbacks, load, not_offered_lines, plan, select, without_catalog
+from handouts.pipeline.plan import (
+    clinic_text_fallbacks,
+    figure_label_warnings,
+    load,
+    not_offered_lines,
+    plan,
+    select,
+    unmarked_safety,
+    without_catalog,
+)
 from handouts.pipeline.render_job import JobRenderer, domains_of, translations_for
 from handouts.pipeline.review import DUE_SOON_DAYS, booklet_problem, due_within, expired_problem, over_target_problem
 from handouts.render.imposition import BOOKLET_MAX_SHEETS
+from handouts.render.label_fit import translated_label_warnings
 from handouts.source.contrast import ContrastError
 from handouts.source.handout import texts
 from handouts.source.languages import fallback_chain
 from handouts.source.text import spoken
 
 TARGET_GRADE = 7.0  # Flesch–Kincaid grade of the English source: plain English for patients
-GATES = ("schema", "catalogs", "glyphs", "contrast", "fit", "review", "readability")
+GATES = ("schema", "safety", "catalogs", "glyphs", "contrast", "fit", "review", "readability")
 # The gates that judge a clinic's or a handout's content: they cannot pass one that does not load.
 CLINIC_GATES = ("catalogs", "glyphs", "contrast", "fit")
-HANDOUT_GATES = ("catalogs", "glyphs", "fit", "review", "readability")
+HANDOUT_GATES = ("safety", "catalogs", "glyphs", "fit", "review", "readability")
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,7 @@ def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
     check_loading(sources, report)
+    check_safety_marks(project, sources, report)
     check_packets(project, sources, report)
     offered = {lang for c in sources.clinics.values() for lang in c.clinic.languages}
     langs = sorted(offered & set(options.langs) if options.langs else offered)
@@ -136,8 +147,24 @@ def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
     check_review(sources, today, report)
     check_readability(sources, report)
     check_pages(project, sources, clinic_ids, list(options.langs), handout_ids, report)
+    report.gates["fit"].notes += [log.warning_line(problem) for problem in label_fit_warnings(project, sources)]
     check_library_updates(project, sources, report)
     return report
+
+
+def label_fit_warnings(project: Project, sources: Sources) -> list[Problem]:
+    """The English figure labels that run outside their drawing or print too small, then the
+    translations (of the languages checked) that run outside."""
+    found = figure_label_warnings(project, sources)
+    try:
+        fonts = project.fonts
+    except HandoutsError:  # a broken fonts.yaml: the glyphs gate reports it
+        return found
+    handouts = list(sources.handouts.values())
+    for lang, translations in sources.translations.items():
+        if lang != SOURCE_LANGUAGE:
+            found += [w for h in handouts for w in translated_label_warnings(h, fonts, translations)]
+    return list(dict.fromkeys(found))  # a regional variant prints its language's labels: said once
 
 
 def check_library_updates(project: Project, sources: Sources, report: Report) -> None:
@@ -178,10 +205,21 @@ def check_loading(sources: Sources, report: Report) -> None:
             for name in judged_by:
                 if name != gate:
                     report.gates[name].unchecked.append(broken.problems[0].file)
+    for error in sources.unfit.values():
+        report.gates["schema"].problems += error.problems
     clinics, handouts = len(sources.clinics), len(sources.handouts)
     report.gates["schema"].notes.append(f"{_count(clinics, 'clinic')}, {_count(handouts, 'handout')}")
     if report.gates["contrast"].ok or (clinics and not report.gates["contrast"].problems):
         report.gates["contrast"].notes.append(f"{_count(clinics, 'clinic')}: brand colours meet WCAG 2.1 AA")
+
+
+def check_safety_marks(project: Project, sources: Sources, report: Report) -> None:
+    """The safety lint (safety_lint.py): the build refuses the PDFs of a handout that fails it."""
+    gate = report.gates["safety"]
+    gate.problems += [problem for problems in unmarked_safety(project, sources).values() for problem in problems]
+    if not gate.problems:
+        handouts = len(sources.handouts)
+        gate.notes.append(f"{_count(handouts, 'handout')}: all text that reads as safety-critical is marked")
 
 
 def check_packets(project: Project, sources: Sources, report: Report) -> None:

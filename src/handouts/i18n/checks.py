@@ -10,7 +10,6 @@ the environment checks.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,14 +24,10 @@ from babel.messages.catalog import Catalog, Message, TranslationError
 from handouts.errors import Problem
 from handouts.i18n.plurals import Judgement, PluralRuleError, examples, forms_of, judge, signature, single_number_forms
 from handouts.i18n.signoff import reviewed_text
-from handouts.source.text import PlaceholderError, names
+from handouts.source.text import TAG, PlaceholderError, markup_problem, names
 
 if TYPE_CHECKING:
     from handouts.i18n.extract import Template
-
-# Anything that looks like an HTML tag, comment or declaration, closed or not.
-TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>?")
-
 
 # -- Babel-style checkers: (catalog, message) -> None, raise TranslationError ------
 
@@ -107,20 +102,21 @@ def _form(catalog: Catalog | None, message: Message, index: int) -> str:
 
 
 def markup(catalog: Catalog | None, message: Message) -> None:
-    """The same tags as the English, in the same order: none added, no attributes."""
+    """The same tags as the English, in the same order: none added, no attributes, and only <strong>…</strong>."""
     ids, strings = _sources_and_translations(message)
     wanted = TAG.findall(ids[0])
     for string in strings:
         found = TAG.findall(string)
-        if found == wanted:
-            continue
         extra = [tag for tag in found if tag not in wanted]
         if extra:
             raise TranslationError(f"markup {extra[0]} is not in the English; only the English's markup may be used")
-        raise TranslationError(
-            f"markup differs from the English: it has {' '.join(wanted) or 'no tags'}, "
-            f"the translation has {' '.join(found) or 'no tags'}"
-        )
+        if found != wanted:
+            raise TranslationError(
+                f"markup differs from the English: it has {' '.join(wanted) or 'no tags'}, "
+                f"the translation has {' '.join(found) or 'no tags'}"
+            )
+        if problem := markup_problem(string):  # the English's own markup, where it is not <strong>…</strong>
+            raise TranslationError(problem)
 
 
 def _describe_edge(text: str) -> str:

@@ -11,8 +11,8 @@ from handouts.sandbox import Sandbox
 from handouts.source.handout import Handout, all_blocks, texts
 from handouts.source.languages import described, readable_as
 from handouts.source.schema import Clinic
-from handouts.source.text import PlaceholderError, unknown_names
-from handouts.source.yamlfile import LineMap, format_key
+from handouts.source.text import PlaceholderError, markup_problem, unknown_names
+from handouts.source.yamlfile import LineMap, format_key, quote
 
 # Number values every clinic sets; a plural text may count by them.
 CLINIC_NUMBERS = ("session_minutes", "session_count")
@@ -59,8 +59,8 @@ class LoadedHandout:
         return f"{self.shown_as}:{self.lines.line_for(path) or 1}"
 
 
-def placeholder_problems(loaded: LoadedHandout) -> list[Problem]:
-    """Every unknown or broken placeholder of the English, in one report."""
+def text_problems(loaded: LoadedHandout) -> list[Problem]:
+    """Every unknown or broken placeholder and every tag but <strong>…</strong> in the English, in one report."""
     handout = loaded.handout
     known = handout.value_names()
     numbers = set(CLINIC_NUMBERS) | {name for name, value in handout.values.items() if not isinstance(value, str)}
@@ -69,6 +69,8 @@ def placeholder_problems(loaded: LoadedHandout) -> list[Problem]:
         key = format_key(ref.path)
         line = loaded.lines.line_for(ref.path)
         for english in filter(None, (ref.text.text, ref.text.plural)):
+            if why := markup_problem(english):
+                problems.append(Problem(loaded.shown_as, why, line, key))
             try:
                 unknown = unknown_names(english, known)
             except PlaceholderError as exc:
@@ -151,4 +153,24 @@ def fallback_texts(loaded: LoadedClinic, lang: str) -> list[Problem]:
                 format_key(key),
             )
         )
+    return problems
+
+
+def value_kind_problems(clinic: LoadedClinic, handout: LoadedHandout) -> list[Problem]:
+    """The clinic's values that are text where the handout declares a number (its default is a
+    number or a range): a dose or a count must never print as whatever text was typed."""
+    problems = []
+    for name, value in clinic.clinic.values.items():
+        default = handout.handout.values.get(name)
+        if isinstance(value, str) and default is not None and not isinstance(default, str):
+            example = f"[{default[0]}, {default[1]}]" if isinstance(default, tuple) else str(default)
+            problems.append(
+                Problem(
+                    clinic.shown_as,
+                    f"{quote(value)} is text, but {handout.id} declares {name} a number (default {example}); "
+                    "write a whole number, or a range as [low, high]",
+                    clinic.lines.line_for(("values", name)),
+                    f"values.{name}",
+                )
+            )
     return problems

@@ -22,7 +22,7 @@ from handouts.model.loaded import (
     LoadedHandout,
     asset_problems,
     main_language_problems,
-    placeholder_problems,
+    text_problems,
 )
 from handouts.sandbox import Sandbox
 from handouts.source.contrast import ContrastError, contrast_problems
@@ -342,7 +342,7 @@ class Project:
         self.inside(path)
         handout, lines = load_model(Handout, path, shown_as)
         loaded = LoadedHandout(handout_id, path, shown_as, handout, lines)
-        problems = placeholder_problems(loaded) + asset_problems(loaded, self.sandbox)
+        problems = text_problems(loaded) + asset_problems(loaded, self.sandbox)
         if problems:
             raise ConfigError(problems)
         return loaded

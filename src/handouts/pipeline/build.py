@@ -15,7 +15,7 @@ from filelock import FileLock, Timeout
 
 from handouts import log
 from handouts.atomic import output_problem, remove_orphaned_temps
-from handouts.errors import HandoutsError, OutputError, Problem
+from handouts.errors import ConfigError, HandoutsError, OutputError, Problem
 from handouts.i18n.signoff import damaged_signoff_files
 from handouts.log import Echo
 from handouts.model.project import Project
@@ -26,12 +26,14 @@ from handouts.pipeline.layout import output_path
 from handouts.pipeline.packets import build_packets, plan_packets
 from handouts.pipeline.plan import (
     clinic_text_fallbacks,
+    figure_label_warnings,
     languages_of,
     load,
     not_offered_lines,
     plan,
     select,
     spelled_as_clinics,
+    unmarked_safety,
     without_catalog,
 )
 from handouts.pipeline.progress import PlainProgress, progress
@@ -61,9 +63,12 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, hel
     options = how_to_run(project, options)
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
+    refuse_unmarked_safety(project, sources, handout_ids)
     if not options.allow_expired:
         refuse_expired(sources, options.today or dt.date.today(), handout_ids)
     report_load_problems(sources, summary)
+    for problem in figure_label_warnings(project, sources):
+        log.warning(problem)
     options = replace(options, langs=spelled_as_clinics(sources, options.langs))
     jobs, not_offered = planned(project, sources, clinic_ids, handout_ids, options, summary)
     sources.translations = translations_for(project, languages_of(jobs), domains_of(sources))
@@ -201,17 +206,23 @@ def configured_scheduler(project: Project, options: BuildOptions) -> str | None:
     return named if confirmed else None
 
 
+def refuse_unmarked_safety(project: Project, sources: Sources, handout_ids: list[str]) -> None:
+    """A handout that fails the safety lint is treated as a broken file: reported once, only its PDFs left out."""
+    unmarked = unmarked_safety(project, sources)
+    refuse(sources, {handout_id: ConfigError(problems) for handout_id, problems in unmarked.items()}, handout_ids)
+
+
 def refuse_expired(sources: Sources, today: dt.date, handout_ids: list[str]) -> None:
-    """A handout past its review date is treated as a broken file: reported once (in its place among
-    the handouts asked for), its jobs left out."""
-    expired = {
-        handout_id: HandoutsError(problem)
-        for handout_id, loaded in sources.handouts.items()
-        if (problem := expired_problem(loaded, today))
-    }
-    for handout_id in expired:
+    """A handout past its review date is treated as a broken file: reported once, its jobs left out."""
+    expired = {h: HandoutsError(p) for h, loaded in sources.handouts.items() if (p := expired_problem(loaded, today))}
+    refuse(sources, expired, handout_ids)
+
+
+def refuse(sources: Sources, refused: dict[str, HandoutsError], handout_ids: list[str]) -> None:
+    """Loaded handouts moved among the broken ones, each in its place among the handouts asked for."""
+    for handout_id in refused:
         del sources.handouts[handout_id]
-    broken = {**sources.broken_handouts, **expired}
+    broken = {**sources.broken_handouts, **refused}
     sources.broken_handouts = {handout_id: broken[handout_id] for handout_id in handout_ids if handout_id in broken}
 
 
@@ -219,6 +230,12 @@ def report_load_problems(sources: Sources, summary: Summary) -> None:
     """Print each broken file once, however many jobs it breaks."""
     for broken in (sources.broken_clinics, sources.broken_handouts):
         for name, error in broken.items():
-            summary.failed.append((name, error))
-            for problem in error.problems:
-                log.error(problem)
+            _report_failed(name, error, summary)
+    for (clinic_id, handout_id), error in sources.unfit.items():
+        _report_failed(f"{clinic_id}/{handout_id}", error, summary)
+
+
+def _report_failed(name: str, error: HandoutsError, summary: Summary) -> None:
+    summary.failed.append((name, error))
+    for problem in error.problems:
+        log.error(problem)

@@ -87,6 +87,8 @@ class Sources:
     translations: dict[str, Translations] = field(default_factory=dict)
     broken_clinics: dict[str, HandoutsError] = field(default_factory=dict)
     broken_handouts: dict[str, HandoutsError] = field(default_factory=dict)
+    # (clinic, handout) pairs that loaded but cannot print together, e.g. a clinic value of the wrong kind.
+    unfit: dict[tuple[str, str], HandoutsError] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from handouts.errors import HandoutsError, Problem
+from handouts.errors import ConfigError, HandoutsError, Problem
 from handouts.i18n.catalogs import has_catalog
-from handouts.model.loaded import LoadedClinic, LoadedHandout, fallback_texts
+from handouts.model.loaded import LoadedClinic, LoadedHandout, fallback_texts, value_kind_problems
 from handouts.model.project import Project
+from handouts.model.safety_lint import library_problems
 from handouts.output.formats import FORMATS
 from handouts.pipeline.jobs import BuildOptions, Job, Sources
+from handouts.render.label_fit import label_warnings
 from handouts.render.variants import VARIANTS, second_language
 from handouts.source.languages import fallback_chain, language_tag
 
@@ -41,6 +43,7 @@ def load(project: Project, clinic_ids: list[str], handout_ids: list[str]) -> Sou
         _load_into(sources.clinics, sources.broken_clinics, project.load_clinic, clinic_id)
     for handout_id in handout_ids:
         _load_into(sources.handouts, sources.broken_handouts, project.load_handout, handout_id)
+    sources.unfit = unfit_pairs(sources)
     return sources
 
 
@@ -49,6 +52,35 @@ def _load_into(loaded: dict[str, Any], broken: dict[str, HandoutsError], loader:
         loaded[name] = loader(name)
     except HandoutsError as exc:
         broken[name] = exc
+
+
+def unfit_pairs(sources: Sources) -> dict[tuple[str, str], HandoutsError]:
+    """Each clinic × handout whose values do not fit (clinic.yaml gives text for a number value):
+    only that clinic's PDFs of that handout are refused."""
+    found: dict[tuple[str, str], HandoutsError] = {}
+    for clinic in sources.clinics.values():
+        for handout in sources.handouts.values():
+            if problems := value_kind_problems(clinic, handout):
+                found[clinic.id, handout.id] = ConfigError(problems)
+    return found
+
+
+def unmarked_safety(project: Project, sources: Sources) -> dict[str, list[Problem]]:
+    """The safety lint's problems for each loaded handout, judged against the whole library (a
+    sentence safety-critical in a handout not being built still counts)."""
+    loaded = list(sources.handouts.values())
+    asked = {*sources.handouts, *sources.broken_handouts}
+    others = (loaded_or_error(project.load_handout, i) for i in project.handout_ids() if i not in asked)
+    return library_problems([*loaded, *(h for h in others if isinstance(h, LoadedHandout))], loaded)
+
+
+def figure_label_warnings(project: Project, sources: Sources) -> list[Problem]:
+    """The English figure labels of the loaded handouts that run outside their drawing or print too small."""
+    try:
+        fonts = project.fonts
+    except HandoutsError:  # a broken fonts.yaml: each PDF reports it
+        return []
+    return [w for h in sources.handouts.values() for w in label_warnings(h, fonts)]
 
 
 def spelled_as_clinics(sources: Sources, langs: tuple[str, ...]) -> tuple[str, ...]:
@@ -130,6 +162,8 @@ def plan(
             for handout_id in handout_ids:
                 handout = sources.handouts.get(handout_id)
                 if handout is None or not offered(clinic, handout, lang):
+                    continue
+                if (clinic_id, handout_id) in sources.unfit:  # reported once already
                     continue
                 for variants in copies(clinic, lang, options):
                     second = second_language(variants, clinic.clinic)

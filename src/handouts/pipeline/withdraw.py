@@ -29,7 +29,8 @@ NOT_OFFERED = (
 
 def _load_failure(sources: Sources, entry: Entry) -> str | None:
     handout = None if entry.packet else sources.broken_handouts.get(entry.handout)  # a packet's id is no handout's
-    for broken in (sources.broken_clinics.get(entry.clinic), handout):
+    unfit = None if entry.packet else sources.unfit.get((entry.clinic, entry.handout))
+    for broken in (sources.broken_clinics.get(entry.clinic), handout, unfit):
         if broken is not None:
             return str(broken.problems[0])
     return None

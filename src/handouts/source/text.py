@@ -16,6 +16,24 @@ CLINIC_VALUES = ("clinic_name", "clinic_phone", "emergency_number", "session_min
 VALUE_NAME = r"^[a-z][a-z0-9_]{0,39}$"
 # The only markup a text or translation may carry; everything else is escaped.
 ALLOWED_TAGS = ("strong",)
+# Anything that looks like an HTML tag, comment or declaration, closed or not.
+TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>?")
+
+
+def markup_problem(text: str) -> str | None:
+    """Why text's markup would not print as written: a tag other than <strong>…</strong>, or a
+    <strong> not paired (the page lets only whole pairs through; anything else prints literally)."""
+    bold = False
+    for tag in TAG.findall(text):
+        if tag not in ("<strong>", "</strong>"):
+            return (
+                f"markup {tag[:40]} would print literally on the page; <strong>…</strong> is the only markup "
+                "a text may hold: remove the tag, or use <strong> for words that must stand out"
+            )
+        if (tag == "<strong>") == bold:
+            return f"{tag} is not paired; write <strong> before and </strong> after the bold words, never nested"
+        bold = not bold
+    return "<strong> is not closed; end the bold words with </strong>" if bold else None
 
 
 class PlaceholderError(ValueError):
