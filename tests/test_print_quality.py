@@ -393,4 +393,7 @@ def test_check_passes_on_the_shipped_project_and_shows_readability(tmp_path: Pat
     assert "All checks passed." in result.out
     assert re.search(r"microcurrent-back-pain: Flesch–Kincaid grade \d+\.\d, SMOG \d+\.\d", result.out)
     assert "fit          ok     55 clinic × language × handout layouts within their target pages" in result.out
+    # Every shipped figure label prints at 9 pt or more and stays inside its drawing, in every language:
+    # a warning would fail a --strict build.
+    assert "figure label" not in result.out
     assert not (project / "output").exists()  # nothing written
