@@ -104,8 +104,8 @@ def test_handout_unknown_key_and_missing_field(project: Path, run) -> None:
     assert_refused(
         result,
         f"handouts/{HANDOUT}.yaml title: required key is missing; add it",
-        f"handouts/{HANDOUT}.yaml:{line} titel: unknown key; did you mean 'title'? (allowed here: layout, meta, values, "
-        "title, subtitle, sections)",
+        f"handouts/{HANDOUT}.yaml:{line} titel: unknown key; did you mean 'title'? "
+        "(allowed here: layout, meta, values, title, subtitle, sections)",
     )
     assert pdfs(project) == []
 
