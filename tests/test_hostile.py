@@ -14,6 +14,7 @@ import http.client
 import io
 import json
 import os
+import queue
 import re
 import shutil
 import socket
@@ -102,13 +103,27 @@ BILLION_LAUGHS = 'lol1: &lol1 ["lol","lol","lol","lol","lol","lol","lol","lol","
     f"lol{i}: &lol{i} [{','.join([f'*lol{i - 1}'] * 9)}]\n" for i in range(2, 10)
 )
 
-# (file, text to replace, replacement, line of the error (None: none), the message)
+
+def shipped_value(file: str, key: str) -> str:
+    """What `key:` holds in a shipped file, so the cases follow a content revision (new dates)."""
+    for line in (REPO / file).read_text(encoding="utf-8").splitlines():
+        if line.strip().startswith(f"{key}:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"{key}: not found in {file}")
+
+
+APPROVED = shipped_value(HANDOUT_FILE, "approved")
+REVIEW_DUE = shipped_value(HANDOUT_FILE, "review_due")
+
+# (file, text to replace, replacement, line of the error counted from the line the replaced
+# text starts on (None: no line), the message). Relative, so that revising the content above
+# the edit does not move the expectation.
 YAML_CASES = [
     pytest.param(
         CLINIC,
         "name: Physiotherapie",
         "name: Physio\x07therapie",
-        2,
+        0,
         "the character '\\x07' (U+0007) is not allowed in YAML; delete it",
         id="clinic-control-character",
     ),
@@ -116,7 +131,7 @@ YAML_CASES = [
         CLINIC,
         "phone: 030",
         "phone: \x00030",
-        10,
+        0,
         "the character '\\x00' (U+0000) is not allowed in YAML; delete it",
         id="clinic-nul-byte",
     ),
@@ -124,7 +139,7 @@ YAML_CASES = [
         CLINIC,
         '  accent: "#eaf3e8"',
         '\taccent: "#eaf3e8"',
-        6,
+        0,
         "YAML syntax error: found character '\\t' that cannot start any token",
         id="clinic-scanner-tab",
     ),
@@ -132,7 +147,7 @@ YAML_CASES = [
         CLINIC,
         "  accent:",
         " accent:",
-        6,
+        0,
         "YAML syntax error: expected <block end>, but found '<block mapping start>'",
         id="clinic-parser-indent",
     ),
@@ -140,7 +155,7 @@ YAML_CASES = [
         CLINIC,
         "logo: logo.png",
         "logo: !!python/name:os.system",
-        3,
+        0,
         "the YAML tag '!!python/name:os.system' is not allowed; remove it",
         id="clinic-python-name-tag",
     ),
@@ -148,7 +163,7 @@ YAML_CASES = [
         CLINIC,
         "logo: logo.png",
         'logo: !!python/object/apply:os.system ["touch /tmp/pwned"]',
-        3,
+        0,
         "the YAML tag '!!python/object/apply:os.system' is not allowed; remove it",
         id="clinic-python-apply-tag",
     ),
@@ -156,7 +171,7 @@ YAML_CASES = [
         CLINIC,
         "logo: logo.png",
         "logo: !include /etc/passwd",
-        3,
+        0,
         "the YAML tag '!include' is not allowed; remove it",
         id="clinic-custom-tag",
     ),
@@ -164,7 +179,7 @@ YAML_CASES = [
         CLINIC,
         "colors:",
         "colors: &brand",
-        4,
+        0,
         "anchors (&name) and aliases (*name) are not allowed here; write each value out in full",
         id="clinic-anchor",
     ),
@@ -172,7 +187,7 @@ YAML_CASES = [
         CLINIC,
         "paper: A4",
         "paper: *a4",
-        14,
+        0,
         "anchors (&name) and aliases (*name) are not allowed here; write each value out in full",
         id="clinic-undefined-alias",
     ),
@@ -180,7 +195,7 @@ YAML_CASES = [
         CLINIC,
         "session_count: 6",
         "session_count: 6\n---\nname: again",
-        18,
+        1,
         "YAML syntax error: but found another document",
         id="clinic-two-documents",
     ),
@@ -188,7 +203,7 @@ YAML_CASES = [
         CLINIC,
         "session_count: 6",
         "? [a, b]\n: c",
-        17,
+        0,
         "a key must be plain text, not a list or mapping; rename it",
         id="clinic-list-as-key",
     ),
@@ -196,7 +211,7 @@ YAML_CASES = [
         CLINIC,
         "session_count: 6",
         "session_count: " + "9" * 5000,
-        17,
+        0,
         "'" + "9" * 77 + "'... cannot be read as a whole number; fix it or put it in quotes",
         id="clinic-5000-digit-number",
     ),
@@ -204,7 +219,7 @@ YAML_CASES = [
         CLINIC,
         "address:",
         "address: " + "[" * 10_000 + "]" * 10_000 + "\nold_address:",
-        7,
+        0,
         "nested more than 50 levels deep; flatten the structure",
         id="clinic-10000-nested-brackets",
     ),
@@ -226,17 +241,17 @@ YAML_CASES = [
     ),
     pytest.param(
         HANDOUT_FILE,
-        "approved: 2026-11-01",
+        f"approved: {APPROVED}",
         "approved: 2028-02-30",
-        17,
+        0,
         "'2028-02-30' is not a real date; write it as YYYY-MM-DD, e.g. 2028-02-28",
         id="handout-30-february",
     ),
     pytest.param(
         HANDOUT_FILE,
-        "review_due: 2028-11-01",
+        f"review_due: {REVIEW_DUE}",
         "review_due: 2028-13-01",
-        18,
+        0,
         "'2028-13-01' is not a real date; write it as YYYY-MM-DD",
         id="handout-month-13",
     ),
@@ -244,7 +259,7 @@ YAML_CASES = [
         HANDOUT_FILE,
         "title: Microcurrent therapy",
         "title: Micro\x1bcurrent therapy",
-        29,
+        0,
         "the character '\\x1b' (U+001B) is not allowed in YAML; delete it",
         id="handout-escape-character",
     ),
@@ -252,7 +267,7 @@ YAML_CASES = [
         HANDOUT_FILE,
         "subtitle: Information for patients",
         "subtitle: !!python/object/new:os.system [id]",
-        30,
+        0,
         "the YAML tag '!!python/object/new:os.system' is not allowed; remove it",
         id="handout-python-new-tag",
     ),
@@ -260,7 +275,7 @@ YAML_CASES = [
         HANDOUT_FILE,
         "meta:",
         BILLION_LAUGHS + "meta:",
-        13,
+        0,
         "anchors (&name) and aliases (*name) are not allowed here",
         id="handout-billion-laughs",
     ),
@@ -268,7 +283,7 @@ YAML_CASES = [
         HANDOUT_FILE,
         "subtitle: Information for patients",
         "subtitle:\n" + "".join("  " * i + f"  k{i}:\n" for i in range(60)) + "  " * 60 + "  end: 1",
-        79,  # the first value 51 levels down
+        49,  # the first value 51 levels down
         "nested more than 50 levels deep; flatten the structure",
         id="handout-deep-block-nesting",
     ),
@@ -276,7 +291,7 @@ YAML_CASES = [
         HANDOUT_FILE,
         "subtitle: Information for patients",
         "subtitle: " + "{" * 5000 + "}" * 5000,
-        30,
+        0,
         "nested more than 50 levels deep",
         id="handout-5000-nested-braces",
     ),
@@ -284,7 +299,7 @@ YAML_CASES = [
         HANDOUT_FILE,
         "subtitle: Information for patients",
         "subtitle: !!binary aGVsbG8=",
-        30,
+        0,
         "the YAML tag '!!binary' is not allowed; remove it",
         id="handout-binary-tag",
     ),
@@ -303,9 +318,10 @@ YAML_CASES = [
 def test_hostile_yaml_is_one_line(
     project: Path, run, file: str, old: str, new: str, line: int | None, message: str
 ) -> None:
+    first_line = line_of(project / file, old)
     edit(project / file, old, new)
     result = run(project, "build", *ONE_JOB)
-    where = file if line is None else f"{file}:{line}"
+    where = file if line is None else f"{file}:{first_line + line}"
     assert_one_line_error(result, f"error: {where}: {message}")
     assert not (project / PDF).exists()
 
@@ -351,8 +367,8 @@ def test_real_dates_still_load(project: Path) -> None:
     from handouts.model.project import Project
 
     meta = Project(project).load_handout(HANDOUT).handout.meta
-    assert meta.approved == dt.date(2026, 11, 1)
-    assert meta.review_due == dt.date(2028, 11, 1)
+    assert meta.approved == dt.date.fromisoformat(APPROVED)
+    assert meta.review_due == dt.date.fromisoformat(REVIEW_DUE)
 
 
 def test_error_quotes_at_most_80_characters(project: Path, run) -> None:
@@ -1524,6 +1540,10 @@ def html_element(page: str, tag: str) -> str:
     return html_text(re.search(rf"<{tag}\b[^>]*>(.*?)</{tag}>", page, re.S)[1])
 
 
+def html_span(page: str, css_class: str) -> str:
+    return html_text(re.search(rf'<span class="{css_class}"[^>]*>(.*?)</span>', page, re.S)[1])
+
+
 def pdf_of(output: Path, lang: str) -> Path:
     return output / f"fixture/{lang}/fixture.pdf"
 
@@ -1570,7 +1590,11 @@ TEXT_FIELDS = [
     pytest.param(lambda out: manifest_title(out, "en"), "title en", True, id="manifest-title"),
     pytest.param(lambda out: manifest_title(out, "de"), "title de", True, id="manifest-title-de"),
     pytest.param(lambda out: html_element(library(out, "en"), "h2"), "title en", True, id="library-title"),
-    pytest.param(lambda out: html_element(library(out, "de"), "h2"), "title de", True, id="library-title-de"),
+    # Beside a title in the patient's language, the library shows it in the clinic's main one (en here).
+    pytest.param(lambda out: html_span(library(out, "de"), "title"), "title de", True, id="library-title-de"),
+    pytest.param(
+        lambda out: html_span(library(out, "de"), "main-title"), "title en", True, id="library-title-de-main-language"
+    ),
     pytest.param(lambda out: html_element(library(out), "h1"), "clinic", True, id="library-clinic-name"),
 ]
 
@@ -1784,21 +1808,41 @@ def _new_threads(before: set[threading.Thread]) -> list[threading.Thread]:
     return [thread for thread in threading.enumerate() if thread not in before]
 
 
+def first_event(browser: socket.socket) -> bytes:
+    """The first server-sent event after the answer's headers, however many pieces the bytes
+    arrive in (the headers and the event are sent apart)."""
+    with browser.makefile("rb") as answer:  # closed here, so closing the socket closes the connection
+        while answer.readline() not in (b"\r\n", b""):
+            pass  # the status line and the headers
+        return answer.readline() + answer.readline()
+
+
 def test_preview_event_stream_ends_when_the_browser_closes_it(preview: PreviewServer) -> None:
     before = set(threading.enumerate())
     with socket.create_connection(preview.server_address[:2], timeout=30) as browser:
         browser.sendall(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        assert b"data: 0\n\n" in browser.recv(4096)
+        assert first_event(browser) == b"data: 0\n\n"
         [stream] = _new_threads(before)
     stream.join(timeout=5)  # within a poll or two of the close, not at the next save
     assert not stream.is_alive()
 
 
-def test_preview_browser_leaving_mid_answer_is_quiet(preview: PreviewServer, capfd: pytest.CaptureFixture[str]) -> None:
-    before = set(threading.enumerate())
+def test_preview_browser_leaving_mid_answer_is_quiet(
+    preview: PreviewServer, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server accepts and starts the request's thread in its own time: take the thread from
+    # the server when it starts, not from a look at the threads right after sending.
+    handlers: queue.Queue[threading.Thread] = queue.Queue()
+    answer = preview.process_request_thread
+
+    def recorded(request: socket.socket, client_address: tuple) -> None:
+        handlers.put(threading.current_thread())
+        answer(request, client_address)
+
+    monkeypatch.setattr(preview, "process_request_thread", recorded)
     browser = socket.create_connection(preview.server_address[:2], timeout=30)
     browser.sendall(f"GET /pdf/stadtpark/en/{HANDOUT}.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-    [handler] = _new_threads(before)
+    handler = handlers.get(timeout=30)
     browser.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, as a tab closed
     browser.close()
     handler.join(timeout=60)

@@ -187,14 +187,15 @@ def without_catalog(project: Project, jobs: list[Job]) -> tuple[list[Job], dict[
 
 
 def not_offered_lines(project: Project, not_offered: dict[str, list[str]]) -> list[str]:
-    """One line a language: which handouts it does not offer, and how to offer one."""
+    """One line a language: which handouts it does not offer, and how to offer one. The language
+    as its output folder spells it (zh-Hans); the command with the code its catalog folder has."""
     lines = []
     for lang, handouts in sorted(not_offered.items()):
         has_any = any((folder / lang / "LC_MESSAGES").is_dir() for folder in project.locale_dirs)
         fix = f"handouts i18n update --lang {lang}" if has_any else f"handouts i18n init {lang}"
+        listed = ", ".join(sorted(handouts))
         lines.append(
-            f"not offered in {lang!r} (no catalog): {', '.join(sorted(handouts))}; to offer them, run {fix} "
-            "and translate"
+            f"not offered in {language_tag(lang)!r} (no catalog): {listed}; to offer them, run {fix} and translate"
         )
     return lines
 
