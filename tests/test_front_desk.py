@@ -127,7 +127,7 @@ def test_a_clinic_that_does_not_load_gets_no_vacuous_passes(tmp_path: Path, run)
     for gate in ("catalogs", "glyphs", "contrast", "fit"):
         assert f"{gate:<12} partly {unchecked}" in lines, result.out
     assert not re.search(r"ok +0 ", result.out)  # no "contrast ok 0 clinics"
-    assert lines[-1] == "1 of 7 checks failed, 4 done only in part."
+    assert lines[-1] == "1 of 8 checks failed, 4 done only in part."
 
 
 # -- Language tags in messages ------------------------------------------------------------------

@@ -47,35 +47,8 @@ class FontSet:
             paths = {}
             for weight, filename in files.items():
                 path = (folder / filename).resolve()
-                if weight not in WEIGHTS:
-                    problems.append(
-                        _family_problem(shown_as, lines, name, weight, f"unknown weight; use {', '.join(WEIGHTS)}")
-                    )
-                elif path.is_file() and folder.resolve() not in path.parents:  # never a file from elsewhere
-                    problems.append(
-                        _family_problem(
-                            shown_as,
-                            lines,
-                            name,
-                            weight,
-                            f"font file {filename!r} leads outside fonts/ (a link, or ../ in its name); "
-                            "copy the font file into fonts/ and name it here",
-                        )
-                    )
-                elif not path.is_file():
-                    problems.append(
-                        _family_problem(shown_as, lines, name, weight, f"font file {filename!r} not found in fonts/")
-                    )
-                elif reason := font_file_problem(path):
-                    problems.append(
-                        _family_problem(
-                            shown_as,
-                            lines,
-                            name,
-                            weight,
-                            f"font file {filename!r} cannot be used: {reason}; replace it with a working .ttf or .otf",
-                        )
-                    )
+                if why := _font_file_reason(folder, weight, filename, path):
+                    problems.append(_family_problem(shown_as, lines, name, weight, why))
                 else:
                     paths[WEIGHTS[weight]] = path
             self.families[name] = Family(name, paths)
@@ -128,6 +101,22 @@ class FontSet:
             if not any(ord(char) in cmap for cmap in cmaps):
                 missing.append(char)
         return missing
+
+
+def _font_file_reason(folder: Path, weight: str, filename: str, path: Path) -> str | None:
+    """Why fonts.yaml's file for this weight cannot be used, or None when it can."""
+    if weight not in WEIGHTS:
+        return f"unknown weight; use {', '.join(WEIGHTS)}"
+    if path.is_file() and folder.resolve() not in path.parents:  # never a file from elsewhere
+        return (
+            f"font file {filename!r} leads outside fonts/ (a link, or ../ in its name); "
+            "copy the font file into fonts/ and name it here"
+        )
+    if not path.is_file():
+        return f"font file {filename!r} not found in fonts/"
+    if reason := font_file_problem(path):
+        return f"font file {filename!r} cannot be used: {reason}; replace it with a working .ttf or .otf"
+    return None
 
 
 def _family_problem(shown_as: str, lines: LineMap, name: str, weight: str, message: str) -> Problem:
