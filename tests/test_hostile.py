@@ -1201,6 +1201,23 @@ def test_one_catalog_that_is_a_link_outside(project: Path, tmp_path: Path, run) 
     assert not (project / PDF).exists()
 
 
+def test_translator_commands_neither_read_nor_write_a_catalog_behind_a_link(project: Path, tmp_path: Path, run) -> None:
+    """i18n update and status open catalogs as the build does: a link that leaves is refused unread
+    and never written through."""
+    folder = project / "locales/de/LC_MESSAGES"
+    target = outside_copy(tmp_path, folder, "LC_MESSAGES")
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    shutil.rmtree(folder)
+    folder.symlink_to(target, target_is_directory=True)
+    updated = run(project, "i18n", "update", "--lang", "de")
+    assert_one_line_error(updated, leads_outside("locales/de/LC_MESSAGES", target))
+    status = run(project, "i18n", "status", "--lang", "de")
+    why = leads_outside("locales/de/LC_MESSAGES", target).removeprefix("error: ")
+    assert f"de {HANDOUT}: will NOT print: {why}" in status.out.splitlines(), status.out
+    assert "can print" not in status.out and "Traceback" not in status.out + status.err
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+
+
 def test_fonts_folder_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
     target = tmp_path / "outside/fonts"
     target.mkdir(parents=True)

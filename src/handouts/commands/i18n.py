@@ -237,6 +237,9 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
         for domain in own:
             path = catalog_path(project.locales_dir, lang, domain)
             source = project.catalog_file(lang, domain)
+            if outside := project.sandbox.problem(path):  # never written through a link that leaves
+                problems.append(outside)
+                continue
             if not source.exists():
                 catalog = new_catalog(found[domain].catalog, lang)
                 filled = fill_from_memory(catalog, memory)
@@ -247,7 +250,7 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
                 )
                 continue
             try:
-                catalog = load_catalog(source, project.shown(source), lang)
+                catalog = load_catalog(source, project.shown(source), lang, project.sandbox)
             except CatalogError as exc:
                 problems += exc.problems
                 continue
@@ -276,7 +279,7 @@ def translation_memory(project: Project, lang: str, found: dict[str, Template]) 
     memory = []
     for path in sorted(p for p in (project.catalog_file(lang, domain) for domain in found) if p.is_file()):
         try:
-            memory.append((load_catalog(path, project.shown(path), lang), project.shown(path)))
+            memory.append((load_catalog(path, project.shown(path), lang, project.sandbox), project.shown(path)))
         except CatalogError:
             continue
     return memory

@@ -34,6 +34,7 @@ class Review:
     not_offered: list[str] = field(default_factory=list)  # handouts without a catalog: not printed in lang
     recheck: list[Problem] = field(default_factory=list)  # plural entries whose header numbers forms unusually
     files: dict[str, str] = field(default_factory=dict)  # domain -> its catalog as shown
+    unreadable: dict[str, list[Problem]] = field(default_factory=dict)  # domain -> why its catalog was not read
 
     def blocking(self) -> list[Problem]:
         """What stops this language from printing: catalog problems and critical entries not ready."""
@@ -44,6 +45,8 @@ class Review:
         mine = {domain, COMMON_DOMAIN}
         files = {self.files[d] for d in mine if d in self.files}
         broken = [p for p in self.catalog_problems if p.file in files]
+        # A catalog that could not be read at all may be named by a folder on its way (a link that leaves).
+        broken += [p for d in sorted(mine) for p in self.unreadable.get(d, []) if p not in broken]
         entries = [e for e in self.entries if e.domain in mine and e.critical and not e.ready]
         return broken + [p for e in entries for p in e.problems()]
 
@@ -74,7 +77,7 @@ def review(project: Project, lang: str, found: dict[str, Template], catalogs: di
 def review_language(project: Project, lang: str, found: dict[str, Template]) -> Review:
     """Load lang's catalog for every domain in found, then review them."""
     catalogs, problems, not_offered = {}, [], []
-    files = {}
+    files, unreadable = {}, {}
     for domain in found:
         path = project.catalog_file(lang, domain)
         shown_as = files[domain] = project.shown(path)
@@ -89,12 +92,13 @@ def review_language(project: Project, lang: str, found: dict[str, Template]) -> 
                 not_offered.append(domain)
             continue
         try:
-            catalogs[domain] = (load_catalog(path, shown_as, lang), shown_as)
+            catalogs[domain] = (load_catalog(path, shown_as, lang, project.sandbox), shown_as)
         except CatalogError as exc:
             problems += exc.problems
+            unreadable[domain] = exc.problems
     result = review(project, lang, found, catalogs)
     result.catalog_problems[:0] = problems
-    result.not_offered, result.files = not_offered, files
+    result.not_offered, result.files, result.unreadable = not_offered, files, unreadable
     return result
 
 

@@ -37,8 +37,11 @@ class PoCatalog(Catalog):
     header: str | None = None
 
 
-def load_catalog(path: Path, shown_as: str, lang: str | None = None) -> PoCatalog:
-    """Read a .po or .pot file strictly (see pofile): any syntax error names the file and line."""
+def load_catalog(path: Path, shown_as: str, lang: str | None = None, sandbox: Sandbox | None = None) -> PoCatalog:
+    """Read a .po or .pot file strictly (see pofile): any syntax error names the file and line.
+    With a sandbox, a catalog reached through a link that leaves the project is refused unread."""
+    if sandbox is not None and (outside := sandbox.problem(path)):
+        raise CatalogError(outside)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
