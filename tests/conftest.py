@@ -13,6 +13,7 @@ import pytest
 from filelock import FileLock
 from pypdf import PdfReader
 
+from fixture_project import LIBRARY_FONTS
 from handouts.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,7 +34,7 @@ def copy_project(dest: Path, clinics: list[str] | None = None) -> Path:
     (dest / "handouts.yaml").write_text("library: []\n")
     for folder in ("handouts", "templates", "locales"):
         shutil.copytree(REPO / folder, dest / folder)
-    (dest / "fonts").symlink_to(REPO / "fonts", target_is_directory=True)
+    (dest / "fonts").symlink_to(LIBRARY_FONTS, target_is_directory=True)
     (dest / "clinics").mkdir()
     for clinic in clinics or [p.name for p in (REPO / "clinics").iterdir() if p.is_dir()]:
         shutil.copytree(REPO / "clinics" / clinic, dest / "clinics" / clinic)

@@ -13,9 +13,13 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
+import handouts
 from handouts.source.languages import fallback_chain
 
 REPO = Path(__file__).resolve().parents[1]
+# The installed tool's fonts, every link followed: inside the library the sandbox allows, whether
+# the tool is installed from this checkout (editable) or from a wheel (.ci/newest-deps).
+LIBRARY_FONTS = (Path(handouts.__file__).parent / "library" / "fonts").resolve()
 
 CLINIC = """\
 name: Fixture Clinic
@@ -58,7 +62,7 @@ def make_project(
     shutil.copytree(REPO / "templates", root / "templates")
     # Self-contained: none of the library packaged with the tool is printed.
     (root / "handouts.yaml").write_text("library: []\n")
-    (root / "fonts").symlink_to(REPO / "fonts", target_is_directory=True)
+    (root / "fonts").symlink_to(LIBRARY_FONTS, target_is_directory=True)
     clinic = root / "clinics" / "fixture"
     clinic.mkdir(parents=True)
     (clinic / "logo.svg").write_text(LOGO)
