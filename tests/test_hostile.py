@@ -1098,6 +1098,13 @@ def assert_refused_unread(project: Path, run, expected: str) -> None:
     assert not (project / PDF).exists()
 
 
+def link_from_outside(path: Path, target: Path) -> Path:
+    """Move the project's file at path to target, outside the project, and leave a link to it."""
+    shutil.move(path, target)
+    path.symlink_to(target)
+    return target
+
+
 def outside_copy(tmp_path: Path, folder: Path, name: str) -> Path:
     """A copy of folder outside the project, with the secret planted in every text file."""
     target = tmp_path / "outside" / name
@@ -1118,8 +1125,7 @@ def test_clinic_folder_that_is_a_link_outside(project: Path, tmp_path: Path, run
 
 def test_clinic_yaml_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
     target = tmp_path / "outside-clinic.yaml"
-    shutil.move(project / CLINIC, target)
-    (project / CLINIC).symlink_to(target)
+    link_from_outside(project / CLINIC, target)
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, leads_outside(CLINIC, target))
     assert not (project / PDF).exists()
@@ -1194,8 +1200,7 @@ def test_locales_folder_that_is_a_link_outside(project: Path, tmp_path: Path, ru
 def test_one_catalog_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
     catalog = project / f"locales/de/LC_MESSAGES/{HANDOUT}.po"
     target = tmp_path / "outside.po"
-    shutil.move(catalog, target)
-    catalog.symlink_to(target)
+    link_from_outside(catalog, target)
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, leads_outside(f"locales/de/LC_MESSAGES/{HANDOUT}.po", target))
     assert not (project / PDF).exists()
@@ -1238,16 +1243,14 @@ def test_fonts_linked_to_the_installed_library_are_allowed(project: Path, run) -
 
 def test_handout_file_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
     target = tmp_path / "outside-handout.yaml"
-    shutil.move(project / HANDOUT_FILE, target)
-    (project / HANDOUT_FILE).symlink_to(target)
+    link_from_outside(project / HANDOUT_FILE, target)
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, leads_outside(HANDOUT_FILE, target))
 
 
 def test_project_file_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
     target = tmp_path / "outside-handouts.yaml"
-    shutil.move(project / "handouts.yaml", target)
-    (project / "handouts.yaml").symlink_to(target)
+    link_from_outside(project / "handouts.yaml", target)
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, leads_outside("handouts.yaml", target))
 
@@ -1671,8 +1674,7 @@ def test_preview_draws_the_same_sanitised_figure(tmp_path: Path) -> None:
 def test_font_file_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
     own_fonts(project, (REPO / "fonts/NotoSans-Regular.ttf").read_bytes())
     target = tmp_path / "outside-font.ttf"
-    shutil.move(project / "fonts/Broken.ttf", target)
-    (project / "fonts/Broken.ttf").symlink_to(target)
+    link_from_outside(project / "fonts/Broken.ttf", target)
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(
         result,
