@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import parse_locale
 from babel.messages.catalog import Catalog
 
+from handouts.atomic import write_atomically
 from handouts.errors import CatalogError, HandoutsError, Problem
 from handouts.i18n.catalogs import (
     SOURCE_LANGUAGE,
@@ -101,15 +101,9 @@ def _canonical_order(name: str) -> tuple:
 
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
-    """Write a .po/.pot atomically: an editor or the preview never sees half a file."""
-    text = format_po(catalog, getattr(catalog, "header", None))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_bytes(text.encode("utf-8"))
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
+    """Write a .po/.pot atomically (an editor or the preview never sees half a file); a full disk
+    or a read-only folder is one line, as for every file the tool writes."""
+    write_atomically(path, format_po(catalog, getattr(catalog, "header", None)).encode("utf-8"))
 
 
 def extract(project: Project, echo: Echo) -> None:
