@@ -82,13 +82,6 @@ def _shown_ancestor(shown_as: str, target: Path, ancestor: Path) -> str:
     return shown.parents[levels_up - 1].as_posix() if levels_up <= len(shown.parents) else str(ancestor)
 
 
-def remove_stale_temps(folder: Path) -> list[Path]:
-    """Delete temp files left in folder by writers that were killed (their process is gone)."""
-    if not folder.is_dir():
-        return []
-    return [path for path in folder.iterdir() if _remove_if_orphaned(path)]
-
-
 def remove_orphaned_temps(out_dir: Path) -> list[Path]:
     """Delete temp files anywhere under out_dir whose writer process is gone; the removed paths.
 

@@ -34,10 +34,6 @@ class Decision:
     def prints(self) -> bool:
         return not self.refused
 
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else 100 * self.translated // self.total
-
 
 def decide(
     lookups: list[Lookup], min_translated: int = 100, strict: bool = False, require_review: bool = False
