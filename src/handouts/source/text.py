@@ -62,5 +62,5 @@ def unknown_names(text: str, known: set[str]) -> list[str]:
 
 def spoken(text: str) -> str:
     """The text as a reader meets it for a readability score: no markup, values read as words."""
-    plain = re.sub(r"<[^>]+>", "", text).strip()
+    plain = TAG.sub("", text).strip()
     return re.sub(r"\{[a-z_0-9]+\}", "the clinic", plain)
