@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Debian packages WeasyPrint and the tests need: Pango for text layout,
 # HarfBuzz subsetting for fast font embedding, poppler for reading PDFs back,
-# gettext for msgfmt --check, a Java runtime for veraPDF (tests/test_pdfua.py).
+# gettext for msgfmt --check, a Java runtime for veraPDF (tests/content/test_pdfua.py).
 DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils gettext default-jre-headless
 CODE   := $(wildcard src tests benchmarks)
 # The accessibility engine the browser tests inject into the HTML pages (npm's axe-core).

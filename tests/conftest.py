@@ -17,6 +17,8 @@ from fixture_project import LIBRARY_FONTS
 from handouts.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
+# Fixtures any test folder may ask for: `browser` (headless Chromium) and `server` (the preview of `project`).
+pytest_plugins = ["browser"]
 HANDOUT = "microcurrent-back-pain"
 
 

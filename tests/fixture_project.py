@@ -47,6 +47,80 @@ meta:
   references: ["A reference. 2020."]
 """
 LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#0b5563"/></svg>'
+# A two-section leaflet (ids: body, about) and its catalogs in any language: "{lang} body" ….
+LEAFLET = """\
+meta:
+  code: FIX-01
+  version: "1.0"
+  approved: 2026-11-20
+  review_due: 2028-11-20
+  target_pages: 2
+  references: ["A reference. 2020."]
+title: A leaflet
+sections:
+  - id: body
+    heading: Body
+    blocks:
+      - type: paragraph
+        text: A paragraph.
+  - id: about
+    heading: About this leaflet
+    blocks:
+      - type: references
+"""
+ENTRIES = {
+    "A leaflet": "{} leaflet",
+    "Body": "{} body",
+    "A paragraph.": "{} paragraph.",
+    "About this leaflet": "{} about",
+}
+
+
+def catalogs(*langs: str) -> dict[str, dict[str, dict[str, str]]]:
+    return {lang: {"leaflet": {k: v.format(lang) for k, v in ENTRIES.items()}} for lang in langs}
+
+
+# A leaflet with a safety section (urgent), and its German: for sign-off and gate tests.
+BACK_CARE = """\
+meta: {code: BC-1, version: "1.0", approved: 2026-01-01, review_due: 2099-01-01, references: ["A reference. 2020."]}
+title: Back care
+sections:
+  - id: intro
+    heading: About this leaflet
+    blocks:
+      - type: paragraph
+        text: Rest a little, then move.
+  - id: urgent
+    heading: When to get help
+    safety: true
+    blocks:
+      - type: paragraph
+        text: Call us if your legs go numb.
+"""
+BACK_CARE_GERMAN = {
+    "Back care": "Rückenpflege",
+    "About this leaflet": "Über dieses Merkblatt",
+    "Rest a little, then move.": "Ruhen Sie kurz, dann bewegen Sie sich.",
+    "When to get help": "Wann Sie Hilfe holen",
+    "Call us if your legs go numb.": "Rufen Sie uns an, wenn Ihre Beine taub werden.",
+}
+# A leaflet whose body a test fills in: PARAGRAPHS_LEAFLET.format(paragraphs=...).
+PARAGRAPHS_LEAFLET = """\
+meta:
+  code: FIX-01
+  version: "1.0"
+  approved: 2026-11-20
+  review_due: 2028-11-20
+  target_pages: 4
+  references: ["A reference. 2020."]
+title: A leaflet
+sections:
+  - id: body
+    heading: Body
+    blocks:
+{paragraphs}
+      - type: references
+"""
 
 
 def make_project(
@@ -102,3 +176,12 @@ def write_catalog(path: Path, lang: str, domain: str, entries: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as file:
         write_po(file, catalog)
+
+
+def ink_error(what: str, edge: str, advice: str) -> str:
+    """The pattern of the build's error line for ink outside the print-safe area (regex parts)."""
+    return (
+        rf"error: fixture/en/leaflet: page 1: {what} comes -?\d+\.\d mm from the {edge} edge of the paper"
+        r"(?: \(and on \d+ other pages?\))?; "
+        rf"printers leave the outer 5 mm blank, so it would be cut off\. {advice}"
+    )

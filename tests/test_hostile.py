@@ -35,13 +35,14 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import HANDOUT, REPO, Result, copy_project, pdf_reader, pdf_text
+from fixture_project import BACK_CARE as LEAFLET
+from fixture_project import BACK_CARE_GERMAN as GERMAN
 from fixture_project import make_project
 from handouts.atomic import remove_orphaned_temps, write_atomically
 from handouts.cli import main
 from handouts.commands.serve import CONTENT_SECURITY_POLICY, PreviewServer, is_loopback
 from handouts.errors import OutputError
 from handouts.model.project import Project
-from test_signoff import GERMAN, LEAFLET
 
 CLINIC = "clinics/stadtpark/clinic.yaml"
 HANDOUT_FILE = f"handouts/{HANDOUT}.yaml"

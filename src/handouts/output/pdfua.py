@@ -17,7 +17,7 @@ with three gaps that PDF/UA-1 (ISO 14289-1) does not allow:
 
 Both steps change only the structure tree and the marked-content tags, never what
 is drawn, and both are deterministic, so the same inputs still give the same bytes.
-What they produce is checked in tests/test_pdfua.py (README: "Accessibility")."""
+What they produce is checked in tests/content/test_pdfua.py (README: "Accessibility")."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ _NULL = b"null"
 def install() -> None:
     """Wrap WeasyPrint's per-box tagger (idempotent). It is a private function that calls
     itself by its module-level name, so the wrapper sees every box with the element made
-    for it; tests/test_pdfua.py fails if a WeasyPrint release stops calling it."""
+    for it; tests/content/test_pdfua.py fails if a WeasyPrint release stops calling it."""
     from weasyprint.pdf import tags
 
     original = tags._build_box_tree
@@ -84,7 +84,7 @@ def mark_page_furniture(document: Any, pdf: Any) -> None:
     becomes /Artifact <</Type /Pagination>>; its ParentTree entries are dropped (null where
     another MCID follows) and its orphaned structure elements become empty objects.
     WeasyPrint leaves out of the tree only what it builds for margin boxes (pdf/tags.py);
-    tests/test_pdfua.py checks that every artifact lies below the page's content."""
+    tests/content/test_pdfua.py checks that every artifact lies below the page's content."""
     root_ref = pdf.catalog.get("StructTreeRoot")
     if root_ref is None:
         return

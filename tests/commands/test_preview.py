@@ -4,46 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from conftest import HANDOUT
 from handouts.commands.serve import PreviewServer
-from handouts.model.project import Project
 from i18n_helpers import edit_entry, po_path
 
 TITLE_EN = "Microcurrent therapy for back pain"
 TITLE_DE = "Mikrostromtherapie bei Rückenschmerzen"
-CHROME_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def server(project: Path) -> Iterator[PreviewServer]:
-    preview = PreviewServer(Project(project), "127.0.0.1", 0)
-    thread = threading.Thread(target=preview.serve_forever, daemon=True)
-    thread.start()
-    yield preview
-    preview.shutdown()
-    preview.server_close()
-    thread.join(timeout=10)
 
 
 def get(server: PreviewServer, path: str) -> tuple[int, str, bytes]:
@@ -111,32 +85,6 @@ def test_a_broken_catalog_shows_its_problem_instead_of_the_page(project: Path, s
     assert "NOT FOR PATIENTS: locales/de/LC_MESSAGES/common.po:2: " in page  # the mark on every printed page
     status, _, pdf = get(server, f"/pdf/stadtpark/de/{HANDOUT}.pdf")
     assert status == 200 and pdf.startswith(b"%PDF-")
-
-
-def find_browser() -> tuple[str, str]:
-    pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[test]')")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver") or (
-        "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
-    )
-    if not chromium or not driver:
-        pytest.skip("no headless browser found: install Debian's chromium and chromium-driver (.ci/run does)")
-    return chromium, driver
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[object]:
-    chromium, driver_path = find_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in [*CHROME_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(driver_path))
-    yield driver
-    driver.quit()
 
 
 def test_saved_translation_appears_in_the_open_page_without_reload(

@@ -11,35 +11,14 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import pdf_text
+from fixture_project import BACK_CARE as LEAFLET
+from fixture_project import BACK_CARE_GERMAN as GERMAN
 from fixture_project import make_project, write_catalog
 from handouts.cli import cli
 from handouts.i18n.catalogs import Translations
 from handouts.model.project import Project
 from handouts.render.page import Renderer
 
-LEAFLET = """\
-meta: {code: BC-1, version: "1.0", approved: 2026-01-01, review_due: 2099-01-01, references: ["A reference. 2020."]}
-title: Back care
-sections:
-  - id: intro
-    heading: About this leaflet
-    blocks:
-      - type: paragraph
-        text: Rest a little, then move.
-  - id: urgent
-    heading: When to get help
-    safety: true
-    blocks:
-      - type: paragraph
-        text: Call us if your legs go numb.
-"""
-GERMAN = {
-    "Back care": "Rückenpflege",
-    "About this leaflet": "Über dieses Merkblatt",
-    "Rest a little, then move.": "Ruhen Sie kurz, dann bewegen Sie sich.",
-    "When to get help": "Wann Sie Hilfe holen",
-    "Call us if your legs go numb.": "Rufen Sie uns an, wenn Ihre Beine taub werden.",
-}
 REVIEWER = "Dr Anna Weber, Fachärztin"
 
 

@@ -13,13 +13,11 @@ import pdfplumber
 import pytest
 
 from conftest import REPO
-from fixture_project import make_project
+from fixture_project import LEAFLET, make_project
 from handouts.model.project import Project
 from handouts.output.formats import CONTENT_SECURITY_POLICY, FORMATS
 from handouts.pipeline.jobs import Job, Sources
 from handouts.pipeline.render_job import JobRenderer, translations_for
-from test_clinic_languages import LEAFLET
-from test_preview import browser, server  # noqa: F401 - fixtures: headless Chromium, the preview of `project`
 
 CLINIC = "clinics/fixture/clinic.yaml"
 

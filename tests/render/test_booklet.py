@@ -11,12 +11,12 @@ import pikepdf
 import pytest
 
 from conftest import HANDOUT, copy_project, pdf_text
-from fixture_project import make_project
+from fixture_project import PARAGRAPHS_LEAFLET as LEAFLET
+from fixture_project import ink_error, make_project
 from handouts.cli import main
 from handouts.commands.check import internal_error_problem
 from handouts.render.imposition import booklet_order, impose
 from handouts.render.variants import VARIANTS
-from test_print_safe import LEAFLET, ink_error
 
 A4_LANDSCAPE = (841.89, 595.28)
 LETTER_LANDSCAPE = (792.0, 612.0)

@@ -21,7 +21,7 @@ import pytest
 
 from fixture_project import make_project
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 HANDOUT = """\
 meta:

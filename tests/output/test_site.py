@@ -23,7 +23,7 @@ from handouts.pipeline.jobs import BuildOptions, Job
 from handouts.pipeline.layout import output_path
 from handouts.pipeline.site import language_choice
 from i18n_helpers import edit_entry, po_path
-from test_preview import CHROME_FLAGS, find_browser
+from browser import CHROME_FLAGS, find_browser
 
 HANDOUT = "microcurrent-screening-form"  # two pages: quick to print in every copy
 FIGURES = "tens-at-home"  # a figure and a table, built as HTML only

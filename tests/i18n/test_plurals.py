@@ -58,7 +58,7 @@ def leaflet_project(root: Path, lang: str, weeks: int = 2) -> Path:
 
 def start_catalogs(project: Path, run, lang: str) -> None:
     """`i18n init`, or for a language the tool ships catalogs of, `i18n update` (init refuses)."""
-    shipped = (Path(__file__).resolve().parents[1] / "locales" / lang).is_dir()
+    shipped = (Path(__file__).resolve().parents[2] / "locales" / lang).is_dir()
     result = run(project, "i18n", *(("update", "--lang", lang) if shipped else ("init", lang)))
     assert result.code == 0, result.out + result.err
 
@@ -186,7 +186,7 @@ def install(project: Path, run, lang: str, written: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "back-care.po"
     shutil.copy(written, target)
-    shipped = Path(__file__).resolve().parents[1] / "locales" / lang.split("_")[0] / "LC_MESSAGES" / "common.po"
+    shipped = Path(__file__).resolve().parents[2] / "locales" / lang.split("_")[0] / "LC_MESSAGES" / "common.po"
     if shipped.is_file():
         shutil.copy(shipped, folder / "common.po")
     else:

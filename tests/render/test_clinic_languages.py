@@ -11,43 +11,13 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import REPO, pdf_text
-from fixture_project import make_project
+from fixture_project import LEAFLET, catalogs, make_project
 from handouts.i18n.catalogs import Translations
 from handouts.model.project import Project
 from handouts.render.page import Renderer
 from handouts.source.fonts import FontSet
 
 CLINIC = "clinics/fixture/clinic.yaml"
-LEAFLET = """\
-meta:
-  code: FIX-01
-  version: "1.0"
-  approved: 2026-11-20
-  review_due: 2028-11-20
-  target_pages: 2
-  references: ["A reference. 2020."]
-title: A leaflet
-sections:
-  - id: body
-    heading: Body
-    blocks:
-      - type: paragraph
-        text: A paragraph.
-  - id: about
-    heading: About this leaflet
-    blocks:
-      - type: references
-"""
-ENTRIES = {
-    "A leaflet": "{} leaflet",
-    "Body": "{} body",
-    "A paragraph.": "{} paragraph.",
-    "About this leaflet": "{} about",
-}
-
-
-def catalogs(*langs: str) -> dict[str, dict[str, dict[str, str]]]:
-    return {lang: {"leaflet": {k: v.format(lang) for k, v in ENTRIES.items()}} for lang in langs}
 
 
 def german_arabic(tmp_path: Path, clinic_extra: str) -> Path:

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import pdf_text
-from fixture_project import make_project
-from test_clinic_languages import LEAFLET, catalogs
+from fixture_project import LEAFLET, catalogs, make_project
 
 # The translated German: every entry but the heading "Body" (printed in English when allowed).
 GERMAN = catalogs("de")["de"]["leaflet"]

