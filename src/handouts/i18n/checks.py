@@ -10,7 +10,6 @@ the environment checks.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from babel.messages.catalog import Catalog, Message, TranslationError
 from handouts.errors import Problem
 from handouts.i18n.plurals import Judgement, PluralRuleError, examples, forms_of, judge, signature, single_number_forms
 from handouts.i18n.signoff import reviewed_text
-from handouts.source.text import TAG, PlaceholderError, markup_problem, names
+from handouts.source.text import TAG, PlaceholderError, invisible_character, markup_problem, names
 
 if TYPE_CHECKING:
     from handouts.i18n.extract import Template
@@ -144,23 +143,15 @@ def whitespace(catalog: Catalog | None, message: Message) -> None:
             )
 
 
-# Bidi embeddings, overrides and isolates reorder text without showing it: a dose or a phone
-# number could print reversed. LRM/RLM (U+200E/F) only mark direction, and ZWJ/ZWNJ (U+200D/C)
-# shape letters in many scripts; those are allowed.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def control_characters(catalog: Catalog | None, message: Message) -> None:
     """No invisible control characters: C0/C1 (a line break \\n excepted), carriage returns, bidi controls."""
     _, strings = _sources_and_translations(message)
     for string in strings:
-        for char in string:
-            if char != "\n" and (char in BIDI_CONTROLS or unicodedata.category(char) == "Cc"):
-                name = unicodedata.name(char, "control character")
-                raise TranslationError(
-                    f"contains the invisible character U+{ord(char):04X} ({name}); delete it "
-                    "(line breaks are written \\n, direction marks as U+200E/U+200F)"
-                )
+        if invisible := invisible_character(string):
+            raise TranslationError(
+                f"contains the invisible character {invisible}; delete it "
+                "(line breaks are written \\n, direction marks as U+200E/U+200F)"
+            )
 
 
 def plural_forms(catalog: Catalog | None, message: Message) -> None:

@@ -29,7 +29,26 @@ def load_model(model: type[M] | Callable[[Any], type[M]], path: Path, shown_as: 
         return model.model_validate(data), lines
     except ValidationError as exc:
         source = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        raise ConfigError([_problem(model, err, lines, shown_as, source) for err in exc.errors()]) from None
+        errors = _one_per_union(model, exc.errors())
+        raise ConfigError([_problem(model, err, lines, shown_as, source) for err in errors]) from None
+
+
+# What pydantic says when a value is not of one member's type: for a text-or-mapping field
+# (footer_text: one text, or one per language) the member the value is not.
+_WRONG_TYPE = ("dict_type", "string_type", "list_type", "int_type", "model_type")
+
+
+def _one_per_union(model: type[BaseModel], errors: list[Any]) -> list[Any]:
+    """One error per key: a value that fails every member of a union gets pydantic's error for
+    each; keep the member the value is of (a text too long, not "should be a mapping")."""
+    by_key: dict[KeyPath, list[Any]] = {}
+    for err in errors:
+        by_key.setdefault(_yaml_path(model, err["loc"]), []).append(err)
+    kept = []
+    for same in by_key.values():
+        fitting = [err for err in same if err["type"] not in _WRONG_TYPE]
+        kept += fitting or same[:1]
+    return kept
 
 
 def _problem(model: type[BaseModel], err: Any, lines: LineMap, shown_as: str, source: list[str]) -> Problem:
@@ -98,13 +117,17 @@ def _tags_in(err: Any) -> list[str]:
     return sorted(tag.strip(" '\"") for tag in expected.split(",") if tag.strip(" '\""))
 
 
+# The names pydantic gives the members of a plain union (`str | dict[...]`) in an error's location.
+_UNION_MEMBERS = ("str", "constrained-str", "int", "list", "dict")
+
+
 def _yaml_path(model: type[BaseModel], loc: tuple[Any, ...]) -> KeyPath:
     """The key path as in the YAML file: without the names pydantic adds for validators
     (e.g. "function-before[...]") and for the chosen member of a tagged union (a block's type)."""
     out: list[Any] = []
     current: Any = model
     for part in loc:
-        if isinstance(part, str) and "[" in part:
+        if isinstance(part, str) and ("[" in part or part in _UNION_MEMBERS):
             continue
         if isinstance(current, dict) and isinstance(part, str):  # a tag: the block type pydantic chose
             current = current.get(part)

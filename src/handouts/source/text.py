@@ -7,6 +7,7 @@ the English), the renderer (filling values) and the readability measure."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from string import Formatter
 
@@ -18,6 +19,19 @@ VALUE_NAME = r"^[a-z][a-z0-9_]{0,39}$"
 ALLOWED_TAGS = ("strong",)
 # Anything that looks like an HTML tag, comment or declaration, closed or not.
 TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>?")
+# Bidi embeddings, overrides and isolates reorder text without showing it: a dose or a phone
+# number could print reversed. LRM/RLM (U+200E/F) only mark direction, and ZWJ/ZWNJ (U+200D/C)
+# shape letters in many scripts; those are allowed.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def invisible_character(text: str, allowed: str = "\n") -> str | None:
+    """The first control character (C0, C1, a bidi control) in text but those allowed, named as
+    U+XXXX (NAME), or None: such a character prints as nothing, or reorders what follows it."""
+    for char in text:
+        if char not in allowed and (char in BIDI_CONTROLS or unicodedata.category(char) == "Cc"):
+            return f"U+{ord(char):04X} ({unicodedata.name(char, 'control character')})"
+    return None
 
 
 def markup_problem(text: str) -> str | None:

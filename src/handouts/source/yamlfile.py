@@ -14,6 +14,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from handouts.errors import ConfigError, Problem
+from handouts.source.text import invisible_character
 
 KeyPath = tuple[str | int, ...]
 
@@ -176,7 +177,20 @@ def _build(node: yaml.Node, path: KeyPath, lines: LineMap, problems: list[Proble
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), lines, problems, shown_as) for i, item in enumerate(node.value)]
-    return _scalar(node, shown_as)
+    value = _scalar(node, shown_as)
+    # Written as an escape ("\u202e", "\x07"): past the YAML reader, which refuses only the raw character.
+    if isinstance(value, str) and (message := _character_problem(value)):
+        problems.append(Problem(shown_as, message, node.start_mark.line + 1, format_key(path)))
+    return value
+
+
+def _character_problem(text: str) -> str | None:
+    """Characters a text must not hold, though YAML escapes can write them: controls and half characters."""
+    if invisible := invisible_character(text, allowed="\n\t"):
+        return f"contains the invisible character {invisible}; delete it (direction marks are U+200E/U+200F)"
+    if half := next((char for char in text if "\ud800" <= char <= "\udfff"), None):
+        return f"the escape \\u{ord(half):04X} is half a character (an unpaired surrogate); write the character itself"
+    return None
 
 
 def _key(node: yaml.Node, shown_as: str) -> Any:
