@@ -3,6 +3,7 @@ the file itself: the English's placeholders, a handout's pictures, the clinic's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,11 @@ class LoadedClinic:
     shown_as: str  # e.g. clinics/riverside/clinic.yaml
     clinic: Clinic
     lines: LineMap
+
+    def origin(self, key: str) -> str:
+        """Where one of the clinic's texts is, as a problem names it: `file:line key` (key as format_key writes it)."""
+        path = tuple(int(part) if part.isdigit() else part for part in re.findall(r"[^.\[\]]+", key))
+        return f"{self.shown_as}:{self.lines.line_for(path) or 1} {key}"
 
     @property
     def logo_path(self) -> Path:

@@ -4,6 +4,7 @@ logo text and own section in the language each is written in."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,9 +95,10 @@ class ClinicTexts:
     def languages(self) -> list[str]:
         return list(dict.fromkeys(words.lang for words in self.all()))
 
-    def by_language(self, shown_as: str) -> dict[str, list[tuple[str, str]]]:
-        """(origin, text) pairs by the language they are written in, for the glyph check."""
+    def by_language(self, origin: Callable[[str], str]) -> dict[str, list[tuple[str, str]]]:
+        """(origin, text) pairs by the language they are written in, for the glyph check; origin
+        names a key's place in clinic.yaml."""
         found: dict[str, list[tuple[str, str]]] = {}
         for words in self.all():
-            found.setdefault(words.lang, []).append((f"{shown_as} {words.key}", words.text))
+            found.setdefault(words.lang, []).append((origin(words.key), words.text))
         return found

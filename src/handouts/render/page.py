@@ -89,7 +89,7 @@ class Renderer:
         lang = translations.lang
         fonts: FontSet = self.project.fonts
         c, meta = clinic.clinic, handout.handout.meta
-        strings: list[tuple[str, str]] = [(f"{clinic.shown_as} {key}", str(value)) for key, value in clinic_strings(c)]
+        strings: list[tuple[str, str]] = [(clinic.origin(key), str(value)) for key, value in clinic_strings(c)]
         env = self.environment(clinic)
         main = LanguageContext(env, self.project, clinic, handout, translations, strings, screen).names()
         second_ctx = None
@@ -150,7 +150,7 @@ class Renderer:
         )
         check_glyphs(page, fonts, lang, c.font)
         check_text_glyphs(second_strings, fonts, second_ctx["lang"] if second_ctx else lang, c.font)
-        for words_lang, words in own.by_language(clinic.shown_as).items():
+        for words_lang, words in own.by_language(clinic.origin).items():
             check_text_glyphs(words, fonts, words_lang, c.font)
         return page
 
