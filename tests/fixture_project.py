@@ -137,10 +137,7 @@ def make_project(
     # Self-contained: none of the library packaged with the tool is printed.
     (root / "handouts.yaml").write_text("library: []\n")
     (root / "fonts").symlink_to(LIBRARY_FONTS, target_is_directory=True)
-    clinic = root / "clinics" / "fixture"
-    clinic.mkdir(parents=True)
-    (clinic / "logo.svg").write_text(LOGO)
-    (clinic / "clinic.yaml").write_text(CLINIC.format(languages="[" + ", ".join(languages) + "]") + clinic_extra)
+    add_clinic(root, "fixture", languages, clinic_extra)
     (root / "handouts").mkdir()
     for handout_id, text in handouts.items():
         (root / "handouts" / f"{handout_id}.yaml").write_text(textwrap.dedent(text))
@@ -161,6 +158,30 @@ def make_project(
     for lang, domains in (catalogs or {}).items():
         for domain, entries in domains.items():
             write_catalog(root / "locales" / lang / "LC_MESSAGES" / f"{domain}.po", lang, domain, entries)
+    return root
+
+
+def add_clinic(root: Path, clinic_id: str, languages: tuple[str, ...], extra: str = "") -> Path:
+    """clinics/<clinic_id>/: the fixture clinic's settings (named after the id) and its logo."""
+    folder = root / "clinics" / clinic_id
+    folder.mkdir(parents=True)
+    (folder / "logo.svg").write_text(LOGO)
+    text = CLINIC.format(languages="[" + ", ".join(languages) + "]") + extra
+    if clinic_id != "fixture":
+        text = text.replace("name: Fixture Clinic", f"name: Clinic {clinic_id}")
+    (folder / "clinic.yaml").write_text(text)
+    return folder
+
+
+def make_clinics(
+    root: Path, handouts: dict[str, str], catalogs: dict[str, dict[str, dict]], clinics: dict[str, tuple[str, ...]]
+) -> Path:
+    """make_project with several clinics (id -> its languages) instead of the one fixture clinic."""
+    languages = tuple(dict.fromkeys(lang for langs in clinics.values() for lang in langs))
+    make_project(root, handouts, catalogs, languages=languages)
+    shutil.rmtree(root / "clinics" / "fixture")
+    for clinic_id, langs in clinics.items():
+        add_clinic(root, clinic_id, langs)
     return root
 
 
