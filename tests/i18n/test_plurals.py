@@ -11,87 +11,24 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po, write_po
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, copy_project, pdf_text
-from fixture_project import make_project
 from handouts.i18n.plurals import SAMPLES, established_rules, form_of, forms_of, same_grouping
+from plural_project import (
+    PLURAL_ID,
+    built_text,
+    catalogs_of,
+    leaflet_project,
+    printed_forms,
+    start_catalogs,
+    translate,
+)
 
-LEAFLET = """\
-meta: {code: BC-1, version: "1.0", approved: 2026-01-01, review_due: 2099-01-01, references: ["A reference. 2020."]}
-title: Back care
-values:
-  weeks: 2
-sections:
-  - id: intro
-    heading: About this leaflet
-    blocks:
-      - type: paragraph
-        text: Rest a little, then move.
-  - id: urgent
-    heading: When to get help
-    safety: true
-    blocks:
-      - type: paragraph
-        text:
-          text: "Call us if your back is no better after {weeks} week."
-          plural: "Call us if your back is no better after {weeks} weeks."
-          count: weeks
-"""
-PLURAL_ID = "Call us if your back is no better after {weeks} week."
 WEBLATE_ARABIC = "n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5"
 BABEL_218_ARABIC = "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=0 && n%100<=2 ? 4 : 5)"
 needs_gnu = pytest.mark.skipif(shutil.which("msginit") is None, reason="GNU gettext is not installed")
-
-
-def leaflet_project(root: Path, lang: str, weeks: int = 2) -> Path:
-    """The leaflet for one clinic that lists lang (and English), with no catalog of lang yet."""
-    project = make_project(
-        root, {"back-care": LEAFLET}, languages=("en", lang), clinic_extra=f"values:\n  weeks: {weeks}\n"
-    )
-    shutil.rmtree(project / "locales")
-    (project / "locales").mkdir()
-    return project
-
-
-def start_catalogs(project: Path, run, lang: str) -> None:
-    """`i18n init`, or for a language the tool ships catalogs of, `i18n update` (init refuses)."""
-    shipped = (Path(__file__).resolve().parents[2] / "locales" / lang).is_dir()
-    result = run(project, "i18n", *(("update", "--lang", lang) if shipped else ("init", lang)))
-    assert result.code == 0, result.out + result.err
-
-
-def catalogs_of(project: Path, lang: str) -> list[Path]:
-    return sorted((project / "locales" / lang / "LC_MESSAGES").glob("*.po"))
-
-
-def translate(path: Path, form_text=None) -> None:
-    """Fill every entry (through Babel, whatever wrote the file): the English, and for plural
-    entries each form marked with its index, so the PDF shows which form printed."""
-    with path.open("rb") as file:
-        catalog = read_po(file)
-    for message in catalog:
-        if not message.id:
-            continue
-        if message.pluralizable:
-            count = len(message.string)
-            message.string = tuple(form_text(i) if form_text else f"F{i} {message.id[1]}" for i in range(count))
-        else:
-            message.string = message.id
-        message.flags.discard("fuzzy")
-    with path.open("wb") as file:
-        write_po(file, catalog)
-
-
-def built_text(project: Path, lang: str) -> str:
-    return " ".join(pdf_text(project / "output" / "fixture" / lang.replace("_", "-") / "back-care.pdf").split())
-
-
-def printed_forms(project: Path, lang: str) -> set[str]:
-    """Which marked plural forms the PDF shows (the markers survive right-to-left reordering)."""
-    return set(re.findall(r"\bF\d\b", built_text(project, lang)))
 
 
 def plural_lines(path: Path) -> list[str]:
