@@ -90,7 +90,8 @@ SCRIPTS = [  # code point ranges of the scripts the shipped fonts draw, and some
     (0x4E00, 0x4FFF),  # CJK ideographs
 ]
 TYPED = ["L", "M", "N", "P", "S", "Zs"]  # letters, marks, digits, punctuation, symbols, spaces
-# Markup and quote characters, entities typed as text, combining accents, joiners, direction marks, no-break spaces.
+# Markup, quote and entity characters (&amp; typed as text), combining accents, joiners, direction
+# marks, no-break spaces.
 MARKS = "'\"&<>;#{}" + "\u0301\u0308\u0327" + "\u200d\u200c\u200e\u200f\u00a0\u202f" + "&amp;&#39;&lt;"
 
 
