@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import errno
 import hashlib
 import html
@@ -28,16 +29,18 @@ from urllib.parse import quote, unquote, urlsplit
 
 from handouts import log
 from handouts.errors import HandoutsError, Problem
-from handouts.i18n.extract import COMMON_DOMAIN
 from handouts.log import Echo
 from handouts.model.project import Project, languages_in
-from handouts.output.formats import FORMATS
-from handouts.pipeline.jobs import Job, Sources
-from handouts.pipeline.render_job import JobRenderer, translations_for
+from handouts.pipeline.jobs import BuildOptions, Job, Sources
+from handouts.pipeline.plan import load, not_offered_lines, plan, refuse_before_rendering, without_catalog
+from handouts.pipeline.render_job import JobRenderer, domains_of, translations_for
 from handouts.render.fetch import PROJECT_URL, Page
 from handouts.source.images import SvgRefused, asset_bytes
+from handouts.source.languages import language_tag
 
 WATCHED_SUFFIXES = {".po", ".yaml", ".yml", ".html", ".css", ".svg", ".png", ".jpg", ".jpeg"}
+# The copy a page previews: the standard one, as a PDF (its variants are the build's business).
+PREVIEW_OPTIONS = BuildOptions(switches=(("bilingual", False),), formats=("pdf",))
 EVENT_POLL_SECONDS = 0.5  # how often an open event stream notices a change or a shutdown
 
 # The one script a page runs, allowed by its hash (the version it has seen is in an attribute, so
@@ -153,24 +156,40 @@ class Preview:
         base = '<base href="/assets/templates/">'
         return text.replace("<head>", "<head>\n  " + base, 1).replace("</head>", SCREEN_CSS + "\n</head>", 1)
 
-    def _renderer(self, clinic_id: str, lang: str, handout_id: str) -> tuple[JobRenderer, Job]:
-        """The build's own render path, for one job. A language no clinic lists yet (but with
-        catalogs) is previewed with this clinic as a sample, so translators can see their work."""
+    def _planned(self, clinic_id: str, lang: str, handout_id: str) -> tuple[JobRenderer, Job, str | None]:
+        """The build's own plan and render path, for one page: loaded, refused and rendered as the
+        build would. A page the build does not make (a language no clinic lists yet, with
+        catalogs, previewed with this clinic as a sample) is shown too, with the reason it is left out."""
         if clinic_id not in self.project.clinic_ids() or handout_id not in self.project.handout_ids():
             raise LookupError(f"{clinic_id}/{lang}/{handout_id}")
-        clinic = self.project.load_clinic(clinic_id)
-        if lang not in clinic.clinic.languages and lang not in preview_languages(self.project):
+        sources = load(self.project, [clinic_id], [handout_id])
+        refuse_before_rendering(self.project, sources, [handout_id], expired_on=dt.date.today())
+        clinic = sources.clinics.get(clinic_id)
+        listed = clinic is None or lang in clinic.clinic.languages  # a broken clinic shows its problems
+        if not listed and lang not in preview_languages(self.project):
             raise LookupError(f"{clinic_id}/{lang}/{handout_id}")
-        handout = self.project.load_handout(handout_id)
-        sources = Sources({clinic_id: clinic}, {handout_id: handout})
-        sources.translations = translations_for(self.project, [lang], [*handout.domains, COMMON_DOMAIN])
-        return JobRenderer(self.project, sources), Job(clinic_id, lang, handout_id)
+        sources.translations = translations_for(self.project, [lang], domains_of(sources))
+        job = Job(clinic_id, lang, handout_id)
+        left_out = None if clinic is None else self._left_out(sources, job, listed)
+        return JobRenderer(self.project, sources), job, left_out
+
+    def _left_out(self, sources: Sources, job: Job, listed: bool) -> str | None:
+        """Why the build makes no such page, or None when it plans it."""
+        tag = language_tag(job.lang)
+        if not listed:
+            return f"{job.clinic_id} does not list {tag!r} in clinic.yaml languages: previewed as a sample"
+        planned = plan(sources, [job.clinic_id], [job.lang], [job.handout_id], PREVIEW_OPTIONS)
+        if job not in planned:
+            where = "clinic.yaml handouts, or the handout's meta.status or meta.languages"
+            return f"{job.clinic_id} does not offer this handout in {tag!r} ({where})"
+        kept, not_offered = without_catalog(self.project, planned)
+        return None if job in kept else not_offered_lines(self.project, not_offered)[0]
 
     def page(self, clinic_id: str, lang: str, handout_id: str) -> str:
         version = self.watcher.version  # read before rendering: a save during it still reloads
         pdf = link("pdf", clinic_id, lang, f"{handout_id}.pdf")
         try:
-            render, job = self._renderer(clinic_id, lang, handout_id)
+            render, job, left_out = self._planned(clinic_id, lang, handout_id)
             page, decision = render.page(job, mark_refused=True)
         except HandoutsError as exc:
             return error_page(f"{clinic_id}/{lang}/{handout_id}", exc.problems, version)
@@ -179,6 +198,8 @@ class Preview:
             f" · {html.escape(clinic_id)}/{html.escape(lang)}/{html.escape(handout_id)}"
             f' · <a style="color:#fff" href="{pdf}">PDF</a>'
         )
+        if left_out is not None:
+            bar += f"<div>The build does not make this page: {html.escape(left_out)}</div>"
         if decision.refused:
             problems = list(decision.refused)
             noun = "problem" if len(problems) == 1 else "problems"
@@ -193,10 +214,8 @@ class Preview:
 
     def pdf(self, clinic_id: str, lang: str, handout_id: str) -> bytes:
         """The PDF as the build would make it; one the build refuses is marked "not for patients"."""
-        render, job = self._renderer(clinic_id, lang, handout_id)
-        page, _ = render.page(job, mark_refused=True)
-        data, _ = FORMATS["pdf"].render(page, job.name, render._warm(clinic_id))
-        return data
+        render, job, _ = self._planned(clinic_id, lang, handout_id)
+        return render.marked_file(job)
 
     def index(self) -> str:
         version = self.watcher.version
