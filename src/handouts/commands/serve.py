@@ -35,6 +35,7 @@ from handouts.pipeline.jobs import BuildOptions, Job, Sources
 from handouts.pipeline.plan import load, not_offered_lines, plan, refuse_before_rendering, without_catalog
 from handouts.pipeline.render_job import JobRenderer, domains_of, translations_for
 from handouts.render.fetch import PROJECT_URL, Page
+from handouts.sandbox import Refused, Sandbox
 from handouts.source.images import SvgRefused, asset_bytes
 from handouts.source.languages import language_tag
 
@@ -127,26 +128,26 @@ class Preview:
         self.project = project
         self.watcher = watcher
 
-    def allowed_dirs(self) -> list[Path]:
-        folders = [*self.project.asset_folders(), *self.project.clinics_dir.glob("*/")]
-        handouts = [*self.project.handouts_dir.glob("*/"), *self.project.library.handouts.glob("*/")]
-        return folders + [p for p in handouts if p.is_dir()]
+    def sandbox(self) -> Sandbox:
+        """The project's sandbox, for the files of every page the preview shows: each clinic's and
+        each handout's own folder on top of the shared ones."""
+        project = self.project
+        handouts = [*project.handouts_dir.glob("*/"), *project.library.handouts.glob("*/")]
+        own = [*project.clinics_dir.glob("*/"), *(p for p in handouts if p.is_dir())]
+        return project.sandbox.within([*project.asset_folders(), *own])
 
     def asset(self, relative: str) -> Path | None:
         """A file the PDF renderer could read too (the project's own, else the packaged one of
         that name); None for anything else."""
-        named = self.project.find(relative)
-        path = named.resolve()
-        allowed = [folder.resolve() for folder in self.allowed_dirs()]
-        inside = self.project.sandbox.allows(named)  # a linked folder is never allowed ground by itself
-        if inside and path.is_file() and any(folder in path.parents for folder in allowed):
-            return path
-        return None
+        try:
+            return self.sandbox().asset(self.project.find(relative))
+        except Refused:
+            return None
 
     def map_urls(self, page: Page) -> str:
         """Point the page's file:// URLs at /assets/ on this server."""
         text = page.html.replace(PROJECT_URL, "/assets/")  # project files, named relative to the project
-        for folder in page.allowed_dirs:
+        for folder in page.sandbox.folders:
             for root in (self.project.root, self.project.library.root):
                 if folder.is_relative_to(root):
                     served = "/assets/" + folder.relative_to(root).as_posix() + "/"

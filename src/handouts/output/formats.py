@@ -23,7 +23,8 @@ from urllib.parse import urljoin, urlsplit
 from handouts.errors import Problem, RenderError
 from handouts.output import pdfua
 from handouts.output.printsafe import ink_problems
-from handouts.render.fetch import OUTSIDE, FetchRefused, Page, make_fetcher, refusal_problem
+from handouts.render.fetch import Page, make_fetcher, refusal_problem
+from handouts.sandbox import OUTSIDE, Refused
 
 # Tagged, titled, language-marked PDFs that screen readers can follow; pdfua.py adds
 # what WeasyPrint's PDF/UA-1 output lacks (artifacts, language of parts, header scope).
@@ -100,7 +101,7 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library, page.sandbox)
+    fetcher = make_fetcher(page.sandbox)
     failed = _ImageFailures()
     weasyprint_log = logging.getLogger("weasyprint")
     weasyprint_log.addHandler(failed)
@@ -192,12 +193,12 @@ def _html(page: Page, origin: str, warm: dict[str, Any]) -> tuple[bytes, int]:
 def self_contained(page: Page, origin: str) -> str:
     """The page with its stylesheets inlined and its images as data: URIs, read through the same
     sandbox as the PDF's (only the project's asset folders), under a policy that loads nothing else."""
-    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library, page.sandbox)
+    fetcher = make_fetcher(page.sandbox)
 
     def fetch(url: str, types: dict[str, str]) -> tuple[bytes, str]:
         try:  # refused first as the PDF refuses it: one problem, one line, for both copies
             response = fetcher.fetch(url)
-        except FetchRefused:
+        except Refused:
             raise RenderError(refusal_problem(*fetcher.refused[-1], page, origin)) from None
         suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
         if suffix not in types:
