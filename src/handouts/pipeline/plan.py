@@ -18,7 +18,7 @@ from handouts.pipeline.jobs import BuildOptions, Job, Sources
 from handouts.pipeline.review import expired_problem
 from handouts.render.label_fit import label_warnings
 from handouts.render.variants import VARIANTS, second_language
-from handouts.source.languages import fallback_chain, language_tag
+from handouts.source.languages import fallback_chain, language_tag, spelled_as
 
 
 def select(project: Project, clinics: list[str], handouts: list[str]) -> tuple[list[str], list[str]]:
@@ -103,9 +103,9 @@ def figure_label_warnings(project: Project, sources: Sources) -> list[Problem]:
 
 
 def spelled_as_clinics(sources: Sources, langs: tuple[str, ...]) -> tuple[str, ...]:
-    """--lang as the folders spell it (zh-Hans) or as clinic.yaml does (zh_Hans): the clinic's code."""
-    codes = {language_tag(lang): lang for c in sources.clinics.values() for lang in c.clinic.languages}
-    return tuple(codes.get(language_tag(lang), lang) for lang in langs)
+    """--lang as the folders spell it (zh-Hans, pt-br) or as clinic.yaml does (zh_Hans): the clinic's code."""
+    codes = [lang for c in sources.clinics.values() for lang in c.clinic.languages]
+    return tuple(spelled_as(lang, codes) for lang in langs)
 
 
 def loaded_or_error(loader: Callable, *args: object) -> object:
