@@ -1,10 +1,11 @@
 """`handouts serve`: a live preview of every clinic × language × handout.
 
-Each page is the HTML the PDF is made from (Renderer.page), styled with the
-print CSS. Its file:// URLs (fonts, logo, stylesheet) are mapped to /assets/...,
-which serves files from the same folders the PDF renderer may read and nothing
-else. A watcher bumps a version number whenever a catalog, handout, template or
-clinic file is saved; pages listen on /events (server-sent events) and reload
+Each page is planned, refused and rendered as the build does it (plan.py, then
+render_job.JobRenderer): the HTML the PDF is made from, styled with the print CSS.
+Its file:// URLs (fonts, logo, stylesheet) are mapped to /assets/..., which
+serves what the page's Sandbox lets the PDF renderer read, and nothing else.
+A watcher bumps a version number whenever a catalog, handout, template or clinic
+file is saved; pages listen on /events (server-sent events) and reload
 themselves when it changes. Standard library HTTP server; watchfiles watches.
 """
 
@@ -222,12 +223,12 @@ class Preview:
         version = self.watcher.version
         rows = []
         handout_ids = self.project.handout_ids()
+        sources = load(self.project, self.project.clinic_ids(), [])
         for clinic_id in self.project.clinic_ids():
-            try:
-                clinic = self.project.load_clinic(clinic_id)
-            except HandoutsError as exc:
-                rows.append(f"<h2>{html.escape(clinic_id)}</h2>" + _problem_list(exc.problems))
+            if broken := sources.broken_clinics.get(clinic_id):
+                rows.append(f"<h2>{html.escape(clinic_id)}</h2>" + _problem_list(broken.problems))
                 continue
+            clinic = sources.clinics[clinic_id]
             rows.append(f"<h2>{html.escape(clinic.clinic.name)} <small>({html.escape(clinic_id)})</small></h2><ul>")
             extra = [lang for lang in preview_languages(self.project) if lang not in clinic.clinic.languages]
             for lang in [*clinic.clinic.languages, *extra]:
