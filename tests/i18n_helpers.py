@@ -6,7 +6,11 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from handouts.commands.i18n import WIDTH
+from handouts.i18n.powriter import PAGE_WIDTH
+
+# The width Babel's writer needs to wrap as msgmerge and the tool's own writer (powriter) do,
+# at PAGE_WIDTH columns, as closely as it can: a catalog a test edits keeps its line breaks.
+WIDTH = PAGE_WIDTH - 1
 
 
 def po_path(project: Path, lang: str, domain: str) -> Path:

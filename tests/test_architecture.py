@@ -34,7 +34,11 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py")) if "library" not in path.parts}
+MODULES = {
+    module_name(path): path
+    for path in sorted(PACKAGE.rglob("*.py"))
+    if "library" not in path.relative_to(PACKAGE).parts
+}
 
 
 def imported_modules(name: str, path: Path) -> set[str]:

@@ -25,12 +25,17 @@ def temp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.tmp")
 
 
-def write_atomically(target: Path, data: bytes, shown_as: str | None = None) -> None:
+# The option that makes a command write its files elsewhere, named in the fix for a folder it cannot write to.
+OUT = "--out DIR"
+
+
+def write_atomically(target: Path, data: bytes, shown_as: str | None = None, out_option: str | None = OUT) -> None:
     """Write data to a temp file beside target, flush it to disk, then rename it into place.
 
     A reader sees the old file or the new one, never a part of one. Any failure (a full
     disk, a read-only folder, a file or folder in the way) is an OutputError naming the
-    path as shown_as (default: target as given) and the fix; no temp file is left behind."""
+    path as shown_as (default: target as given) and the fix (out_option: the option that writes
+    elsewhere, None for a file that has one place, such as a catalog); no temp file is left behind."""
     temp = temp_path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +45,7 @@ def write_atomically(target: Path, data: bytes, shown_as: str | None = None) -> 
             os.fsync(file.fileno())
         os.replace(temp, target)
     except OSError as exc:
-        raise OutputError(output_problem(exc, target, shown_as or str(target))) from None
+        raise OutputError(output_problem(exc, target, shown_as or str(target), out_option)) from None
     finally:
         with contextlib.suppress(OSError):  # e.g. never created: the folder was read-only
             temp.unlink(missing_ok=True)
@@ -51,21 +56,28 @@ def _write_data(file: BinaryIO, data: bytes) -> None:
     file.write(data)
 
 
-def output_problem(exc: OSError, target: Path, shown_as: str) -> Problem:
-    """What went wrong writing target, and what to do about it, in one line."""
+def output_problem(exc: OSError, target: Path, shown_as: str, out_option: str | None = OUT) -> Problem:
+    """What went wrong writing target, and what to do about it, in one line (out_option: see write_atomically)."""
     blocker = _file_in_the_way(target)
     if blocker is not None:
         shown = _shown_ancestor(shown_as, target, blocker)
-        return Problem(shown, "a file is in the way of the output folder; move or delete it, or pass --out DIR")
+        if out_option is None:
+            return Problem(shown, "a file is in the way: a folder must be here; move or delete the file")
+        return Problem(shown, f"a file is in the way of the output folder; move or delete it, or pass {out_option}")
     if target.is_dir():
-        return Problem(shown_as, "a folder is in the way of this file; move or delete the folder, or pass --out DIR")
+        return Problem(shown_as, "a folder is in the way of this file; move or delete the folder" + _or(out_option))
     if exc.errno in _FULL:
-        return Problem(shown_as, "the disk is full; free some space, or pass --out DIR on another disk, and try again")
+        elsewhere = _or(out_option, " on another disk")
+        return Problem(shown_as, f"the disk is full; free some space{elsewhere}, and try again")
     if exc.errno in _NOT_ALLOWED:
-        return Problem(
-            shown_as, f"cannot write here ({exc.strerror}); make the folder writable or pass --out DIR elsewhere"
-        )
+        elsewhere = f" or pass {out_option} elsewhere" if out_option else ""
+        return Problem(shown_as, f"cannot write here ({exc.strerror}); make the folder writable{elsewhere}")
     return Problem(shown_as, f"cannot be written ({exc.strerror or exc}); check the folder and try again")
+
+
+def _or(out_option: str | None, where: str = "") -> str:
+    """The other fix where the command can write elsewhere: ", or pass --out DIR"."""
+    return f", or pass {out_option}{where}" if out_option else ""
 
 
 def _file_in_the_way(target: Path) -> Path | None:

@@ -9,18 +9,26 @@ Git and zip keep links, so one line in a pull request could print a file from an
 The library's folders are links to the repository's own folders in a source checkout
 (src/handouts/library/*), so each is allowed by its resolved path too.
 
+A page (and the HTML copy, and the preview, which serves its files) reads through the same value
+narrowed to the folders its files may come from (`within`): `asset` is the one judge of such a file.
+
 Build, check, serve and the cluster snapshot all use the one `Project.sandbox`."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from handouts.errors import Problem
 
 FIX = "copy the files into the project instead of linking to them"
+OUTSIDE = "only files in templates/, fonts/ and the clinic's own folder can be used; nothing else is fetched"
+
+
+class Refused(Exception):
+    """A file a page may not read; the message says why, in one line."""
 
 
 def _within(real: str, ground: str) -> bool:
@@ -31,12 +39,33 @@ def _within(real: str, ground: str) -> bool:
 class Sandbox:
     root: Path  # the project folder, to name files as the user knows them
     grounds: tuple[str, ...]  # real folders whose files may be read: the project's, the library's
+    library: Path | None = None  # the packaged library: a page's file the project has none of its own
+    folders: tuple[Path, ...] = ()  # where a page's files may come from (see within)
 
     @classmethod
-    def of(cls, root: Path, library_folders: list[Path]) -> Sandbox:
+    def of(cls, root: Path, library_folders: list[Path], library: Path | None = None) -> Sandbox:
         """The project at root, with the installed library (its root and its folders, each resolved)."""
         real = [os.path.realpath(folder) for folder in (root, *library_folders)]
-        return cls(root, tuple(dict.fromkeys(real)))
+        return cls(root, tuple(dict.fromkeys(real)), library)
+
+    def within(self, folders: Iterable[Path]) -> Sandbox:
+        """This sandbox, for the files of a page: only those in these folders (fonts, templates, the
+        clinic's and the handout's own) may be read, and still only inside the project or library."""
+        return replace(self, folders=tuple(folders))
+
+    def asset(self, named: Path) -> Path:
+        """The real file a page may read by this name (links not yet followed); Refused, saying why, when it
+        lies outside the folders, or a link on the way (a folder may itself be one) leads outside the project."""
+        path = Path(os.path.realpath(named))
+        in_folders = any(Path(os.path.realpath(folder)) in path.parents for folder in self.folders)
+        named_in_folders = any(Path(os.path.abspath(named)).is_relative_to(folder) for folder in self.folders)
+        if (in_folders or named_in_folders) and (outside := self.problem(named)) is not None:
+            raise Refused(f"{outside.file}: {outside.message}")  # names the link
+        if not in_folders:
+            raise Refused(OUTSIDE)
+        if not path.is_file():
+            raise Refused("no such file")
+        return path
 
     def allows(self, path: Path | str) -> bool:
         """Does path, every link on the way followed, lie inside the project or the library?"""

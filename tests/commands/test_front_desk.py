@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO
 from fixture_project import LEAFLET, make_project
 from handouts.model.project import Project
-from handouts.output.formats import CONTENT_SECURITY_POLICY, FORMATS
+from handouts.output.formats import CONTENT_SECURITY_POLICY
 from handouts.pipeline.jobs import Job, Sources
 from handouts.pipeline.render_job import JobRenderer, translations_for
 
@@ -175,9 +175,8 @@ def refused_preview_pdf(root: Path) -> bytes:
     sources.translations = translations_for(project, ["de"], ["diary", "common"])
     render = JobRenderer(project, sources)
     job = Job("fixture", "de", "diary")
-    page, decision = render.page(job, mark_refused=True)
-    assert decision.refused
-    return FORMATS["pdf"].render(page, job.name, render._warm("fixture"))[0]
+    assert render.page(job)[1].refused
+    return render.marked_file(job)
 
 
 def test_the_preview_pdfs_mark_covers_nothing_on_any_page(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from handouts import log
@@ -29,6 +29,7 @@ from handouts.pipeline.plan import (
     not_offered_lines,
     plan,
     select,
+    spelled_as_clinics,
     unmarked_safety,
     without_catalog,
 )
@@ -137,6 +138,7 @@ def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
     today = options.today or dt.date.today()
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
+    options = replace(options, langs=spelled_as_clinics(sources, options.langs))
     check_loading(sources, report)
     check_safety_marks(project, sources, report)
     check_packets(project, sources, report)

@@ -34,11 +34,7 @@ from handouts.i18n.plurals import preferred_rule
 from handouts.i18n.powriter import format_po
 from handouts.log import Echo
 from handouts.model.project import Project
-
-# The line width Babel's writer needs to match msgmerge's 79 columns as closely as it can
-# (tests edit catalogs through Babel); handouts itself writes with powriter.
-WIDTH = 78
-
+from handouts.source.languages import spelled_as
 
 # -- Templates ----------------------------------------------------------------------
 
@@ -100,10 +96,12 @@ def _canonical_order(name: str) -> tuple:
     return ("-" in name, script is None, len(name), name)
 
 
-def write_catalog(catalog: Catalog, path: Path) -> None:
+def write_catalog(project: Project, catalog: Catalog, path: Path) -> None:
     """Write a .po/.pot atomically (an editor or the preview never sees half a file); a full disk
-    or a read-only folder is one line, as for every file the tool writes."""
-    write_atomically(path, format_po(catalog, getattr(catalog, "header", None)).encode("utf-8"))
+    or a read-only folder is one line naming the file as the project does, as for every file the
+    tool writes (a catalog has one place: no --out to suggest)."""
+    data = format_po(catalog, getattr(catalog, "header", None)).encode("utf-8")
+    write_atomically(path, data, project.shown(path), out_option=None)
 
 
 def extract(project: Project, echo: Echo) -> None:
@@ -112,7 +110,7 @@ def extract(project: Project, echo: Echo) -> None:
     own = own_domains(project, found)
     for domain in own:
         path = template_path(project.locales_dir, domain)
-        write_catalog(found[domain].catalog, path)
+        write_catalog(project, found[domain].catalog, path)
         echo(f"wrote   {project.shown(path)} ({len(found[domain].catalog)} messages)")
     if not own:
         echo(NOTHING_OWN)
@@ -194,8 +192,9 @@ def fit_plural_slots(catalog: Catalog) -> None:
 
 
 def init(project: Project, lang: str, echo: Echo) -> None:
-    """`handouts i18n init LANG`: one new catalog per domain."""
-    locale = parse_language(lang)
+    """`handouts i18n init LANG`: one new catalog per domain, in locales/LANG/ as gettext spells it (zh_Hans)."""
+    locale = parse_language(lang.replace("-", "_"))
+    lang = spelled_as(lang, [str(locale)]).replace("-", "_")  # pt-br: pt_BR, as Babel writes the code
     if lang == SOURCE_LANGUAGE:
         raise HandoutsError(Problem("locales/", "English is the source language; it needs no catalog"))
     found = templates(project)
@@ -206,7 +205,7 @@ def init(project: Project, lang: str, echo: Echo) -> None:
             [Problem(project.shown(p), "catalog exists already; use: handouts i18n update") for p in existing]
         )
     for domain, template in found.items():
-        write_catalog(new_catalog(template.catalog, lang), paths[domain])
+        write_catalog(project, new_catalog(template.catalog, lang), paths[domain])
         echo(f"created {project.shown(paths[domain])}")
     echo(
         f"Translate the new catalogs ({locale.english_name}), then add {lang!r} to `languages` in a clinic's "
@@ -225,7 +224,7 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
     own = own_domains(project, found)
     problems = []
     for domain in own:
-        write_catalog(found[domain].catalog, template_path(project.locales_dir, domain))
+        write_catalog(project, found[domain].catalog, template_path(project.locales_dir, domain))
     for lang in selected_languages(project, langs) if own else []:
         memory = translation_memory(project, lang, found)
         for domain in own:
@@ -237,7 +236,7 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
             if not source.exists():
                 catalog = new_catalog(found[domain].catalog, lang)
                 filled = fill_from_memory(catalog, memory)
-                write_catalog(catalog, path)
+                write_catalog(project, catalog, path)
                 echo(
                     f"created {project.shown(path)}"
                     + (f" ({filled} filled from other catalogs, fuzzy)" if filled else "")
@@ -254,7 +253,7 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
             keep_previous(catalog, before)
             fit_plural_slots(catalog)
             fill_from_memory(catalog, [(other, shown) for other, shown in memory if shown != project.shown(source)])
-            write_catalog(catalog, path)
+            write_catalog(project, catalog, path)
             newly_fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.id not in fuzzy_before)
             copied = "" if source == path else f" from {project.shown(source)}"
             echo(f"updated {project.shown(path)}{copied} ({newly_fuzzy} newly fuzzy)")
@@ -302,7 +301,9 @@ def _has_text(string: str | tuple[str, ...] | None) -> bool:
 
 
 def selected_languages(project: Project, langs: tuple[str, ...]) -> list[str]:
+    """The languages asked for (every one when none is), each as its catalog folder spells it."""
     known = languages(project)
+    langs = tuple(dict.fromkeys(spelled_as(lang, known) for lang in langs))
     unknown = [lang for lang in langs if lang not in known]
     if unknown:
         raise HandoutsError(

@@ -1,10 +1,11 @@
 """`handouts serve`: a live preview of every clinic × language × handout.
 
-Each page is the HTML the PDF is made from (Renderer.page), styled with the
-print CSS. Its file:// URLs (fonts, logo, stylesheet) are mapped to /assets/...,
-which serves files from the same folders the PDF renderer may read and nothing
-else. A watcher bumps a version number whenever a catalog, handout, template or
-clinic file is saved; pages listen on /events (server-sent events) and reload
+Each page is planned, refused and rendered as the build does it (plan.py, then
+render_job.JobRenderer): the HTML the PDF is made from, styled with the print CSS.
+Its file:// URLs (fonts, logo, stylesheet) are mapped to /assets/..., which
+serves what the page's Sandbox lets the PDF renderer read, and nothing else.
+A watcher bumps a version number whenever a catalog, handout, template or clinic
+file is saved; pages listen on /events (server-sent events) and reload
 themselves when it changes. Standard library HTTP server; watchfiles watches.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import errno
 import hashlib
 import html
@@ -28,16 +30,19 @@ from urllib.parse import quote, unquote, urlsplit
 
 from handouts import log
 from handouts.errors import HandoutsError, Problem
-from handouts.i18n.extract import COMMON_DOMAIN
 from handouts.log import Echo
 from handouts.model.project import Project, languages_in
-from handouts.output.formats import FORMATS
-from handouts.pipeline.jobs import Job, Sources
-from handouts.pipeline.render_job import JobRenderer, translations_for
+from handouts.pipeline.jobs import BuildOptions, Job, Sources
+from handouts.pipeline.plan import load, not_offered_lines, plan, refuse_before_rendering, without_catalog
+from handouts.pipeline.render_job import JobRenderer, domains_of, translations_for
 from handouts.render.fetch import PROJECT_URL, Page
+from handouts.sandbox import Refused, Sandbox
 from handouts.source.images import SvgRefused, asset_bytes
+from handouts.source.languages import language_tag
 
 WATCHED_SUFFIXES = {".po", ".yaml", ".yml", ".html", ".css", ".svg", ".png", ".jpg", ".jpeg"}
+# The copy a page previews: the standard one, as a PDF (its variants are the build's business).
+PREVIEW_OPTIONS = BuildOptions(switches=(("bilingual", False),), formats=("pdf",))
 EVENT_POLL_SECONDS = 0.5  # how often an open event stream notices a change or a shutdown
 
 # The one script a page runs, allowed by its hash (the version it has seen is in an attribute, so
@@ -124,26 +129,26 @@ class Preview:
         self.project = project
         self.watcher = watcher
 
-    def allowed_dirs(self) -> list[Path]:
-        folders = [*self.project.asset_folders(), *self.project.clinics_dir.glob("*/")]
-        handouts = [*self.project.handouts_dir.glob("*/"), *self.project.library.handouts.glob("*/")]
-        return folders + [p for p in handouts if p.is_dir()]
+    def sandbox(self) -> Sandbox:
+        """The project's sandbox, for the files of every page the preview shows: each clinic's and
+        each handout's own folder on top of the shared ones."""
+        project = self.project
+        handouts = [*project.handouts_dir.glob("*/"), *project.library.handouts.glob("*/")]
+        own = [*project.clinics_dir.glob("*/"), *(p for p in handouts if p.is_dir())]
+        return project.sandbox.within([*project.asset_folders(), *own])
 
     def asset(self, relative: str) -> Path | None:
         """A file the PDF renderer could read too (the project's own, else the packaged one of
         that name); None for anything else."""
-        named = self.project.find(relative)
-        path = named.resolve()
-        allowed = [folder.resolve() for folder in self.allowed_dirs()]
-        inside = self.project.sandbox.allows(named)  # a linked folder is never allowed ground by itself
-        if inside and path.is_file() and any(folder in path.parents for folder in allowed):
-            return path
-        return None
+        try:
+            return self.sandbox().asset(self.project.find(relative))
+        except Refused:
+            return None
 
     def map_urls(self, page: Page) -> str:
         """Point the page's file:// URLs at /assets/ on this server."""
         text = page.html.replace(PROJECT_URL, "/assets/")  # project files, named relative to the project
-        for folder in page.allowed_dirs:
+        for folder in page.sandbox.folders:
             for root in (self.project.root, self.project.library.root):
                 if folder.is_relative_to(root):
                     served = "/assets/" + folder.relative_to(root).as_posix() + "/"
@@ -153,24 +158,40 @@ class Preview:
         base = '<base href="/assets/templates/">'
         return text.replace("<head>", "<head>\n  " + base, 1).replace("</head>", SCREEN_CSS + "\n</head>", 1)
 
-    def _renderer(self, clinic_id: str, lang: str, handout_id: str) -> tuple[JobRenderer, Job]:
-        """The build's own render path, for one job. A language no clinic lists yet (but with
-        catalogs) is previewed with this clinic as a sample, so translators can see their work."""
+    def _planned(self, clinic_id: str, lang: str, handout_id: str) -> tuple[JobRenderer, Job, str | None]:
+        """The build's own plan and render path, for one page: loaded, refused and rendered as the
+        build would. A page the build does not make (a language no clinic lists yet, with
+        catalogs, previewed with this clinic as a sample) is shown too, with the reason it is left out."""
         if clinic_id not in self.project.clinic_ids() or handout_id not in self.project.handout_ids():
             raise LookupError(f"{clinic_id}/{lang}/{handout_id}")
-        clinic = self.project.load_clinic(clinic_id)
-        if lang not in clinic.clinic.languages and lang not in preview_languages(self.project):
+        sources = load(self.project, [clinic_id], [handout_id])
+        refuse_before_rendering(self.project, sources, [handout_id], expired_on=dt.date.today())
+        clinic = sources.clinics.get(clinic_id)
+        listed = clinic is None or lang in clinic.clinic.languages  # a broken clinic shows its problems
+        if not listed and lang not in preview_languages(self.project):
             raise LookupError(f"{clinic_id}/{lang}/{handout_id}")
-        handout = self.project.load_handout(handout_id)
-        sources = Sources({clinic_id: clinic}, {handout_id: handout})
-        sources.translations = translations_for(self.project, [lang], [*handout.domains, COMMON_DOMAIN])
-        return JobRenderer(self.project, sources), Job(clinic_id, lang, handout_id)
+        sources.translations = translations_for(self.project, [lang], domains_of(sources))
+        job = Job(clinic_id, lang, handout_id)
+        left_out = None if clinic is None else self._left_out(sources, job, listed)
+        return JobRenderer(self.project, sources), job, left_out
+
+    def _left_out(self, sources: Sources, job: Job, listed: bool) -> str | None:
+        """Why the build makes no such page, or None when it plans it."""
+        tag = language_tag(job.lang)
+        if not listed:
+            return f"{job.clinic_id} does not list {tag!r} in clinic.yaml languages: previewed as a sample"
+        planned = plan(sources, [job.clinic_id], [job.lang], [job.handout_id], PREVIEW_OPTIONS)
+        if job not in planned:
+            where = "clinic.yaml handouts, or the handout's meta.status or meta.languages"
+            return f"{job.clinic_id} does not offer this handout in {tag!r} ({where})"
+        kept, not_offered = without_catalog(self.project, planned)
+        return None if job in kept else not_offered_lines(self.project, not_offered)[0]
 
     def page(self, clinic_id: str, lang: str, handout_id: str) -> str:
         version = self.watcher.version  # read before rendering: a save during it still reloads
         pdf = link("pdf", clinic_id, lang, f"{handout_id}.pdf")
         try:
-            render, job = self._renderer(clinic_id, lang, handout_id)
+            render, job, left_out = self._planned(clinic_id, lang, handout_id)
             page, decision = render.page(job, mark_refused=True)
         except HandoutsError as exc:
             return error_page(f"{clinic_id}/{lang}/{handout_id}", exc.problems, version)
@@ -179,6 +200,8 @@ class Preview:
             f" · {html.escape(clinic_id)}/{html.escape(lang)}/{html.escape(handout_id)}"
             f' · <a style="color:#fff" href="{pdf}">PDF</a>'
         )
+        if left_out is not None:
+            bar += f"<div>The build does not make this page: {html.escape(left_out)}</div>"
         if decision.refused:
             problems = list(decision.refused)
             noun = "problem" if len(problems) == 1 else "problems"
@@ -193,21 +216,19 @@ class Preview:
 
     def pdf(self, clinic_id: str, lang: str, handout_id: str) -> bytes:
         """The PDF as the build would make it; one the build refuses is marked "not for patients"."""
-        render, job = self._renderer(clinic_id, lang, handout_id)
-        page, _ = render.page(job, mark_refused=True)
-        data, _ = FORMATS["pdf"].render(page, job.name, render._warm(clinic_id))
-        return data
+        render, job, _ = self._planned(clinic_id, lang, handout_id)
+        return render.marked_file(job)
 
     def index(self) -> str:
         version = self.watcher.version
         rows = []
         handout_ids = self.project.handout_ids()
+        sources = load(self.project, self.project.clinic_ids(), [])
         for clinic_id in self.project.clinic_ids():
-            try:
-                clinic = self.project.load_clinic(clinic_id)
-            except HandoutsError as exc:
-                rows.append(f"<h2>{html.escape(clinic_id)}</h2>" + _problem_list(exc.problems))
+            if broken := sources.broken_clinics.get(clinic_id):
+                rows.append(f"<h2>{html.escape(clinic_id)}</h2>" + _problem_list(broken.problems))
                 continue
+            clinic = sources.clinics[clinic_id]
             rows.append(f"<h2>{html.escape(clinic.clinic.name)} <small>({html.escape(clinic_id)})</small></h2><ul>")
             extra = [lang for lang in preview_languages(self.project) if lang not in clinic.clinic.languages]
             for lang in [*clinic.clinic.languages, *extra]:

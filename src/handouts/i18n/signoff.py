@@ -144,7 +144,7 @@ class Approvals:
         ordered = sorted(self.entries.values(), key=lambda e: (e.domain, e.english, e.context or ""))
         items = [e.model_dump(exclude_none=True) for e in ordered]
         body = yaml.safe_dump({"approvals": items}, allow_unicode=True, sort_keys=False, width=100)
-        write_atomically(path, (_HEADER + body).encode(), shown_as)
+        write_atomically(path, (_HEADER + body).encode(), shown_as, out_option=None)  # its place is fixed
 
 
 def _english(msgid: Any) -> tuple[str, str | None]:

@@ -115,7 +115,7 @@ class Project:
         self.library = Folders.under(library or LIBRARY)
         lib = self.library
         # Every file read for the project, by build, check, serve or a cluster worker, passes here.
-        self.sandbox = Sandbox.of(self.root, [lib.root, lib.handouts, lib.locales, lib.templates, lib.fonts])
+        self.sandbox = Sandbox.of(self.root, [lib.root, lib.handouts, lib.locales, lib.templates, lib.fonts], lib.root)
         self.config, self.config_lines = self._load_config()
 
     def _load_config(self) -> tuple[ProjectConfig, LineMap]:

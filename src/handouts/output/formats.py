@@ -23,7 +23,8 @@ from urllib.parse import urljoin, urlsplit
 from handouts.errors import Problem, RenderError
 from handouts.output import pdfua
 from handouts.output.printsafe import ink_problems
-from handouts.render.fetch import OUTSIDE, FetchRefused, Page, make_fetcher, refusal_problem
+from handouts.render.fetch import Page, make_fetcher, refusal_problem
+from handouts.sandbox import OUTSIDE, Refused
 
 # Tagged, titled, language-marked PDFs that screen readers can follow; pdfua.py adds
 # what WeasyPrint's PDF/UA-1 output lacks (artifacts, language of parts, header scope).
@@ -59,12 +60,40 @@ def _pdf_pages(page: Page, origin: str, warm: dict[str, Any]) -> int:
 
 
 def _warm_options(warm: dict[str, Any]) -> dict[str, Any]:
-    """WeasyPrint's font configuration and image cache, kept warm between a worker's jobs."""
-    if "font_config" not in warm:
-        from weasyprint.text.fonts import FontConfiguration
+    """WeasyPrint's font configuration and image cache, kept warm between a worker's jobs (one page alone: fresh)."""
+    warm = warm or Warm().of("")
+    return {"font_config": warm["font_config"], "cache": warm["images"]}
 
-        warm["font_config"] = FontConfiguration()
-    return {"font_config": warm["font_config"], "cache": warm.setdefault("images", {})}
+
+class Warm:
+    """What a worker keeps between its jobs, made here only: one WeasyPrint FontConfiguration for
+    every job (each @font-face is loaded once), and an image cache per clinic (a cached image is
+    not fetched again, so it must not reach another clinic's page)."""
+
+    def __init__(self) -> None:
+        self.font_config: Any = None
+        self.images: dict[str, ImageCache] = {}
+
+    def of(self, clinic_id: str) -> dict[str, Any]:
+        if self.font_config is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            self.font_config = FontConfiguration()
+        return {"font_config": self.font_config, "images": self.images.setdefault(clinic_id, ImageCache())}
+
+
+class ImageCache(dict[str, Any]):
+    """WeasyPrint's image cache, keeping decoded raster images (PNG, JPEG) but no SVG images.
+
+    WeasyPrint's SVG image holds on to the whole laid-out page it was first drawn on. Kept, the
+    QR code (a new one for each PDF) grew a worker by about 1 MB a PDF (420 MB after 160 PDFs),
+    and each clinic's SVG logo by about 1.5 MB a clinic. An SVG is parsed again in milliseconds."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        from weasyprint.images import SVGImage
+
+        if not isinstance(value, SVGImage):
+            super().__setitem__(key, value)
 
 
 def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **options: Any) -> Any:
@@ -72,7 +101,7 @@ def layout(page: Page, origin: str, then: Callable[[Any], Any] | None = None, **
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library, page.sandbox)
+    fetcher = make_fetcher(page.sandbox)
     failed = _ImageFailures()
     weasyprint_log = logging.getLogger("weasyprint")
     weasyprint_log.addHandler(failed)
@@ -164,12 +193,12 @@ def _html(page: Page, origin: str, warm: dict[str, Any]) -> tuple[bytes, int]:
 def self_contained(page: Page, origin: str) -> str:
     """The page with its stylesheets inlined and its images as data: URIs, read through the same
     sandbox as the PDF's (only the project's asset folders), under a policy that loads nothing else."""
-    fetcher = make_fetcher(page.allowed_dirs, page.root, page.library, page.sandbox)
+    fetcher = make_fetcher(page.sandbox)
 
     def fetch(url: str, types: dict[str, str]) -> tuple[bytes, str]:
         try:  # refused first as the PDF refuses it: one problem, one line, for both copies
             response = fetcher.fetch(url)
-        except FetchRefused:
+        except Refused:
             raise RenderError(refusal_problem(*fetcher.refused[-1], page, origin)) from None
         suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
         if suffix not in types:

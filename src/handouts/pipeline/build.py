@@ -15,7 +15,7 @@ from filelock import FileLock, Timeout
 
 from handouts import log
 from handouts.atomic import output_problem, remove_orphaned_temps
-from handouts.errors import ConfigError, HandoutsError, OutputError, Problem
+from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.i18n.signoff import damaged_signoff_files
 from handouts.log import Echo
 from handouts.model.project import Project
@@ -31,15 +31,14 @@ from handouts.pipeline.plan import (
     load,
     not_offered_lines,
     plan,
+    refuse_before_rendering,
     select,
     spelled_as_clinics,
-    unmarked_safety,
     without_catalog,
 )
 from handouts.pipeline.progress import PlainProgress, progress
 from handouts.pipeline.record import record, skip_unchanged
 from handouts.pipeline.render_job import domains_of, translations_for
-from handouts.pipeline.review import expired_problem
 from handouts.pipeline.run import BuildRun, Summary
 from handouts.pipeline.site import publish_library
 from handouts.pipeline.withdraw import withdraw_stale
@@ -63,9 +62,8 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, hel
     options = how_to_run(project, options)
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
     sources = load(project, clinic_ids, handout_ids)
-    refuse_unmarked_safety(project, sources, handout_ids)
-    if not options.allow_expired:
-        refuse_expired(sources, options.today or dt.date.today(), handout_ids)
+    today = None if options.allow_expired else options.today or dt.date.today()
+    refuse_before_rendering(project, sources, handout_ids, expired_on=today)
     report_load_problems(sources, summary)
     for problem in figure_label_warnings(project, sources):
         log.warning(problem)
@@ -204,26 +202,6 @@ def configured_scheduler(project: Project, options: BuildOptions) -> str | None:
             )
         )
     return named if confirmed else None
-
-
-def refuse_unmarked_safety(project: Project, sources: Sources, handout_ids: list[str]) -> None:
-    """A handout that fails the safety lint is treated as a broken file: reported once, only its PDFs left out."""
-    unmarked = unmarked_safety(project, sources)
-    refuse(sources, {handout_id: ConfigError(problems) for handout_id, problems in unmarked.items()}, handout_ids)
-
-
-def refuse_expired(sources: Sources, today: dt.date, handout_ids: list[str]) -> None:
-    """A handout past its review date is treated as a broken file: reported once, its jobs left out."""
-    expired = {h: HandoutsError(p) for h, loaded in sources.handouts.items() if (p := expired_problem(loaded, today))}
-    refuse(sources, expired, handout_ids)
-
-
-def refuse(sources: Sources, refused: dict[str, HandoutsError], handout_ids: list[str]) -> None:
-    """Loaded handouts moved among the broken ones, each in its place among the handouts asked for."""
-    for handout_id in refused:
-        del sources.handouts[handout_id]
-    broken = {**sources.broken_handouts, **refused}
-    sources.broken_handouts = {handout_id: broken[handout_id] for handout_id in handout_ids if handout_id in broken}
 
 
 def report_load_problems(sources: Sources, summary: Summary) -> None:

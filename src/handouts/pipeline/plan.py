@@ -4,6 +4,7 @@ and `handouts serve` plan from the same functions."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -14,9 +15,10 @@ from handouts.model.project import Project
 from handouts.model.safety_lint import library_problems
 from handouts.output.formats import FORMATS
 from handouts.pipeline.jobs import BuildOptions, Job, Sources
+from handouts.pipeline.review import expired_problem
 from handouts.render.label_fit import label_warnings
 from handouts.render.variants import VARIANTS, second_language
-from handouts.source.languages import fallback_chain, language_tag
+from handouts.source.languages import fallback_chain, language_tag, spelled_as
 
 
 def select(project: Project, clinics: list[str], handouts: list[str]) -> tuple[list[str], list[str]]:
@@ -74,6 +76,23 @@ def unmarked_safety(project: Project, sources: Sources) -> dict[str, list[Proble
     return library_problems([*loaded, *(h for h in others if isinstance(h, LoadedHandout))], loaded)
 
 
+def refuse_before_rendering(
+    project: Project, sources: Sources, handout_ids: list[str], expired_on: dt.date | None
+) -> None:
+    """The handouts no PDF is made of, whatever the page: one that fails the safety lint, and (unless
+    expired_on is None) one past its review date on that day. Each is moved among the broken files:
+    reported once, only its PDFs left out (the preview shows its problems instead of its pages)."""
+    refused = {h: ConfigError(problems) for h, problems in unmarked_safety(project, sources).items()}
+    if expired_on is not None:
+        for handout_id, loaded in sources.handouts.items():
+            if problem := expired_problem(loaded, expired_on):
+                refused.setdefault(handout_id, HandoutsError(problem))
+    for handout_id in refused:
+        del sources.handouts[handout_id]
+    broken = {**sources.broken_handouts, **refused}
+    sources.broken_handouts = {handout_id: broken[handout_id] for handout_id in handout_ids if handout_id in broken}
+
+
 def figure_label_warnings(project: Project, sources: Sources) -> list[Problem]:
     """The English figure labels of the loaded handouts that run outside their drawing or print too small."""
     try:
@@ -84,9 +103,9 @@ def figure_label_warnings(project: Project, sources: Sources) -> list[Problem]:
 
 
 def spelled_as_clinics(sources: Sources, langs: tuple[str, ...]) -> tuple[str, ...]:
-    """--lang as the folders spell it (zh-Hans) or as clinic.yaml does (zh_Hans): the clinic's code."""
-    codes = {language_tag(lang): lang for c in sources.clinics.values() for lang in c.clinic.languages}
-    return tuple(codes.get(language_tag(lang), lang) for lang in langs)
+    """--lang as the folders spell it (zh-Hans, pt-br) or as clinic.yaml does (zh_Hans): the clinic's code."""
+    codes = [lang for c in sources.clinics.values() for lang in c.clinic.languages]
+    return tuple(spelled_as(lang, codes) for lang in langs)
 
 
 def loaded_or_error(loader: Callable, *args: object) -> object:

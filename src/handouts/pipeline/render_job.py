@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import replace
-from typing import Any
 
 from handouts.errors import HandoutsError, Problem
 from handouts.i18n.catalogs import Translations
 from handouts.i18n.extract import COMMON_DOMAIN
 from handouts.model.loaded import LoadedClinic, LoadedHandout
 from handouts.model.project import Project
-from handouts.output.formats import FORMATS
+from handouts.output.formats import FORMATS, Warm
 from handouts.pipeline.gate import Decision, decide
 from handouts.pipeline.jobs import Job, Outcome, Sources, Task
 from handouts.pipeline.layout import web_page
@@ -31,9 +30,7 @@ class JobRenderer:
         self.renderer = Renderer(project, source_date_epoch)
         self.sources = sources
         self.strict = strict
-        self.font_config: Any = None
-        # Per clinic: a cached image is not fetched again, so it must not reach another clinic's page.
-        self.image_caches: dict[str, ImageCache] = {}
+        self.warm = Warm()
 
     def __call__(self, task: Task, write: bool = True) -> Outcome:
         """Render one task; a user's mistake or a bug fails this task only."""
@@ -50,7 +47,7 @@ class JobRenderer:
         if not decision.prints:
             return Outcome(task, refused=decision.refused, translated=decision.translated, total=decision.total)
         fmt = FORMATS[job.format]
-        warm = self._warm(job.clinic_id)
+        warm = self.warm.of(job.clinic_id)
         if write:
             data, pages = fmt.render(page, job.name, warm)
             data, pages = self._finish(job, data, pages, page)
@@ -103,37 +100,28 @@ class JobRenderer:
             )
         return page, decision
 
+    def marked_file(self, job: Job) -> bytes:
+        """The job's file as the build makes it; one the build refuses is made all the same, marked
+        "not for patients" with the reason on every page (the preview's PDF link)."""
+        page, _ = self.page(job, mark_refused=True)
+        data, pages = FORMATS[job.format].render(page, job.name, self.warm.of(job.clinic_id))
+        return self._finish(job, data, pages, page)[0]
+
     def _loaded(self, job: Job) -> tuple[LoadedClinic, LoadedHandout]:
+        """The job's clinic and handout; the problems of either that failed (or that cannot print together)."""
         sources = self.sources
-        for broken in (sources.broken_clinics.get(job.clinic_id), sources.broken_handouts.get(job.handout_id)):
+        for broken in (
+            sources.broken_clinics.get(job.clinic_id),
+            sources.broken_handouts.get(job.handout_id),
+            sources.unfit.get((job.clinic_id, job.handout_id)),
+        ):
             if broken is not None:
                 raise broken
         return sources.clinics[job.clinic_id], sources.handouts[job.handout_id]
 
-    def _warm(self, clinic_id: str) -> dict[str, Any]:
-        if self.font_config is None:
-            from weasyprint.text.fonts import FontConfiguration
-
-            self.font_config = FontConfiguration()
-        return {"font_config": self.font_config, "images": self.image_caches.setdefault(clinic_id, ImageCache())}
-
     @staticmethod
     def _named(job: Job, problems: list[Problem]) -> list[Problem]:
         return [p if isinstance(p, Problem) else Problem(job.name, str(p)) for p in problems]
-
-
-class ImageCache(dict[str, Any]):
-    """WeasyPrint's image cache, keeping decoded raster images (PNG, JPEG) but no SVG images.
-
-    WeasyPrint's SVG image holds on to the whole laid-out page it was first drawn on. Kept, the
-    QR code (a new one for each PDF) grew a worker by about 1 MB a PDF (420 MB after 160 PDFs),
-    and each clinic's SVG logo by about 1.5 MB a clinic. An SVG is parsed again in milliseconds."""
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        from weasyprint.images import SVGImage
-
-        if not isinstance(value, SVGImage):
-            super().__setitem__(key, value)
 
 
 def domains_of(sources: Sources) -> list[str]:

@@ -139,14 +139,11 @@ class Renderer:
         page = Page(
             html=html,
             base_url=PROJECT_URL + "templates/",
-            allowed_dirs=[*self.project.asset_folders(), clinic.folder, handout.asset_dir],
+            sandbox=self.project.sandbox.within([*self.project.asset_folders(), clinic.folder, handout.asset_dir]),
             title=title,
             strings=strings,
             lookups=main["lookups"] + (second_ctx["lookups"] if second_ctx else []),
-            root=self.project.root,
-            library=self.project.library.root,
             lang=lang,
-            sandbox=self.project.sandbox,
         )
         check_glyphs(page, fonts, lang, c.font)
         check_text_glyphs(second_strings, fonts, second_ctx["lang"] if second_ctx else lang, c.font)

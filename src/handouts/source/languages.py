@@ -8,6 +8,7 @@ and its fonts from the first stack in that chain (fonts.py)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from babel import Locale
 
@@ -15,6 +16,13 @@ from babel import Locale
 def language_tag(lang: str) -> str:
     """A language code as a BCP 47 tag (zh_Hans -> zh-Hans, pt_BR -> pt-BR): in URLs, folders and `lang`."""
     return lang.replace("_", "-")
+
+
+def spelled_as(lang: str, codes: Iterable[str]) -> str:
+    """A language as a user types it (zh-Hans, as the output folders spell it, or zh_Hans, pt-br)
+    as the one of codes it names (a catalog folder's or clinic.yaml's zh_Hans); as typed when none is."""
+    spelled = {language_tag(code).lower(): code for code in codes}
+    return spelled.get(language_tag(lang).lower(), lang)
 
 
 def fallback_chain(lang: str) -> list[str]:
