@@ -2031,13 +2031,13 @@ def test_workers_that_all_die_at_start_up_fail_the_build_in_one_line(tmp_path: P
     result = build_with_dying_workers(tmp_path, 6, "all", jobs)  # no hang: the timeout would fail it
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
-    assert result.stdout.startswith("a worker process stopped unexpectedly; rendering the 6 unfinished jobs again\n")
+    assert result.stderr.startswith("a worker process stopped unexpectedly; rendering the 6 unfinished jobs again\n")
     errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("error: ")]
     assert errors == [
         "error: handouts build: worker processes stopped twice before 6 files were done (killed, or out of "
         "memory), so nothing was written for them; build again, with fewer workers (-j 1) if memory is short"
     ]
-    assert result.stdout.count("failed  output/fixture/en/tiny-") == 6
+    assert result.stderr.count("failed  output/fixture/en/tiny-") == 6
     assert not list((tmp_path / "p/output").rglob("*.pdf"))
 
 
@@ -2045,7 +2045,7 @@ def test_workers_that_all_die_at_start_up_fail_the_build_in_one_line(tmp_path: P
 def test_a_worker_that_dies_at_start_up_costs_one_retry(tmp_path: Path, jobs: int, which: int) -> None:
     result = build_with_dying_workers(tmp_path, jobs, str(which), jobs)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith(
+    assert result.stderr.startswith(
         f"a worker process stopped unexpectedly; rendering the {jobs} unfinished jobs again\n"
     )
     assert result.stdout.splitlines()[-1].startswith(f"{jobs} built, 0 skipped, 0 failed")

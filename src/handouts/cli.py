@@ -37,6 +37,7 @@ def _project(ctx: click.Context) -> Project:
 def cli(ctx: click.Context, project_dir: Path | None) -> None:
     """Print patient handouts in each patient's language, branded for each clinic."""
     ctx.obj = {"project": project_dir or Path.cwd()}
+    ctx.with_resource(log.to_terminal())  # for click's own test runner too, which calls this without main
 
 
 def _variant_switches(command: Any) -> Any:

@@ -69,9 +69,17 @@ class Terminal(logging.Handler):
         (self.diagnostics if is_diagnostic(record) else _to_stdout)(self.format(record))
 
 
+def _terminals() -> list[Terminal]:
+    return [handler for handler in logger.handlers if isinstance(handler, Terminal)]
+
+
 @contextmanager
 def to_terminal() -> Iterator[Terminal]:
-    """A command's output: every record of the "handouts" loggers printed, and nowhere else."""
+    """A command's output: every record of the "handouts" loggers printed, and nowhere else. Inside
+    another (main's, around the command that click runs), the one already there."""
+    if terminals := _terminals():
+        yield terminals[0]
+        return
     handler, before = Terminal(), (logger.level, logger.propagate)
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -81,10 +89,6 @@ def to_terminal() -> Iterator[Terminal]:
     finally:
         logger.removeHandler(handler)
         logger.level, logger.propagate = before
-
-
-def _terminals() -> list[Terminal]:
-    return [handler for handler in logger.handlers if isinstance(handler, Terminal)]
 
 
 @contextmanager

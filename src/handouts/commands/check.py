@@ -98,7 +98,8 @@ class Report:
     def ok(self) -> bool:
         return all(gate.ok for gate in self.gates.values())
 
-    def as_table(self) -> str:
+    def as_text(self) -> str:
+        """The gates, a line each with its notes (the problems go to stderr, the verdict after them)."""
         lines = []
         for gate in self.gates.values():
             notes = gate.report_notes or [""]
@@ -144,7 +145,7 @@ def check_and_report(
     with log.counting() as counted:
         report = check(project, options)
         if output_format == "text":
-            log.result(report.as_table())
+            log.result(report.as_text())
         for gate in report.gates.values():
             for problem in gate.problems:
                 log.error(problem)
