@@ -181,7 +181,8 @@ def configured_scheduler(project: Project, options: BuildOptions) -> str | None:
     if confirmed and not named:
         why = "handouts.yaml names no scheduler; add `scheduler: tcp://HOST:PORT` to it, or pass --scheduler"
         raise HandoutsError(Problem("--use-scheduler", why))
-    if named and not confirmed and options.executor in (None, "dask"):  # else a local executor was asked for
+    # Said when the build then runs here: not for a local executor asked for, nor for a dask one (an error follows).
+    if named and not confirmed and (options.executor or project.config.executor) is None:
         log.warning(
             project.config_problem(
                 "scheduler",
