@@ -387,7 +387,7 @@ def serve(project: Project, host: str = LOOPBACK, port: int = 8000) -> None:
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        log.progress("Stopped.")
+        log.result("Stopped.")  # with the address it said: the session, on stdout
     finally:
         server.server_close()
 
