@@ -69,16 +69,16 @@ class Terminal(logging.Handler):
         (self.diagnostics if is_diagnostic(record) else _to_stdout)(self.format(record))
 
 
-def _terminals() -> list[Terminal]:
-    return [handler for handler in logger.handlers if isinstance(handler, Terminal)]
+def _terminal() -> Terminal | None:
+    return next((handler for handler in logger.handlers if isinstance(handler, Terminal)), None)
 
 
 @contextmanager
 def to_terminal() -> Iterator[Terminal]:
     """A command's output: every record of the "handouts" loggers printed, and nowhere else. Inside
     another (main's, around the command that click runs), the one already there."""
-    if terminals := _terminals():
-        yield terminals[0]
+    if terminal := _terminal():
+        yield terminal
         return
     handler, before = Terminal(), (logger.level, logger.propagate)
     logger.addHandler(handler)
@@ -88,15 +88,16 @@ def to_terminal() -> Iterator[Terminal]:
         yield handler
     finally:
         logger.removeHandler(handler)
-        logger.level, logger.propagate = before
+        logger.setLevel(before[0])
+        logger.propagate = before[1]
 
 
 @contextmanager
 def progress_bar(total: int) -> Iterator[Callable[[], None] | None]:
     """A progress bar on stderr while it is a terminal and there is work to show (its advance), every
     diagnostic printed through the bar's console meanwhile; None otherwise: progress as plain lines."""
-    terminals = _terminals()
-    if total == 0 or not terminals or not sys.stderr.isatty():
+    terminal = _terminal()
+    if total == 0 or terminal is None or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
@@ -105,14 +106,11 @@ def progress_bar(total: int) -> Iterator[Callable[[], None] | None]:
     columns = (TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("build", total=total)
-        before = [terminal.diagnostics for terminal in terminals]
-        for terminal in terminals:
-            terminal.diagnostics = lambda text: bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
+        terminal.diagnostics = lambda text: bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
         try:
             yield lambda: bar.advance(task)
         finally:
-            for terminal, diagnostics in zip(terminals, before, strict=True):
-                terminal.diagnostics = diagnostics
+            terminal.diagnostics = _to_stderr
 
 
 class Count(logging.Handler):
