@@ -110,7 +110,7 @@ from handouts.model.project import Project
 executors.JOBS_PER_PROCESS = json.loads(sys.argv[3])
 start = time.perf_counter()
 options = BuildOptions(jobs=int(sys.argv[2]), force=True, formats=("pdf",))
-summary = build(Project(Path(sys.argv[1])), options, echo=lambda line: None)
+summary = build(Project(Path(sys.argv[1])), options)  # no terminal: warnings alone, on stderr
 seconds = time.perf_counter() - start
 largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps([seconds, len(summary.built), len(summary.failed), largest]))

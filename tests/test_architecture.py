@@ -112,3 +112,41 @@ def test_error_and_warning_lines_are_formatted_in_one_place():
             if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith(prefixes):
                 hand_written.append(f"{name}:{node.lineno}")
     assert hand_written == []
+
+
+# What writes to the terminal without the logger: print(), click.echo/secho, sys.stdout/sys.stderr.
+DIRECT_OUTPUT = {("builtins", "print"), ("click", "echo"), ("click", "secho"), ("sys", "stdout"), ("sys", "stderr")}
+
+
+def direct_output(tree: ast.AST) -> list[int]:
+    """The lines that print around the logger: a call of print, a use of click.echo or sys.stdout, or
+    an import of one of them by name."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and ("builtins", node.id) in DIRECT_OUTPUT:
+            lines.append(node.lineno)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if (node.value.id, node.attr) in DIRECT_OUTPUT:
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and any((node.module, a.name) in DIRECT_OUTPUT for a in node.names):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_line_goes_through_the_output_module():
+    """log.py alone writes to stdout and stderr: results and diagnostics each go where the policy says."""
+    printing = [
+        f"{name}:{line}"
+        for name, path in MODULES.items()
+        if name != "handouts.log"
+        for line in direct_output(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert printing == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["print('x')", "import click\nclick.echo('x')", "import sys\nsys.stderr.write('x')", "from sys import stdout"],
+)
+def test_the_output_check_sees_each_way_of_printing(source: str):
+    assert direct_output(ast.parse(source)) == [source.count("\n") + 1]

@@ -411,7 +411,7 @@ def test_shipped_template_include_of_a_link_to_etc_passwd(project: Path, run) ->
     clinic_template(project, '{% include "evil.html" %}')
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, f"error: {CLINIC_TEMPLATES}/handout.html:3: the template 'evil.html' links to")
-    assert "root:" not in all_output_text(project) + result.out
+    assert "root:" not in all_output_text(project) + result.out + result.err
 
 
 def test_clinic_template_that_is_itself_a_link(project: Path, secret: Path, run) -> None:
@@ -419,7 +419,7 @@ def test_clinic_template_that_is_itself_a_link(project: Path, secret: Path, run)
     (project / CLINIC_TEMPLATES / "handout.html").symlink_to(secret)
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, f"error: {CLINIC_TEMPLATES}/handout.html: the template 'handout.html' links to")
-    assert SECRET not in all_output_text(project) + result.out
+    assert SECRET not in all_output_text(project) + result.out + result.err
 
 
 def test_linked_folder_inside_the_templates(project: Path, secret: Path, run) -> None:
@@ -427,7 +427,7 @@ def test_linked_folder_inside_the_templates(project: Path, secret: Path, run) ->
     (project / CLINIC_TEMPLATES / "shared").symlink_to(secret.parent, target_is_directory=True)
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, f"error: {CLINIC_TEMPLATES}/handout.html:3: the template 'shared/secret.html'")
-    assert SECRET not in all_output_text(project) + result.out
+    assert SECRET not in all_output_text(project) + result.out + result.err
 
 
 def test_link_inside_the_clinic_templates_is_allowed(project: Path, run) -> None:
@@ -631,7 +631,7 @@ def test_bad_logo_is_refused_on_load(project: Path, run, name: str, data: bytes,
     edit(project / CLINIC, "logo: logo.png", f"logo: {name}")
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, f"error: {CLINIC}:3 logo: logo file '{name}' cannot be used: {reason}")
-    assert "save it again as a plain SVG, PNG or JPEG" in result.out
+    assert "save it again as a plain SVG, PNG or JPEG" in result.err
     assert not (project / PDF).exists()
 
 
@@ -679,7 +679,7 @@ def test_broken_font_file_is_named(project: Path, run, data: bytes, reason: str)
         result,
         f"error: fonts/fonts.yaml:6 families.Broken Sans.regular: font file 'Broken.ttf' cannot be used: {reason}",
     )
-    assert "replace it with a working .ttf or .otf" in result.out
+    assert "replace it with a working .ttf or .otf" in result.err
     assert not (project / PDF).exists()
 
 
@@ -861,15 +861,15 @@ def test_foreign_index_pages_in_out_are_left_alone(project: Path, run, tmp_path:
             f"warning: {out}: already holds docs, index.html, stadtpark that handouts did not write (no "
             "manifest.json); they are left as they are, and the build writes beside them"
         )
-        assert (said in result.out.splitlines()) == first
+        assert (said in result.err.splitlines()) == first
         assert {path: path.read_bytes() for path in theirs} == theirs
         assert (
             f"warning: {out}/index.html: left as it is: handouts did not write this file (it is not what "
             "manifest.json records), so the library's page is not written here; move it elsewhere, or build with "
             "--out DIR"
-        ) in result.out
-        assert f"warning: {out}/stadtpark/index.html: left as it is" in result.out
-        assert "docs/" not in result.out
+        ) in result.err
+        assert f"warning: {out}/stadtpark/index.html: left as it is" in result.err
+        assert "docs/" not in result.err
     assert (out / "stadtpark/de/index.html").is_file()  # the library's own pages are written where free
     recorded = json.loads((out / "manifest.json").read_text())["library"]
     assert [page["path"] for page in recorded] == ["stadtpark/de/index.html"]
@@ -900,7 +900,7 @@ def test_forged_manifest_entry_cannot_move_a_users_file(project: Path, run, plac
     assert result.code == 0, result.out
     assert users.read_bytes() == b"%PDF-1.7 the user's own file"
     assert not (project / "output/_withdrawn").exists()
-    assert f"warning: left {key} where it is: not the file handouts wrote" in result.out
+    assert f"warning: left {key} where it is: not the file handouts wrote" in result.err
     assert key not in {item["path"] for item in json.loads((project / "output/manifest.json").read_text())["pdfs"]}
 
 
@@ -913,7 +913,7 @@ def test_a_linked_folder_in_out_is_not_followed_to_withdraw(project: Path, run, 
     result = run(project, "build", *ONE_JOB[:2], "-j", "1")
     assert result.code == 0, result.out
     assert (outside / f"{HANDOUT}.pdf").is_file()  # the file behind the link is not the tool's to move
-    assert f"warning: left stadtpark/de/{HANDOUT}.pdf where it is" in result.out
+    assert f"warning: left stadtpark/de/{HANDOUT}.pdf where it is" in result.err
 
 
 def test_a_withdrawal_that_cannot_be_made_is_one_line_and_keeps_the_record(project: Path, run) -> None:
@@ -1051,7 +1051,7 @@ def test_an_image_weasyprint_cannot_draw_fails_the_job_not_silently(tmp_path: Pa
     result = run(project, "build", "--lang", "en", "--handout", HANDOUT, "-j", "1")
     assert result.code == 1
     assert "Traceback" not in result.out + result.err
-    assert "an image could not be drawn" in result.out
+    assert "an image could not be drawn" in result.err
     assert (project / f"output/tilleuls/en/{HANDOUT}.pdf").is_file()
     assert not (project / f"output/stadtpark/en/{HANDOUT}.pdf").exists()
 
@@ -1068,9 +1068,9 @@ def test_a_bug_in_one_job_is_an_internal_error_with_a_log_file(tmp_path: Path, r
     result = run(project, "build", "--lang", "en", "--lang", "de", "--handout", HANDOUT, "-j", "1")
     assert result.code == 1
     log = project / "output/handouts-internal-errors.log"
-    assert f"internal error (a bug in handouts, not in your files); the traceback is in {log}" in result.out
+    assert f"internal error (a bug in handouts, not in your files); the traceback is in {log}" in result.err
     assert "RuntimeError: a bug" in log.read_text()
-    assert "Traceback" not in result.out
+    assert "Traceback" not in result.out + result.err
 
 
 # -- One sandbox, by real paths ----------------------------------------------------------------
@@ -1095,7 +1095,7 @@ def assert_refused_unread(project: Path, run, expected: str) -> None:
     """The build fails with the expected line, and the secret reaches no output."""
     result = run(project, "build", *ONE_JOB)
     assert_one_line_error(result, expected)
-    assert SECRET not in all_output_text(project) + result.out
+    assert SECRET not in all_output_text(project) + result.out + result.err
     assert not (project / PDF).exists()
 
 
@@ -1904,10 +1904,10 @@ def test_an_approval_recording_other_english_counts_for_nothing(tmp_path: Path, 
     assert result.code == 1 and not (root / GERMAN_PDF).exists()
     line = line_of(root / "locales/de/LC_MESSAGES/back-care.po", 'msgid "Call us')
     assert (
-        f"error: locales/de/LC_MESSAGES/back-care.po:{line}: the approval by Dr A, GP (" in result.out
+        f"error: locales/de/LC_MESSAGES/back-care.po:{line}: the approval by Dr A, GP (" in result.err
         and ") records other English than this entry, so it counts for nothing; have a clinician check it with: "
         'handouts i18n review de --by "Name, role"'
-        in result.out
+        in result.err
     )
 
 
@@ -1920,7 +1920,7 @@ def test_an_approval_with_another_context_counts_for_nothing(tmp_path: Path, run
     )
     result = run(root, "build", "--lang", "de")
     assert result.code == 1 and not (root / GERMAN_PDF).exists()
-    assert "records other English than this entry, so it counts for nothing" in result.out
+    assert "records other English than this entry, so it counts for nothing" in result.err
 
 
 def test_an_approval_whose_translation_hash_was_swapped_lapses(tmp_path: Path, run) -> None:
@@ -1931,7 +1931,7 @@ def test_an_approval_whose_translation_hash_was_swapped_lapses(tmp_path: Path, r
     (root / REVIEWS).write_text(swapped)
     result = run(root, "build", "--lang", "de")
     assert result.code == 1 and not (root / GERMAN_PDF).exists()
-    assert "safety-critical entry changed since Dr A, GP (" in result.out
+    assert "safety-critical entry changed since Dr A, GP (" in result.err
 
 
 def test_an_approval_moved_to_another_catalog_counts_for_nothing(tmp_path: Path, run) -> None:
@@ -1939,7 +1939,7 @@ def test_an_approval_moved_to_another_catalog_counts_for_nothing(tmp_path: Path,
     (root / REVIEWS).write_text((root / REVIEWS).read_text().replace("domain: back-care", "domain: common"))
     result = run(root, "build", "--lang", "de")
     assert result.code == 1
-    assert "safety-critical entry is not approved by a clinician" in result.out
+    assert "safety-critical entry is not approved by a clinician" in result.err
 
 
 DAMAGED_REVIEWS = [
@@ -1957,7 +1957,7 @@ def test_a_damaged_sign_off_file_is_a_warning_without_require_review(
     (root / REVIEWS).write_text(text)
     result = run(root, "build", "--lang", "de")
     assert result.code == 0 and (root / GERMAN_PDF).is_file()
-    warnings = [w for w in result.out.splitlines() if w.startswith(f"warning: {REVIEWS}:")]
+    warnings = [w for w in result.err.splitlines() if w.startswith(f"warning: {REVIEWS}:")]
     assert len(warnings) == 1 and warnings[0].startswith(f"warning: {REVIEWS}:{line}")
     assert message in warnings[0]
     assert warnings[0].endswith(
@@ -1971,16 +1971,16 @@ def test_a_damaged_sign_off_file_is_an_error_under_require_review(tmp_path: Path
     (root / REVIEWS).write_text("approvals: [\n")
     result = run(root, "build", "--lang", "de")
     assert result.code == 1 and not (root / GERMAN_PDF).exists()
-    assert any(line.startswith(f"warning: {REVIEWS}:2") for line in result.out.splitlines())
-    assert f"the sign-off file cannot be read ({REVIEWS}:2" in result.out
-    assert "refused fixture/de/back-care" in result.out
+    assert any(line.startswith(f"warning: {REVIEWS}:2") for line in result.err.splitlines())
+    assert f"the sign-off file cannot be read ({REVIEWS}:2" in result.err
+    assert "refused fixture/de/back-care" in result.err
 
 
 def test_check_warns_about_a_damaged_sign_off_file(tmp_path: Path, run) -> None:
     root = signed_project(tmp_path / "p", require_review=False)
     (root / REVIEWS).write_text("approvals: 3\n")
     result = run(root, "check")
-    assert f"warning: {REVIEWS}:1 approvals: " in result.out
+    assert f"warning: {REVIEWS}:1 approvals: " in result.err
 
 
 # -- Worker processes that die ----------------------------------------------------------------
@@ -2031,13 +2031,13 @@ def test_workers_that_all_die_at_start_up_fail_the_build_in_one_line(tmp_path: P
     result = build_with_dying_workers(tmp_path, 6, "all", jobs)  # no hang: the timeout would fail it
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
-    assert result.stdout.startswith("a worker process stopped unexpectedly; rendering the 6 unfinished jobs again\n")
+    assert result.stderr.startswith("a worker process stopped unexpectedly; rendering the 6 unfinished jobs again\n")
     errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("error: ")]
     assert errors == [
         "error: handouts build: worker processes stopped twice before 6 files were done (killed, or out of "
         "memory), so nothing was written for them; build again, with fewer workers (-j 1) if memory is short"
     ]
-    assert result.stdout.count("failed  output/fixture/en/tiny-") == 6
+    assert result.stderr.count("failed  output/fixture/en/tiny-") == 6
     assert not list((tmp_path / "p/output").rglob("*.pdf"))
 
 
@@ -2045,7 +2045,7 @@ def test_workers_that_all_die_at_start_up_fail_the_build_in_one_line(tmp_path: P
 def test_a_worker_that_dies_at_start_up_costs_one_retry(tmp_path: Path, jobs: int, which: int) -> None:
     result = build_with_dying_workers(tmp_path, jobs, str(which), jobs)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith(
+    assert result.stderr.startswith(
         f"a worker process stopped unexpectedly; rendering the {jobs} unfinished jobs again\n"
     )
     assert result.stdout.splitlines()[-1].startswith(f"{jobs} built, 0 skipped, 0 failed")
@@ -2117,7 +2117,7 @@ def test_a_scheduler_in_handouts_yaml_alone_is_not_used(tmp_path: Path, run) -> 
         (root / "handouts.yaml").write_text(f"library: []\nscheduler: {address}\n")
         result = run(root, "build", "-j", "1")
     assert result.code == 0
-    assert result.out.splitlines()[0] == (
+    assert result.err.splitlines()[0] == (
         "warning: handouts.yaml:2 scheduler: not used: a project file alone does not send the project over "
         "the network; pass --use-scheduler to render there (or --scheduler ADDRESS)"
     )

@@ -37,6 +37,7 @@ def _project(ctx: click.Context) -> Project:
 def cli(ctx: click.Context, project_dir: Path | None) -> None:
     """Print patient handouts in each patient's language, branded for each clinic."""
     ctx.obj = {"project": project_dir or Path.cwd()}
+    ctx.with_resource(log.to_terminal())  # for click's own test runner too, which calls this without main
 
 
 def _variant_switches(command: Any) -> Any:
@@ -160,7 +161,7 @@ def build(
         scheduler=scheduler,
         use_scheduler=use_scheduler,
     )
-    summary = run_build(_project(ctx), options, echo=click.echo)
+    summary = run_build(_project(ctx), options)
     if not summary.ok:
         ctx.exit(1)
 
@@ -179,7 +180,7 @@ def extract(ctx: click.Context) -> None:
     """Regenerate the .pot templates from the handouts and the templates."""
     from handouts.commands import i18n as commands
 
-    commands.extract(_project(ctx), click.echo)
+    commands.extract(_project(ctx))
 
 
 @i18n.command()
@@ -189,7 +190,7 @@ def init(ctx: click.Context, lang: str) -> None:
     """Create the catalogs of a new language LANG, e.g. pl or pt_BR."""
     from handouts.commands import i18n as commands
 
-    commands.init(_project(ctx), lang, click.echo)
+    commands.init(_project(ctx), lang)
 
 
 @i18n.command()
@@ -199,7 +200,7 @@ def update(ctx: click.Context, langs: tuple[str, ...]) -> None:
     """Merge new and changed English into every catalog (changed entries become fuzzy)."""
     from handouts.commands import i18n as commands
 
-    commands.update(_project(ctx), click.echo, langs)
+    commands.update(_project(ctx), langs)
 
 
 @i18n.command()
@@ -213,7 +214,7 @@ def status(ctx: click.Context, langs: tuple[str, ...], output_format: str | None
     from handouts.commands import i18n_status as commands
 
     report = commands.status(_project(ctx), langs)
-    click.echo(json.dumps(report, indent=2) if output_format == "json" else commands.format_status(report))
+    log.result(json.dumps(report, indent=2) if output_format == "json" else commands.format_status(report))
 
 
 @i18n.command("check")
@@ -224,7 +225,7 @@ def check_catalogs(ctx: click.Context, langs: tuple[str, ...], strict: bool | No
     """Check every catalog; exits non-zero when one has a problem."""
     from handouts.commands import i18n_status as commands
 
-    if not commands.check(_project(ctx), click.echo, langs, strict=bool(strict)):
+    if not commands.check(_project(ctx), langs, strict=bool(strict)):
         ctx.exit(1)
 
 
@@ -243,7 +244,7 @@ def review_catalogs(
     def ask(question: str) -> bool:
         return bool(yes) or click.confirm(question, default=False)
 
-    if not commands.sign_off(_project(ctx), lang, by, click.echo, ask, handout_ids):
+    if not commands.sign_off(_project(ctx), lang, by, ask, handout_ids):
         ctx.exit(1)
 
 
@@ -256,7 +257,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     from handouts.commands.serve import LOOPBACK
     from handouts.commands.serve import serve as run_serve
 
-    run_serve(_project(ctx), host or LOOPBACK, 8000 if port is None else port, echo=click.echo)
+    run_serve(_project(ctx), host or LOOPBACK, 8000 if port is None else port)
 
 
 @cli.command()
@@ -265,6 +266,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.option("--handout", "handouts", multiple=True, help="Check only this handout (repeatable).")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Judge review dates as of this day.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", help="Report format.")
+@click.option("--strict", is_flag=True, default=None, help="Fail on warnings too (e.g. a label that runs outside).")
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -273,14 +275,13 @@ def check(
     handouts: tuple[str, ...],
     today: Any,
     output_format: str,
+    strict: bool | None,
 ) -> None:
     """Run every quality gate without writing PDFs: schema, catalogs, glyphs, contrast, fit, review, readability."""
-    from handouts.commands.check import CheckOptions
-    from handouts.commands.check import check as run_check
+    from handouts.commands.check import CheckOptions, check_and_report
 
-    report = run_check(_project(ctx), CheckOptions(clinics, langs, handouts, today.date() if today else None))
-    click.echo(report.as_json() if output_format == "json" else report.as_text())
-    if not report.ok:
+    options = CheckOptions(clinics, langs, handouts, today.date() if today else None)
+    if not check_and_report(_project(ctx), options, output_format, bool(strict)):
         ctx.exit(1)
 
 
@@ -311,9 +312,9 @@ def new_project(folder: Path) -> None:
     from handouts.model.project import LIBRARY
 
     for created in scaffold(folder):
-        click.echo(f"created {created}")
-    click.echo(f"The packaged library (copy a file from it into the project to change it): {LIBRARY.resolve()}")
-    click.echo(f"Next: cd {folder}; make clinics/my-clinic/clinic.yaml your clinic's; handouts check; handouts build.")
+        log.result(f"created {created}")
+    log.result(f"The packaged library (copy a file from it into the project to change it): {LIBRARY.resolve()}")
+    log.result(f"Next: cd {folder}; make clinics/my-clinic/clinic.yaml your clinic's; handouts check; handouts build.")
 
 
 @new.command("handout")
@@ -324,26 +325,35 @@ def new_handout(ctx: click.Context, handout_id: str) -> None:
     from handouts.commands.new import new_handout as scaffold
 
     for created in scaffold(_project(ctx), handout_id):
-        click.echo(f"created {created}")
-    click.echo("Write the text (see AUTHORING.md), then: handouts i18n update; handouts check.")
+        log.result(f"created {created}")
+    log.result("Write the text (see AUTHORING.md), then: handouts i18n update; handouts check.")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit code instead of exiting, so tests can call it."""
+    """Run the CLI; returns the exit code instead of exiting, so tests can call it. Every line it
+    prints goes through the "handouts" logger (log.py: results on stdout, diagnostics on stderr)."""
+    with log.to_terminal():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="handouts", standalone_mode=False)
     except HandoutsError as exc:
         for problem in exc.problems:
-            click.echo(log.error_line(problem), err=True)
+            log.error(problem)
         return 1
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        exc.show()  # click's usage and "Error: …" lines, on stderr
         return exc.exit_code
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        log.progress("Aborted.")
         return 130
+    except Exception as exc:  # a bug: the traceback, then one line through the formatter
+        log.crash(exc)
+        return 1
     # Without standalone mode, click returns ctx.exit()'s code instead of exiting.
     return result if isinstance(result, int) else 0
 

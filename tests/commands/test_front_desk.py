@@ -85,8 +85,8 @@ def test_an_unquoted_value_yaml_reads_as_something_else_says_to_quote_it(
     edit_clinic(root, old, new)
     result = run(root, "build")
     assert result.code == 1
-    assert f"error: {CLINIC}:{line} {expected}" in result.out.splitlines()
-    assert "Input should be a valid string" not in result.out
+    assert f"error: {CLINIC}:{line} {expected}" in result.err.splitlines()
+    assert "Input should be a valid string" not in result.err
 
 
 # -- Contrast advice names the colour to change ----------------------------------------------
@@ -97,17 +97,17 @@ def test_a_dark_accent_is_told_to_be_paler_not_the_primary_darker(tmp_path: Path
     edit_clinic(root, 'accent: "#e3f1f3"', 'accent: "#0e3b5c"')
     result = run(root, "check")
     assert result.code == 1
-    errors = [line for line in result.out.splitlines() if line.startswith("error: ")]
+    errors = [line for line in result.err.splitlines() if line.startswith("error: ")]
     assert errors and all(f"error: {CLINIC}:5 colors.accent: " in line for line in errors)
     assert all(line.endswith("Choose a paler accent colour") for line in errors)
-    assert "darker primary" not in result.out
+    assert "darker primary" not in result.err
 
 
 def test_a_pale_primary_is_told_to_be_darker(tmp_path: Path, run) -> None:
     root = make_project(tmp_path / "p", {"leaflet": LEAFLET})
     edit_clinic(root, 'primary: "#0b5563"', 'primary: "#9fc5cc"')
     result = run(root, "check")
-    errors = [line for line in result.out.splitlines() if line.startswith("error: ")]
+    errors = [line for line in result.err.splitlines() if line.startswith("error: ")]
     assert errors and all(line.endswith("Choose a darker primary colour") for line in errors)
     assert all(f"error: {CLINIC}:4 colors.primary: " in line for line in errors)
 
@@ -136,11 +136,11 @@ def test_messages_spell_a_language_as_its_folder_does(tmp_path: Path, run) -> No
     result = run(root, "build", "-j", "1", "--lang", "zh-Hans")  # as the folder is named; no catalog: not offered
     assert result.code == 0
     # The language as its output folder spells it; the command with its catalog folder's code (locales/zh_Hans).
-    assert result.out.splitlines()[0] == (
+    assert result.err.splitlines()[0] == (
         "not offered in 'zh-Hans' (no catalog): leaflet; to offer them, run handouts i18n update --lang zh_Hans "
         "and translate"
     )
-    assert "fixture/zh_Hans/" not in result.out
+    assert "fixture/zh_Hans/" not in result.err
     unknown = run(root, "build", "--lang", "fr")
     assert "they offer: en, zh-Hans" in unknown.out + unknown.err
 

@@ -135,7 +135,7 @@ def test_a_footer_that_would_reach_the_edge_is_refused(tmp_path: Path, run) -> N
     result = run(root, "build")
     assert result.code == 1
     advice = r"Shorten it \(e\.g\. footer_text\)"
-    assert re.search(ink_error("the text “[^”]+”", "bottom", advice), result.out), result.out
+    assert re.search(ink_error("the text “[^”]+”", "bottom", advice), result.err), result.err
     assert not (root / "output/fixture/en/leaflet.pdf").exists()
 
 

@@ -238,7 +238,7 @@ def test_control_character_in_a_safety_entry_blocks_the_language(project: Path, 
     )
     result = run(project, "i18n", "check", "--lang", "de")
     assert result.code == 1
-    assert f"{HANDOUT}.po:{line}: safety-critical entry: contains the invisible character U+202E" in result.out
+    assert f"{HANDOUT}.po:{line}: safety-critical entry: contains the invisible character U+202E" in result.err
 
 
 # -- Plural shape --------------------------------------------------------------------

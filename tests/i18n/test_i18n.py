@@ -50,7 +50,7 @@ def test_init_then_translate_builds_polish_without_code_change(project: Path, ru
     # Not translated yet: the safety-critical entries stop it from printing.
     check = run(project, "i18n", "check", "--lang", "pl")
     assert check.code == 1
-    assert "safety-critical entry is not translated yet" in check.out
+    assert "safety-critical entry is not translated yet" in check.err
 
     for path in sorted((project / "locales" / "pl" / "LC_MESSAGES").glob("*.po")):
         catalog = read_catalog(path)
@@ -104,7 +104,7 @@ def test_update_marks_exactly_the_changed_sentence_fuzzy_everywhere(project: Pat
     # Not safety-critical: it still prints, in English, with a warning.
     check = run(project, "i18n", "check", "--lang", "de")
     assert check.code == 0
-    assert "entry is fuzzy" in check.out
+    assert "entry is fuzzy" in check.err
 
 
 def test_status_json_counts_by_language_handout_and_section(project: Path, run) -> None:

@@ -80,7 +80,7 @@ def test_any_translation_of_the_initialised_forms_passes_check_and_survives_upda
     assert run(project, "i18n", "update", "--lang", lang).code == 0
     before = path.read_bytes()
     check = run(project, "i18n", "check", "--lang", lang)
-    assert not [line for line in check.out.splitlines() if line.startswith("error:")], check.out
+    assert not [line for line in check.err.splitlines() if line.startswith("error:")], check.err
     assert run(project, "i18n", "update", "--lang", lang).code == 0
     assert path.read_bytes() == before
 
@@ -134,7 +134,7 @@ def install(project: Path, run, lang: str, written: Path) -> Path:
 
 def assert_accepted_and_prints(project: Path, run, lang: str, weeks: int, form: int) -> None:
     check = run(project, "i18n", "check", "--lang", lang)
-    assert check.code == 0 and "error:" not in check.out, check.out
+    assert check.code == 0 and "error:" not in check.err, check.err
     build = run(project, "build", "--lang", lang, "-j", "1")
     assert build.code == 0, build.out
     assert printed_forms(project, lang) == {f"F{form}"}
@@ -263,7 +263,7 @@ def test_a_wrong_plural_header_is_one_error_and_no_percentage(tmp_path: Path, ru
 
     check = run(project, "i18n", "check", "--lang", "es")
     assert check.code == 1
-    assert [out for out in check.out.splitlines() if out.startswith("error:")] == errors
+    assert [out for out in check.err.splitlines() if out.startswith("error:")] == errors
     status = run(project, "i18n", "status", "--lang", "es")
     assert f"es back-care: will NOT print: locales/es/LC_MESSAGES/back-care.po:{line}: " in status.out
     assert "0/0" not in status.out
@@ -307,7 +307,7 @@ def test_a_form_for_many_numbers_without_the_number_is_refused(tmp_path: Path, r
     assert check.code == 1
     assert (
         "safety-critical entry: placeholder {weeks} is missing from msgstr[4], which prints for several numbers "
-        "(11, 12, …); only a form for exactly one number may leave the number out" in check.out
+        "(11, 12, …); only a form for exactly one number may leave the number out" in check.err
     )
     build = run(project, "build", "--lang", "ar", "-j", "1")
     assert build.code == 1 and "refused fixture/ar/back-care" in build.out + build.err
@@ -329,7 +329,7 @@ def test_a_permuted_header_names_each_plural_entry_to_recheck_and_lapses_its_sig
     assert "    2 → اتصل بنا إذا لم يتحسن ظهرك بعد أسبوعين" in shown
     assert "    11, 12 → اتصل بنا إذا لم يتحسن ظهرك بعد {weeks} أسبوعا" in shown
     assert "approved by Dr Layla Haddad, GP" in shown
-    assert "plural entry to re-check" not in run(project, "i18n", "check", "--lang", "ar").out
+    assert "plural entry to re-check" not in run(project, "i18n", "check", "--lang", "ar").err
 
     path = project / "locales" / "ar" / "LC_MESSAGES" / "back-care.po"
     text = path.read_text(encoding="utf-8")
@@ -337,7 +337,7 @@ def test_a_permuted_header_names_each_plural_entry_to_recheck_and_lapses_its_sig
     check = run(project, "i18n", "check", "--lang", "ar")
     assert check.code == 0  # accepted: it groups the numbers as GNU's and Weblate's rule does
     line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith(f'msgid "{PLURAL_ID}'))
-    recheck = [out for out in check.out.splitlines() if "plural entry to re-check" in out]
+    recheck = [out for out in check.err.splitlines() if "plural entry to re-check" in out]
     assert recheck == [
         f"warning: locales/ar/LC_MESSAGES/back-care.po:{line}: plural entry to re-check: this catalog's Plural-Forms "
         f"numbers the forms unlike Weblate gettext's 'nplurals=6; plural={WEBLATE_ARABIC};'; check each form fits "

@@ -127,7 +127,7 @@ def test_a_new_handout_without_a_catalog_is_not_offered_in_that_language(tmp_pat
     assert "refused" not in result.out + result.err
     assert (
         "not offered in 'de' (no catalog): neck-care; to offer them, run handouts i18n update --lang de and translate"
-        in result.out.splitlines()
+        in result.err.splitlines()
     )
 
 

@@ -112,7 +112,7 @@ def test_the_project_chooses_library_handouts_and_languages(new: Path, run) -> N
     assert (
         "error: clinics/my-clinic/clinic.yaml:17 languages[2]: 'es' is not one of the project's languages in "
         "handouts.yaml (en, de); add it there"
-    ) in result.out
+    ) in result.err
 
     clinic = new / "clinics/my-clinic/clinic.yaml"
     clinic.write_text(clinic.read_text().replace("languages: [en, de, es, fr]", "languages: [en, de]"))
@@ -166,7 +166,7 @@ def test_an_upgraded_library_is_rebuilt_and_listed_by_check(new: Path, tmp_path:
     library = fake_library(tmp_path / "library")
     options = BuildOptions(handouts=("pain-diary", "back-exercises"), langs=("de",), jobs=1)
     narrow = CheckOptions(handouts=options.handouts, langs=options.langs)
-    assert build(Project(new, library), options, echo=lambda line: None).ok
+    assert build(Project(new, library), options).ok
     report = check(Project(new, library), narrow)
     assert report.library_updates == {}
     assert "no packaged handout changed version since the last build" in report.as_text()
@@ -179,7 +179,7 @@ def test_an_upgraded_library_is_rebuilt_and_listed_by_check(new: Path, tmp_path:
     report = check(Project(new, library), narrow)
     assert report.library_updates == {"pain-diary": {"packaged": "9.9", "last_build": [old]}}
     assert f"pain-diary: version 9.9 packaged, {old} in the last build" in report.as_text()
-    summary = build(Project(new, library), options, echo=lambda line: None)
+    summary = build(Project(new, library), options)
     assert {job.handout_id for job, _ in summary.built} == {"pain-diary"}
     assert {job.handout_id for job in summary.skipped} == {"back-exercises"}
     manifest = json.loads((new / "output/manifest.json").read_text())

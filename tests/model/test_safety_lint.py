@@ -54,7 +54,7 @@ def test_check_refuses_an_unmarked_emergency_sentence_and_a_repeated_safety_sent
     result = run(root, "check")
     assert result.code == 1
     assert "safety       FAILED" in result.out
-    assert errors(result.out) == [
+    assert errors(result.err) == [
         "error: handouts/advice.yaml:13 sections[0].blocks[0].text: not marked safety-critical, "
         f"but it sends the patient to {{emergency_number}}; {FIX}",
         "error: handouts/advice.yaml:15 sections[0].blocks[1].text: not marked safety-critical, "
@@ -69,7 +69,7 @@ def test_safety_false_with_a_note_silences_the_lint(tmp_path: Path, run) -> None
     ]
     root = make_project(tmp_path / "p", {"urgent": URGENT, "advice": advice(*silenced)})
     result = run(root, "check")
-    assert errors(result.out) == []
+    assert errors(result.err) == []
     assert "safety       ok     2 handouts: all text that reads as safety-critical is marked" in result.out
     assert result.code == 0
 
@@ -78,7 +78,7 @@ def test_safety_false_without_a_note_is_an_error(tmp_path: Path, run) -> None:
     root = make_project(tmp_path / "p", {"advice": advice("{text: Walk every day., safety: false}")})
     result = run(root, "check")
     assert result.code == 1
-    assert errors(result.out) == [
+    assert errors(result.err) == [
         "error: handouts/advice.yaml:13 sections[0].blocks[0].text: "
         "`safety: false` needs a `note:` saying why this text is not safety-critical"
     ]
@@ -94,7 +94,7 @@ def test_clinic_phone_counts_only_in_words_of_urgency(tmp_path: Path, run) -> No
         },
     )
     result = run(root, "check")
-    assert errors(result.out) == [
+    assert errors(result.err) == [
         "error: handouts/advice.yaml:15 sections[0].blocks[1].text: not marked safety-critical, "
         f"but it sends the patient to {{clinic_phone}} 'straight away'; {FIX}"
     ]
@@ -104,7 +104,7 @@ def test_a_safety_pattern_is_an_error_and_marked_text_is_not(tmp_path: Path, run
     marked = "{text: Do not use it if you are pregnant., safety: true}"
     root = make_project(tmp_path / "p", {"advice": advice("Do not use it if you have a pacemaker.", marked)})
     result = run(root, "check")
-    assert errors(result.out) == [
+    assert errors(result.err) == [
         "error: handouts/advice.yaml:13 sections[0].blocks[0].text: not marked safety-critical, "
         f"but it says 'Do not use' (a safety pattern; see AUTHORING.md); {FIX}"
     ]
@@ -153,7 +153,7 @@ def test_markup_but_strong_in_the_english_is_an_error_at_its_line(tmp_path: Path
     root = make_project(tmp_path / "p", {"advice": advice(*texts)})
     result = run(root, "check")
     assert result.code == 1
-    assert errors(result.out) == [
+    assert errors(result.err) == [
         f"error: handouts/advice.yaml:13 sections[0].blocks[0].text: markup <em> {ONLY_STRONG}",
         "error: handouts/advice.yaml:15 sections[0].blocks[1].text: <strong> is not closed; "
         "end the bold words with </strong>",
@@ -191,7 +191,7 @@ def test_a_number_value_given_text_refuses_only_that_clinics_pdfs_of_that_handou
     )
     checked = run(root, "check")
     assert checked.code == 1
-    assert errors(checked.out) == [f"error: {expected}"]
+    assert errors(checked.err) == [f"error: {expected}"]
     built = run(root, "build", "-j", "1")
     assert built.code == 1
     assert expected in built.out + built.err

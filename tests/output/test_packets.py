@@ -116,10 +116,10 @@ def test_packet_with_a_refused_handout_is_refused_naming_it(tmp_path: Path, run)
     root = packet_project(tmp_path / "p")
     result = run(root, "build", "--lang", "de", "-j", "1")
     assert result.code == 1
-    line = next(line for line in result.out.splitlines() if "packets/" in line and line.startswith("error:"))
+    line = next(line for line in result.err.splitlines() if "packets/" in line and line.startswith("error:"))
     assert line.startswith(f"error: fixture/de/packets/{PACKET}: not printed: its handout 'diary' is not printed: ")
     assert "handouts/diary.yaml: only 97% translated" in line  # the diary's own reason
-    assert f"refused fixture/de/packets/{PACKET}" in result.out
+    assert f"refused fixture/de/packets/{PACKET}" in result.err
     assert not packet_pdf(root, "de").exists()
     assert (root / "output/fixture/de/leaflet.pdf").is_file()  # the other handouts still print
 
@@ -165,7 +165,7 @@ def test_narrowing_to_one_handout_leaves_packets_alone(built: Path, tmp_path: Pa
     root = Path(shutil.copytree(built, tmp_path / "p", symlinks=True))
     result = run(root, "build", "--lang", "en", "--handout", "form", "-j", "1", "--force")
     assert result.code == 0
-    assert "packets/" not in result.out
+    assert "packets/" not in result.err
     assert packet_pdf(root).is_file()
 
 
@@ -192,9 +192,9 @@ def test_a_wrong_packet_is_one_line_naming_file_and_key(tmp_path: Path, run, pac
     root = packet_project(tmp_path / "p", packets)
     result = run(root, "build", "--lang", "en", "-j", "1")
     assert result.code == 1
-    assert f"error: {error}" in result.out.splitlines()
+    assert f"error: {error}" in result.err.splitlines()
     assert (root / "output/fixture/en/leaflet.pdf").is_file()  # only the packet is refused
     assert not packet_pdf(root).exists()
     check = run(root, "check", "--lang", "en")
     assert check.code == 1
-    assert f"error: {error}" in check.out.splitlines()
+    assert f"error: {error}" in check.err.splitlines()

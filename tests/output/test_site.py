@@ -45,7 +45,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with (project / "clinics/stadtpark/clinic.yaml").open("a") as clinic:
         clinic.write(f"site_url: {SITE_URL}\npackets:\n  {PACKET}: [{HANDOUT}]\n")
     assert build(project, "--large-print", "--bilingual") == 0
-    assert build_project(Project(project), figures_in_html(), echo=lambda line: None).ok
+    assert build_project(Project(project), figures_in_html()).ok
     return project
 
 
@@ -284,7 +284,7 @@ def test_refused_handout_is_withdrawn_in_every_format_and_left_out(built: Path, 
     assert f'id="{HANDOUT}"' in (output / "stadtpark/de/index.html").read_text()
     # With nothing current left in Arabic, the picker no longer offers it and its page is gone.
     edit_entry(po_path(project, "ar", FIGURES), "Using a TENS machine at home for back pain", fuzzy=True)
-    assert not build_project(Project(project), figures_in_html(), echo=lambda line: None).ok
+    assert not build_project(Project(project), figures_in_html()).ok
     picker = (output / "stadtpark/index.html").read_text()
     assert 'href="ar/index.html"' not in picker and 'href="de/index.html"' in picker
     assert not (output / "stadtpark/ar/index.html").exists()

@@ -72,7 +72,7 @@ def test_editing_one_po_rebuilds_only_that_language(built: Path, run) -> None:
     edit_entry(po_path(built, "de", HANDOUT), "Microcurrent therapy for back pain", "Mikrostrom gegen Rückenschmerzen")
     result = run(built, *build_args("-j", "1"))
     assert result.code == 0
-    built_line, summary = result.out.splitlines()
+    (built_line,), (summary,) = result.err.splitlines(), result.out.splitlines()
     pages = len(PdfReader(pdf(built, "de")).pages)
     assert built_line == f"built   output/stadtpark/de/microcurrent-back-pain.pdf ({pages} pages)"
     assert summary.startswith("1 built, 1 skipped, 0 failed")
@@ -91,7 +91,7 @@ def test_changed_or_missing_pdf_is_rebuilt(built: Path, run) -> None:
     pdf(built, "de").unlink()
     result = run(built, *build_args("-j", "1"))
     assert result.code == 0
-    assert result.out.startswith("built   ")
+    assert result.err.startswith("built   ")
     assert result.out.splitlines()[-1].startswith("2 built, 0 skipped, 0 failed")
 
 
@@ -139,7 +139,7 @@ def test_a_pdf_that_can_no_longer_be_built_is_withdrawn_and_the_manifest_says_wh
     assert run(built, "i18n", "update", "--lang", "de").code == 0
     result = run(built, "build", "--handout", HANDOUT, "--lang", "de", "--today", "2026-11-24", "-j", "1")
     assert result.code == 1
-    assert f"refused stadtpark/de/{HANDOUT}: " in result.out
+    assert f"refused stadtpark/de/{HANDOUT}: " in result.err
     assert "1 withdrawn" in result.out.splitlines()[-1]
     assert not pdf(built, "de").exists()  # gone from the folder staff print from
     kept = built / "output/_withdrawn/stadtpark/de" / f"{HANDOUT}.pdf"
@@ -177,8 +177,8 @@ def test_failing_job_does_not_stop_the_others(tmp_path: Path, run) -> None:
     break_german(root)
     result = run(root, *build_args("-j", "2"))
     assert result.code == 1
-    assert "error: clinics/stadtpark/templates/handout.html:3: refused to fetch 'file:///etc/passwd'" in result.out
-    assert "failed  output/stadtpark/de/microcurrent-back-pain.pdf" in result.out
+    assert "error: clinics/stadtpark/templates/handout.html:3: refused to fetch 'file:///etc/passwd'" in result.err
+    assert "failed  output/stadtpark/de/microcurrent-back-pain.pdf" in result.err
     assert result.out.splitlines()[-1].startswith("1 built, 0 skipped, 1 failed")
     assert pdf(root, "en").is_file()
     assert not pdf(root, "de").exists()
@@ -282,6 +282,7 @@ def test_killed_worker_leaves_no_file_and_its_job_is_redone(tmp_path: Path) -> N
     child = subprocess.Popen(
         [sys.executable, str(script), str(tmp_path / "stopped"), "-C", str(root), *build_args("-j", "2")],
         stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # its lines, the build's progress and its summary, in the order printed
         text=True,
     )
     with child:
@@ -307,17 +308,18 @@ def test_killed_worker_leaves_no_file_and_its_job_is_redone(tmp_path: Path) -> N
 def test_terminal_shows_a_bar_and_each_failure(tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_project(tmp_path / "project", ["stadtpark"])
     break_german(root)
-    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     result = run(root, *build_args("-j", "1"))
     assert result.code == 1
-    lines = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line).strip() for line in result.out.splitlines()]
+    lines = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line).strip() for line in result.err.splitlines()]
     assert (
         "error: clinics/stadtpark/templates/handout.html:3: refused to fetch 'file:///etc/passwd': only files in "
         "templates/, fonts/ and the clinic's own folder can be used; nothing else is fetched" in lines
     )
     assert "failed  output/stadtpark/de/microcurrent-back-pain.pdf" in lines
     assert not any(line.startswith("built   ") for line in lines)  # the bar shows those
-    assert lines[-1].startswith("1 built, 0 skipped, 1 failed")
+    assert any(line.startswith("building") for line in lines)  # the bar, drawn on stderr
+    assert result.out.startswith("1 built, 0 skipped, 1 failed")
 
 
 def test_ctrl_c_mid_write_leaves_nothing_behind(tmp_path: Path) -> None:

@@ -200,7 +200,7 @@ def test_a_cluster_build_gives_the_local_bytes_and_manifest_even_when_a_worker_d
         killer.join()
     assert killed and killed[0] in [worker.pid for worker in cluster.workers]
     assert result.code == 0, result.out + result.err
-    lines = result.out.splitlines()
+    lines = result.err.splitlines() + result.out.splitlines()  # the progress, then the summary
     assert lines[0] == f"rendering 4 files on the Dask cluster at {cluster.address} (2 workers to start with)"
     assert lines[-1].startswith("4 built, 0 skipped, 0 failed")
     for file in FILES:
@@ -216,14 +216,14 @@ def test_handouts_yaml_names_the_scheduler_and_an_unchanged_rebuild_skips_everyt
     (root / "handouts.yaml").write_text(f"scheduler: {cluster.address}\nlibrary: []\n")
     first = run(root, "build", "--use-scheduler")
     assert first.code == 0, first.out + first.err
-    assert first.out.startswith(f"rendering 4 files on the Dask cluster at {cluster.address}")
+    assert first.err.startswith(f"rendering 4 files on the Dask cluster at {cluster.address}")
     assert first.out.splitlines()[-1].startswith("4 built, 0 skipped, 0 failed")
     again = run(root, "build", "--use-scheduler")
     assert again.code == 0
     assert again.out.startswith("0 built, 4 skipped, 0 failed")  # nothing sent to the cluster
     # The command line wins over handouts.yaml.
     local = run(root, "build", "--force", "--executor", "inline")
-    assert local.out.startswith("built   ")
+    assert local.err.startswith("built   ")
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:

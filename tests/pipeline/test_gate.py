@@ -74,11 +74,11 @@ def test_build_refuses_exactly_the_pdfs_that_use_a_broken_safety_entry(broken: B
     forms = [f"stadtpark/{lang}/{FORM}.pdf" for lang in ("de", "es", "fr", "ru", "vi")]
     assert built(broken.project) == sorted([f"stadtpark/es/{HANDOUT}.pdf", *forms])
     for lang in ("de", "fr", "ru", "vi", "ar"):
-        assert f"refused stadtpark/{lang}/{HANDOUT}: 1 problem (listed above); not printed" in broken.build.out
-    assert f"refused stadtpark/ar/{FORM}: 1 problem (listed above); not printed" in broken.build.out
+        assert f"refused stadtpark/{lang}/{HANDOUT}: 1 problem (listed above); not printed" in broken.build.err
+    assert f"refused stadtpark/ar/{FORM}: 1 problem (listed above); not printed" in broken.build.err
     # The HTML copies pass the same gate: refused exactly where their PDFs are.
     for lang in ("de", "fr", "ru", "vi", "ar"):
-        assert f"refused stadtpark/{lang}/{HANDOUT} (html): 1 problem (listed above); not printed" in broken.build.out
+        assert f"refused stadtpark/{lang}/{HANDOUT} (html): 1 problem (listed above); not printed" in broken.build.err
     assert "12 built, 0 skipped, 0 failed, 12 refused" in broken.build.out  # each PDF and its HTML copy
 
 
@@ -86,24 +86,24 @@ def test_dropped_placeholder_is_refused(broken: Broken) -> None:
     assert (
         f"error: locales/de/LC_MESSAGES/{HANDOUT}.po:{broken.lines['de']}: safety-critical entry: "
         "placeholder {emergency_number} is missing; copy it from the English unchanged"
-    ) in broken.build.out.splitlines()
+    ) in broken.build.err.splitlines()
 
 
 def test_fuzzy_safety_critical_entry_is_refused(broken: Broken) -> None:
     assert (
         f"error: locales/fr/LC_MESSAGES/{HANDOUT}.po:{broken.lines['fr']}: safety-critical entry is fuzzy "
         "(the English changed or it was guessed); review it and remove the fuzzy flag"
-    ) in broken.build.out.splitlines()
+    ) in broken.build.err.splitlines()
 
 
 def test_untranslated_safety_critical_entry_is_refused(broken: Broken) -> None:
     assert (
         f"error: locales/ru/LC_MESSAGES/{HANDOUT}.po:{broken.lines['ru']}: safety-critical entry is not translated yet"
-    ) in broken.build.out.splitlines()
+    ) in broken.build.err.splitlines()
 
 
 def test_added_image_and_script_markup_is_refused(broken: Broken) -> None:
-    lines = broken.build.out.splitlines()
+    lines = broken.build.err.splitlines()
     assert (
         f"error: locales/vi/LC_MESSAGES/{HANDOUT}.po:{broken.lines['vi']}: safety-critical entry: "
         f"markup {IMG} is not in the English; only the English's markup may be used"
@@ -116,7 +116,7 @@ def test_added_image_and_script_markup_is_refused(broken: Broken) -> None:
 
 
 def test_non_critical_problems_fall_back_to_english_with_a_warning(broken: Broken) -> None:
-    lines = broken.build.out.splitlines()
+    lines = broken.build.err.splitlines()
     shown = f"locales/es/LC_MESSAGES/{HANDOUT}.po"
     assert f"warning: {shown}:{broken.lines['es']}: entry is not translated yet (printed in English)" in lines
     assert (
@@ -135,15 +135,15 @@ def test_strict_turns_warnings_into_failures(broken: Broken, tmp_path: Path) -> 
         "-C", str(broken.project), "build", "--strict", "--lang", "es", "--handout", HANDOUT, "--out", str(tmp_path)
     )
     assert result.code == 1
-    assert f"refused stadtpark/es/{HANDOUT}: 2 problems (listed above); not printed" in result.out
-    assert f"error: locales/es/LC_MESSAGES/{HANDOUT}.po:{broken.lines['es']}: entry is not translated yet" in result.out
+    assert f"refused stadtpark/es/{HANDOUT}: 2 problems (listed above); not printed" in result.err
+    assert f"error: locales/es/LC_MESSAGES/{HANDOUT}.po:{broken.lines['es']}: entry is not translated yet" in result.err
     assert not list(tmp_path.rglob("*.pdf"))
 
 
 def test_i18n_check_reports_every_problem(broken: Broken) -> None:
     result = run_main("-C", str(broken.project), "i18n", "check")
     assert result.code == 1
-    lines = result.out.splitlines()
+    lines = result.err.splitlines()
     for lang in ("de", "fr", "ru", "vi"):
         assert any(
             line.startswith(f"error: locales/{lang}/LC_MESSAGES/{HANDOUT}.po:{broken.lines[lang]}: ") for line in lines
@@ -153,4 +153,4 @@ def test_i18n_check_reports_every_problem(broken: Broken) -> None:
         line.startswith(f"error: locales/es/LC_MESSAGES/{HANDOUT}.po:{broken.lines['es-markup']}: ") for line in lines
     )
     assert f"warning: locales/es/LC_MESSAGES/{HANDOUT}.po:{broken.lines['es']}: entry is not translated yet" in lines
-    assert lines[-1] == "Some catalogs have problems (listed above)."
+    assert result.out.splitlines()[-1] == "Some catalogs have problems (listed above)."

@@ -87,7 +87,7 @@ def test_a_renamed_clinic_leaves_the_print_folders_and_the_library(project: Path
         for h in ("leaflet", "notes")
         for ext in ("html", "pdf")
     }
-    assert f"warning: withdrew fixture/de/leaflet.pdf: {gone}" in result.out
+    assert f"warning: withdrew fixture/de/leaflet.pdf: {gone}" in result.err
     assert (output / "_withdrawn/fixture/de/leaflet.pdf").is_file()
     start_page = (output / "index.html").read_text()
     assert 'href="harbour/index.html"' in start_page and "fixture/" not in start_page
@@ -166,12 +166,12 @@ def test_strict_after_lenient_refuses_and_withdraws_what_printed_english(tmp_pat
 
     strict = run(root, "build", *scope, "--strict")  # no --force: the inputs are unchanged
     assert strict.code == 1
-    assert "refused fixture/de/leaflet: 1 problem (listed above); not printed" in strict.out
+    assert "refused fixture/de/leaflet: 1 problem (listed above); not printed" in strict.err
     english = (
         "handouts/leaflet.yaml:11: entry: no translation entry in locales/de/LC_MESSAGES/leaflet.po; "
         "run: handouts i18n update --lang de"
     )
-    assert f"error: {english}" in strict.out
+    assert f"error: {english}" in strict.err
     assert not pdf.exists() and not pdf.with_suffix(".html").exists()
     assert reasons(root) == {"fixture/de/leaflet.pdf": english, "fixture/de/leaflet.html": english}
     assert not (root / "output/fixture/de/index.html").exists()  # nothing left to list in German
@@ -183,8 +183,8 @@ def test_strict_after_lenient_refuses_a_clinic_text_printed_in_another_language(
     assert run(root, "build", *scope).code == 0
     strict = run(root, "build", *scope, "--strict")
     assert strict.code == 1
-    assert "warning: clinics/fixture/clinic.yaml:" in strict.out and "footer_text: has no text in 'de'" in strict.out
-    assert "refused fixture/de/leaflet: 1 problem (listed above); not printed" in strict.out
+    assert "warning: clinics/fixture/clinic.yaml:" in strict.err and "footer_text: has no text in 'de'" in strict.err
+    assert "refused fixture/de/leaflet: 1 problem (listed above); not printed" in strict.err
     assert not (root / "output/fixture/de/leaflet.pdf").exists()
 
 
@@ -199,7 +199,7 @@ def test_a_file_changed_by_hand_is_left_in_place_not_withdrawn(project: Path, ru
         "warning: left fixture/de/notes.pdf where it is: not the file handouts wrote (its content or place is not "
         "what manifest.json records), so not the tool's to move; the build no longer makes it (handout 'notes' no "
         "longer exists (there is no handouts/notes.yaml)): remove it if it is stale"
-    ) in result.out
+    ) in result.err
     assert "fixture/de/notes.pdf" not in {entry["path"] for entry in manifest(project)["pdfs"]}
     assert "notes.pdf" not in (project / "output/fixture/de/index.html").read_text()
 

@@ -167,7 +167,7 @@ def test_a_booklet_over_five_sheets_is_reported_in_sheets(tmp_path: Path, run) -
     root = make_project(tmp_path, {"leaflet": leaflet(90, 40, sentences=8)}, clinic_extra="booklet: true\n")
     result = run(root, "check")
     assert result.code == 1
-    (line,) = [line for line in result.out.splitlines() if line.startswith("error:")]
+    (line,) = [line for line in result.err.splitlines() if line.startswith("error:")]
     assert re.fullmatch(
         r"error: handouts/leaflet\.yaml: the 'en' booklet for fixture takes (\d+) A5 pages, (\d+) sheets, over the 5 "
         r"a booklet folds and staples by hand; shorten the text or its translation, or print the standard copy "
@@ -185,7 +185,7 @@ def test_check_passes_with_booklet_true_in_every_sample_clinic_and_language(tmp_
     for clinic in (root / "clinics").glob("*/clinic.yaml"):
         clinic.write_text(clinic.read_text() + "booklet: true\n")
     result = run(root, "check", "--handout", "pain-diary", "--handout", "tens-at-home")
-    assert [line for line in result.out.splitlines() if line.startswith("error:")] == []
+    assert [line for line in result.err.splitlines() if line.startswith("error:")] == []
     assert "22 booklets within 5 sheets" in result.out
     assert result.code == 0
 
@@ -218,11 +218,11 @@ def test_a_table_too_wide_for_the_page_gets_advice_for_a_table(tmp_path: Path, r
     built = run(root, "build")
     assert built.code == 1
     advice = r"The table is wider than the page: give it fewer or narrower columns \(shorter headings\)"
-    assert re.search(ink_error("(a <table> element|the text “[^”]+”)", "right", advice), built.out), built.out
-    assert "footer_text" not in built.out
+    assert re.search(ink_error("(a <table> element|the text “[^”]+”)", "right", advice), built.err), built.err
+    assert "footer_text" not in built.err
     checked = run(root, "check")
     assert "glyphs       ok" in checked.out and "fit          FAILED" in checked.out
-    assert "The table is wider than the page" in checked.out
+    assert "The table is wider than the page" in checked.err
 
 
 def test_glyphs_failed_always_says_why(tmp_path: Path, run) -> None:
@@ -234,7 +234,7 @@ def test_glyphs_failed_always_says_why(tmp_path: Path, run) -> None:
         result.out,
         re.MULTILINE,
     ), result.out
-    assert re.search(r"^error: .*no font for language 'en' has the character", result.out, re.MULTILINE)
+    assert re.search(r"^error: .*no font for language 'en' has the character", result.err, re.MULTILINE)
     trace = "Traceback (most recent call last):\n  File ...\nValueError: odd input\n"
     assert str(internal_error_problem("c/en/h", trace)) == (
         "c/en/h: internal error while laying it out (ValueError: odd input); please report it"

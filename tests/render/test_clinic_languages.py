@@ -43,8 +43,8 @@ def test_footer_text_missing_a_language_prints_the_main_one_with_a_warning(tmp_p
     assert result.code == 0, result.out
     assert (
         f"warning: {CLINIC}:15 footer_text: has no text in 'ar' (Arabic), so ar copies print it in de; add `ar: …`"
-    ) in result.out
-    assert result.out.count("footer_text") == 1  # once for the language, not once per PDF
+    ) in result.err
+    assert result.err.count("footer_text") == 1  # once for the language, not once per PDF
     assert "Termine nach Vereinbarung" in pdf_text(root / "output/fixture/ar/leaflet.pdf")
     # The German words on the Arabic page are marked as German (PDF/UA gives them their own /Lang).
     assert '<p class="footer-text clinic-text" lang="de" dir="ltr">Termine nach Vereinbarung</p>' in page_html(
@@ -57,7 +57,7 @@ def test_footer_text_in_each_language(tmp_path: Path, run) -> None:
     root = german_arabic(tmp_path, "footer_text:\n  de: Termine nach Vereinbarung\n  ar: المواعيد حسب الاتفاق\n")
     result = run(root, "build", "--strict")
     assert result.code == 0, result.out
-    assert "warning" not in result.out
+    assert "warning" not in result.err
     assert '<p class="footer-text clinic-text" lang="ar" dir="rtl">المواعيد حسب الاتفاق</p>' in page_html(root, "ar")
     assert "Termine nach Vereinbarung" in pdf_text(root / "output/fixture/de/leaflet.pdf")
 
@@ -69,7 +69,7 @@ def test_a_single_footer_text_is_the_main_languages(tmp_path: Path, run) -> None
     assert (
         f"warning: {CLINIC}:15 footer_text: is written once, in the main language 'de' (German), so ar copies "
         "print it in de; write it per language, e.g. `de: …` and `ar: …`"
-    ) in result.out
+    ) in result.err
     assert 'lang="de"' in page_html(root, "ar").split('class="footer-text')[1][:40]
 
 
@@ -80,7 +80,7 @@ def test_a_per_language_text_needs_the_main_language(tmp_path: Path, run) -> Non
     assert (
         f"error: {CLINIC}:15 footer_text: no text in the main language 'de' (German); add `de: …` "
         "(a language without its own text prints the main language's)"
-    ) in result.out
+    ) in result.err
 
 
 def test_clinic_section_fallback_is_marked_with_the_language_it_is_in(tmp_path: Path, run) -> None:
@@ -93,8 +93,8 @@ def test_clinic_section_fallback_is_marked_with_the_language_it_is_in(tmp_path: 
     )
     result = run(root, "build")
     assert result.code == 0, result.out
-    assert f"warning: {CLINIC}:17 clinic_section.text: has no text in 'ar' (Arabic)" in result.out
-    assert "clinic_section.heading" not in result.out
+    assert f"warning: {CLINIC}:17 clinic_section.text: has no text in 'ar' (Arabic)" in result.err
+    assert "clinic_section.heading" not in result.err
     html = page_html(root, "ar")
     assert '<section class="section-clinic clinic-text" lang="de" dir="ltr">' in html
     assert '<h2 class="clinic-text" lang="ar" dir="rtl">كيف تجدنا</h2>' in html
@@ -143,11 +143,11 @@ def test_a_language_without_any_catalog_is_not_offered_and_says_so_once(tmp_path
     root = make_project(tmp_path, {"leaflet": LEAFLET}, languages=("pt_BR",))
     result = run(root, "build")
     assert result.code == 0  # not offered is no refusal
-    lines = [line for line in result.out.splitlines() if "pt_BR" in line or "pt-BR" in line]
+    lines = [line for line in result.err.splitlines() if "pt_BR" in line or "pt-BR" in line]
     assert lines == [  # the language as its output folder spells it, the command as its catalog folder will
         "not offered in 'pt-BR' (no catalog): leaflet; to offer them, run handouts i18n init pt_BR and translate"
     ]
-    assert "refused" not in result.out and not (root / "output/fixture/pt-BR").exists()
+    assert "refused" not in result.err and not (root / "output/fixture/pt-BR").exists()
 
 
 def test_a_handout_without_a_catalog_is_not_offered_in_status_check_and_build_alike(tmp_path: Path, run) -> None:
@@ -155,8 +155,8 @@ def test_a_handout_without_a_catalog_is_not_offered_in_status_check_and_build_al
     root = make_project(tmp_path, {"leaflet": LEAFLET, "second": second}, catalogs("de"), languages=("de",))
     build = run(root, "build", "--format", "pdf")
     assert build.code == 0
-    assert "built   output/fixture/de/leaflet.pdf (1 page)" in build.out
-    assert "not offered in 'de' (no catalog): second; to offer them, run handouts i18n update --lang de" in build.out
+    assert "built   output/fixture/de/leaflet.pdf (1 page)" in build.err
+    assert "not offered in 'de' (no catalog): second; to offer them, run handouts i18n update --lang de" in build.err
     status = run(root, "i18n", "status", "--lang", "de").out
     assert "de second: not offered (no catalog; to offer it: handouts i18n update --lang de)" in status
     assert "de leaflet: 4/4 translated, 0 fuzzy, 0 missing (100% done; can print)" in status

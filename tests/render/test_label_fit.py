@@ -49,7 +49,7 @@ def project(tmp_path: Path) -> Path:
 
 def test_check_warns_of_a_small_label_and_one_outside_the_drawing(project: Path, run) -> None:
     result = run(project, "check")
-    warnings = [line.strip() for line in result.out.splitlines() if line.strip().startswith("warning: handouts/")]
+    warnings = [line.strip() for line in result.err.splitlines() if line.strip().startswith("warning: handouts/")]
     assert warnings == [f"warning: {SMALL}", f"warning: {OUTSIDE}"]
     assert result.code == 0  # a warning: the PDF still prints
 
@@ -64,7 +64,7 @@ def test_the_build_warns_and_still_prints(project: Path, run) -> None:
 def test_a_label_that_fits_is_quiet(tmp_path: Path, run) -> None:
     fitting = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><text x="5" y="50">Pad</text></svg>'
     root = make_project(tmp_path / "p", {"pads": HANDOUT}, assets={"pads/pads.svg": fitting})
-    assert "warning: handouts/" not in run(root, "check").out
+    assert "warning: handouts/" not in run(root, "check").err
 
 
 def test_groups_pass_their_size_anchor_and_transform_to_the_label() -> None:
@@ -96,7 +96,7 @@ def test_check_warns_of_a_translated_label_that_runs_outside_at_its_catalog_line
     long = "Placez l'électrode ici, jamais sur la colonne"
     catalogs = {"fr": {"pads": {("Pad here", "figure label"): long, ("Spine", "figure label"): "Colonne"}}}
     root = make_project(tmp_path / "p", {"pads": HANDOUT}, catalogs, ("en", "fr"), assets={"pads/pads.svg": SVG})
-    warnings = [line.strip() for line in run(root, "check").out.splitlines() if "in fr," in line]
+    warnings = [line.strip() for line in run(root, "check").err.splitlines() if "in fr," in line]
     assert warnings == [
         "warning: locales/fr/LC_MESSAGES/pads.po:22: figure label 'Pad here' (pads.svg) in fr, "
         f"{long!r}, runs outside the drawing (x -19 to 219, y 10 to 22; the viewBox is x 0 to 200, y 0 to 100); "

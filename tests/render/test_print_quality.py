@@ -138,8 +138,8 @@ def test_low_contrast_brand_colour_is_an_error_with_its_ratio(project: Path, run
         "error: clinics/stadtpark/clinic.yaml:5 colors.primary: #999999 on #ffffff has a contrast ratio of 2.84:1; "
         "WCAG 2.1 AA needs at least 4.5:1 for the clinic name, step titles and headings on white paper. "
         "Choose a darker primary colour"
-    ) in result.out
-    assert "#999999 on #eaf3e8 has a contrast ratio of" in result.out
+    ) in result.err
+    assert "#999999 on #eaf3e8 has a contrast ratio of" in result.err
     assert "0 built" in result.out
 
 
@@ -157,10 +157,10 @@ def test_body_size_below_12_pt_is_a_schema_error(project: Path, run) -> None:
     assert result.code == 1
     assert (
         "error: clinics/stadtpark/clinic.yaml:18 body_size: body text must be at least 12 pt (clear print); got 10"
-        in (result.out)
+        in (result.err)
     )
-    assert "clinic.yaml:19 main_language: 'fr' is not one of this clinic's languages (de, ru, ar, en)" in result.out
-    assert "clinic.yaml:22 clinic_section.heading: unknown language 'klingon'" in result.out
+    assert "clinic.yaml:19 main_language: 'fr' is not one of this clinic's languages (de, ru, ar, en)" in result.err
+    assert "clinic.yaml:22 clinic_section.heading: unknown language 'klingon'" in result.err
 
 
 def test_unknown_font_names_the_families(project: Path, run) -> None:
@@ -168,8 +168,8 @@ def test_unknown_font_names_the_families(project: Path, run) -> None:
     clinic.write_text(clinic.read_text() + "font: Comic Sans\n")
     result = run(project, "build")
     assert result.code == 1
-    assert "clinics/stadtpark/clinic.yaml:18 font: unknown font 'Comic Sans'; use one of the families" in result.out
-    assert "Noto Serif" in result.out
+    assert "clinics/stadtpark/clinic.yaml:18 font: unknown font 'Comic Sans'; use one of the families" in result.err
+    assert "Noto Serif" in result.err
 
 
 def test_clinic_theme_font_footer_section_and_qr(project: Path, run) -> None:
@@ -259,20 +259,20 @@ def test_extra_text_trips_the_fit_check_naming_the_language(project: Path, run) 
     assert re.search(
         rf"error: handouts/microcurrent-back-pain.yaml:{line} meta.target_pages: the 'en' version for stadtpark takes "
         r"(\d+) pages, \d+ pages over the target of 4; shorten the text or its translation, or raise the target",
-        checked.out,
+        checked.err,
     )
     assert "fit          FAILED" in checked.out
     built = run(project, "build", *scope)
     assert built.code == 0  # the build reports, `handouts check` fails
     warning = f"warning: handouts/microcurrent-back-pain.yaml:{line} meta.target_pages: the 'en' version for stadtpark"
-    assert warning in built.out
+    assert warning in built.err
     # --strict refuses a PDF printed with any warning, this one too, with or without --force.
     pdf = project / f"output/stadtpark/en/{HANDOUT}.pdf"
     assert pdf.is_file()
     for force in ([], ["--force"]):
         strict = run(project, "build", *scope, *force, "--strict")
         assert strict.code == 1
-        assert f"refused stadtpark/en/{HANDOUT}: 1 problem (listed above); not printed" in strict.out
+        assert f"refused stadtpark/en/{HANDOUT}: 1 problem (listed above); not printed" in strict.err
         assert not pdf.exists()
         assert run(project, "build", *scope).code == 0 and pdf.is_file()  # printed again, leniently
 
@@ -287,7 +287,7 @@ def test_expired_handout_is_refused_unless_allowed(project: Path, run) -> None:
         "meta.review_due: this handout was due for review on "
         "2026-11-01 and is not printed; have it reviewed, then update meta.review_due and meta.version "
         "(or build with --allow-expired)"
-    ) in refused.out
+    ) in refused.err
     assert not (project / "output/stadtpark/en" / f"{HANDOUT}.pdf").exists()
     checked = run(project, "check", *scope)
     assert checked.code == 1
@@ -331,7 +331,7 @@ def test_unknown_layout_names_the_layouts(project: Path, run) -> None:
     assert (
         "error: handouts/microcurrent-back-pain.yaml:13 layout: 'brochure' is not allowed; "
         "use one of 'leaflet' or 'form'"
-    ) in result.out
+    ) in result.err
 
 
 def test_form_takes_its_questions_from_the_leaflet_and_extracts_only_its_own_strings(project: Path, run) -> None:
@@ -348,10 +348,10 @@ def test_form_takes_its_questions_from_the_leaflet_and_extracts_only_its_own_str
     assert (
         f"error: handouts/{FORM}.yaml:36 from: no handout 'microcurrent-knee'; the handouts are: back-exercises, "
         "microcurrent-back-pain, pain-diary, tens-at-home"
-    ) in result.out
+    ) in result.err
     edit(form, "  from: microcurrent-knee#contraindications", "  from: microcurrent-back-pain#risks")
     result = run(project, "build", "--handout", FORM)
-    assert f"error: handouts/{FORM}.yaml:36 from: 'microcurrent-back-pain' has no section 'risks'" in result.out
+    assert f"error: handouts/{FORM}.yaml:36 from: 'microcurrent-back-pain' has no section 'risks'" in result.err
 
 
 def _epilepsy(lang: str) -> str:
@@ -395,5 +395,5 @@ def test_check_passes_on_the_shipped_project_and_shows_readability(tmp_path: Pat
     assert "fit          ok     55 clinic × language × handout layouts within their target pages" in result.out
     # Every shipped figure label prints at 9 pt or more and stays inside its drawing, in every language:
     # a warning would fail a --strict build.
-    assert "figure label" not in result.out
+    assert "figure label" not in result.err
     assert not (project / "output").exists()  # nothing written

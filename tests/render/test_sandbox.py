@@ -122,11 +122,11 @@ def test_clinic_template_cannot_fetch_outside(small: Path, server: Server, run, 
     assert result.code == 1
     assert (
         f"error: clinics/stadtpark/templates/handout.html:7: refused to fetch {asked.format(server=server.url)!r}"
-        in (result.out)
+        in (result.err)
     )
-    assert "only files in templates/, fonts/ and the clinic's own folder can be used" in result.out
+    assert "only files in templates/, fonts/ and the clinic's own folder can be used" in result.err
     assert "0 built, 0 skipped, 2 failed" in result.out  # the PDF and its HTML copy, the problem listed once
-    assert result.out.count("refused to fetch") == 1
+    assert result.err.count("refused to fetch") == 1
     assert not (small / OUTPUT.as_posix().format(lang="en")).exists()
     assert not (small / OUTPUT.with_suffix(".html").as_posix().format(lang="en")).exists()
     assert_no_requests(server)
@@ -138,7 +138,7 @@ def test_shared_stylesheet_cannot_import_from_the_network(small: Path, server: S
     set_template(small, '<link rel="stylesheet" href="handout.css">')
     result = run(small, "build", "--handout", HANDOUT, "--lang", "en", "-j", "1")
     assert result.code == 1
-    assert f"error: templates/handout.css:1: refused to fetch '{server.url}/evil.css'" in result.out
+    assert f"error: templates/handout.css:1: refused to fetch '{server.url}/evil.css'" in result.err
     assert_no_requests(server)
 
 
@@ -162,8 +162,8 @@ def test_clinic_logo_cannot_point_outside(small: Path, server: Server, run, logo
     clinic.write_text(clinic.read_text().replace("logo: logo.png", f"logo: {logo.format(server=server.url)}"))
     result = run(small, "build", "--handout", HANDOUT, "--lang", "en", "-j", "1")
     assert result.code == 1
-    assert "error: clinics/stadtpark/clinic.yaml:3 logo: " in result.out
-    assert message in result.out
+    assert "error: clinics/stadtpark/clinic.yaml:3 logo: " in result.err
+    assert message in result.err
     assert_no_requests(server)
 
 
@@ -181,7 +181,7 @@ def test_svg_logo_cannot_fetch_outside(small: Path, server: Server, run) -> None
     # Refused when the clinic is loaded, before anything is rendered.
     assert (
         "error: clinics/stadtpark/clinic.yaml:3 logo: logo file 'logo.svg' cannot be used: line 2 of the SVG refers to "
-        f"'{server.url}/from-logo.png'; only references inside the SVG (#id) are allowed" in result.out
+        f"'{server.url}/from-logo.png'; only references inside the SVG (#id) are allowed" in result.err
     )
     assert_no_requests(server)
 
@@ -203,8 +203,8 @@ def test_markup_in_a_translation_is_refused(small: Path, server: Server, run, ms
     translate(small, "de", HANDOUT, TITLE, msgstr.format(server=server.url))
     result = run(small, "build", "--handout", HANDOUT, "--lang", "de", "-j", "1")
     assert result.code == 0, result.out
-    assert result.out.startswith(f"warning: locales/de/LC_MESSAGES/{HANDOUT}.po:23: ")
-    assert "(printed in English)" in result.out.splitlines()[0]
+    assert result.err.startswith(f"warning: locales/de/LC_MESSAGES/{HANDOUT}.po:23: ")
+    assert "(printed in English)" in result.err.splitlines()[0]
     assert TITLE in " ".join(pdf_text(small / OUTPUT.as_posix().format(lang="de")).split())
     assert_no_requests(server)
 

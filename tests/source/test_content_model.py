@@ -141,10 +141,10 @@ def test_a_safety_sentence_outside_the_safety_sections_refuses_its_language(tmp_
     clinic.write_text(clinic.read_text() + "min_translated: 50\n")  # other English would be allowed
     result = run(root, "build", "-j", "1")
     assert result.code == 1
-    assert "refused fixture/zh-Hans/fixture: 1 problem (listed above); not printed" in result.out
+    assert "refused fixture/zh-Hans/fixture: 1 problem (listed above); not printed" in result.err
     assert (
         "error: handouts/fixture.yaml:23: safety-critical entry: no translation entry in "
-        "locales/zh_Hans/LC_MESSAGES/fixture.po; run: handouts i18n update --lang zh_Hans" in result.out
+        "locales/zh_Hans/LC_MESSAGES/fixture.po; run: handouts i18n update --lang zh_Hans" in result.err
     )
     assert (root / "output/fixture/en/fixture.pdf").is_file()
     assert not (root / "output/fixture/zh-Hans/fixture.pdf").exists()
@@ -173,7 +173,7 @@ def test_unknown_block_type_and_placeholders_are_reported_together(tmp_path: Pat
     assert result.code == 1
     assert (
         "handouts/fixture.yaml:57 sections[1].blocks[7].type: unknown block type 'checklst'; "
-        "did you mean 'checklist'?" in result.out
+        "did you mean 'checklist'?" in result.err
     )
     root = make_project(
         tmp_path / "q",
@@ -181,7 +181,7 @@ def test_unknown_block_type_and_placeholders_are_reported_together(tmp_path: Pat
         assets={"fixture/pads.svg": SVG},
     )
     result = run(root, "build", "-j", "1")
-    assert "handouts/fixture.yaml:29 sections[1].blocks[0].text: unknown placeholder {colour}" in result.out
+    assert "handouts/fixture.yaml:29 sections[1].blocks[0].text: unknown placeholder {colour}" in result.err
 
 
 def test_form_questions_come_from_another_handouts_section_with_form_wording(tmp_path: Path, run) -> None:
@@ -296,4 +296,4 @@ def test_layout_options_are_checked_when_the_handout_loads(
     root = make_project(tmp_path / "p", {"fixture": text.replace(old, new, 1)}, assets={"fixture/pads.svg": SVG})
     result = run(root, "build", "-j", "1")
     assert result.code == 1
-    assert message in result.out
+    assert message in result.err

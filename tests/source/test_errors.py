@@ -30,7 +30,7 @@ def assert_refused(result, *messages: str) -> None:
     assert result.code == 1
     assert "Traceback" not in result.out + result.err
     for message in messages:
-        assert f"error: {message}\n" in result.out
+        assert f"error: {message}\n" in result.err
 
 
 def pdfs(project: Path) -> list[str]:
@@ -127,7 +127,7 @@ def test_language_without_catalog_is_not_offered(project: Path, run) -> None:
     edit(project / CLINIC, "languages: [de, ru, ar, en]", "languages: [pl, en]")
     result = run(project, "build", "--lang", "pl")
     assert result.code == 0  # not offered is no refusal
-    assert [line for line in result.out.splitlines() if "'pl'" in line] == [
+    assert [line for line in result.err.splitlines() if "'pl'" in line] == [
         "not offered in 'pl' (no catalog): back-exercises, microcurrent-back-pain, microcurrent-screening-form, "
         "pain-diary, tens-at-home; to offer them, run handouts i18n init pl and translate"
     ]

@@ -93,12 +93,14 @@ class Report:
     # Packaged handouts whose version differs from the one the last build printed (information, not a failure).
     library_updates: dict[str, dict[str, Any]] = field(default_factory=dict)
     updates_notes: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # what prints, but someone should know (--strict fails)
 
     @property
     def ok(self) -> bool:
         return all(gate.ok for gate in self.gates.values())
 
     def as_text(self) -> str:
+        """The gates, a line each with its notes (the problems go to stderr, the verdict after them)."""
         lines = []
         for gate in self.gates.values():
             notes = gate.report_notes or [""]
@@ -106,17 +108,19 @@ class Report:
             lines += [f"{'':<20}{note}" for note in notes[1:]]
         for index, note in enumerate(self.updates_notes):
             lines.append(f"{'updates' if index == 0 else '':<20}{note}")
-        for gate in self.gates.values():
-            lines += [log.error_line(problem) for problem in gate.problems]
+        return "\n".join(lines)
+
+    def verdict(self, ok: bool) -> str:
         failed = sum(bool(gate.problems) for gate in self.gates.values())
         partly = sum(gate.status == "partly" for gate in self.gates.values())
         summary = f"{failed} of {len(self.gates)} checks failed" + (f", {partly} done only in part" if partly else "")
-        lines.append("All checks passed." if self.ok else f"{summary}.")
-        return "\n".join(lines)
+        if ok:
+            return "All checks passed."
+        return f"{summary}." if not self.ok else "All checks passed; --strict counts the warnings as failures."
 
-    def as_json(self) -> str:
+    def as_json(self, ok: bool) -> str:
         data = {
-            "ok": self.ok,
+            "ok": ok,
             "gates": {
                 name: {
                     "ok": gate.ok,
@@ -126,11 +130,31 @@ class Report:
                 }
                 for name, gate in self.gates.items()
             },
+            "warnings": [vars(p) for p in self.warnings],
             "readability": self.readability,
             "due_soon": self.due_soon,
             "library_updates": self.library_updates,
         }
         return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def check_and_report(
+    project: Project, options: CheckOptions, output_format: str = "text", strict: bool = False
+) -> bool:
+    """`handouts check`: the report on stdout (the gates, then the verdict; or JSON), every problem and
+    warning on stderr. True when every gate passes (and, with strict, nothing warned)."""
+    with log.counting() as counted:
+        report = check(project, options)
+        if output_format == "text":
+            log.result(report.as_text())
+        for gate in report.gates.values():
+            for problem in gate.problems:
+                log.error(problem)
+        for problem in report.warnings:
+            log.warning(problem)
+    ok = not log.strict_failure(counted, strict) and report.ok
+    log.result(report.verdict(ok) if output_format == "text" else report.as_json(ok))
+    return ok
 
 
 def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
@@ -149,7 +173,7 @@ def check(project: Project, options: CheckOptions = CheckOptions()) -> Report:
     check_review(sources, today, report)
     check_readability(sources, report)
     check_pages(project, sources, clinic_ids, list(options.langs), handout_ids, report)
-    report.gates["fit"].notes += [log.warning_line(problem) for problem in label_fit_warnings(project, sources)]
+    report.warnings += label_fit_warnings(project, sources)
     check_library_updates(project, sources, report)
     return report
 
@@ -338,12 +362,10 @@ def check_pages(
     except HandoutsError as exc:
         report.gates["schema"].problems += exc.problems
         return
-    report.gates["schema"].notes += [log.warning_line(problem) for problem in clinic_text_fallbacks(sources, jobs)]
+    report.warnings += clinic_text_fallbacks(sources, jobs)
     report.gates["catalogs"].notes += not_offered_lines(project, not_offered)
     sources.translations = translations_for(project, sorted({job.lang for job in jobs}), domains_of(sources))
-    report.gates["catalogs"].notes += [
-        log.warning_line(problem) for problem in damaged_signoff_files(sources.translations)
-    ]
+    report.warnings += damaged_signoff_files(sources.translations)
     render = JobRenderer(project, sources)
     failed_layouts = 0
     for job in jobs:

@@ -20,6 +20,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import parse_locale
 from babel.messages.catalog import Catalog
 
+from handouts import log
 from handouts.atomic import write_atomically
 from handouts.errors import CatalogError, HandoutsError, Problem
 from handouts.i18n.catalogs import (
@@ -32,7 +33,6 @@ from handouts.i18n.checks import likely_locale, same_language
 from handouts.i18n.extract import COMMON_DOMAIN, Template, common_template, handout_template
 from handouts.i18n.plurals import preferred_rule
 from handouts.i18n.powriter import format_po
-from handouts.log import Echo
 from handouts.model.project import Project
 from handouts.source.languages import spelled_as
 
@@ -104,16 +104,16 @@ def write_catalog(project: Project, catalog: Catalog, path: Path) -> None:
     write_atomically(path, data, project.shown(path), out_option=None)
 
 
-def extract(project: Project, echo: Echo) -> None:
+def extract(project: Project) -> None:
     """`handouts i18n extract`: regenerate the .pot of each of the project's own domains."""
     found = templates(project)
     own = own_domains(project, found)
     for domain in own:
         path = template_path(project.locales_dir, domain)
         write_catalog(project, found[domain].catalog, path)
-        echo(f"wrote   {project.shown(path)} ({len(found[domain].catalog)} messages)")
+        log.result(f"wrote   {project.shown(path)} ({len(found[domain].catalog)} messages)")
     if not own:
-        echo(NOTHING_OWN)
+        log.result(NOTHING_OWN)
 
 
 NOTHING_OWN = "The project has no handouts, templates or catalogs of its own: the packaged library's catalogs are used."
@@ -191,7 +191,7 @@ def fit_plural_slots(catalog: Catalog) -> None:
         message.string = tuple(forms + [""] * (wanted - len(forms)))
 
 
-def init(project: Project, lang: str, echo: Echo) -> None:
+def init(project: Project, lang: str) -> None:
     """`handouts i18n init LANG`: one new catalog per domain, in locales/LANG/ as gettext spells it (zh_Hans)."""
     locale = parse_language(lang.replace("-", "_"))
     lang = spelled_as(lang, [str(locale)]).replace("-", "_")  # pt-br: pt_BR, as Babel writes the code
@@ -206,14 +206,14 @@ def init(project: Project, lang: str, echo: Echo) -> None:
         )
     for domain, template in found.items():
         write_catalog(project, new_catalog(template.catalog, lang), paths[domain])
-        echo(f"created {project.shown(paths[domain])}")
-    echo(
+        log.result(f"created {project.shown(paths[domain])}")
+    log.result(
         f"Translate the new catalogs ({locale.english_name}), then add {lang!r} to `languages` in a clinic's "
         "clinic.yaml to print it. See TRANSLATING.md."
     )
 
 
-def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
+def update(project: Project, langs: tuple[str, ...] = ()) -> None:
     """`handouts i18n update`: merge new and changed English into the project's own catalogs.
 
     Babel's Catalog.update keeps a changed string's old msgid (#|) and marks it fuzzy.
@@ -237,7 +237,7 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
                 catalog = new_catalog(found[domain].catalog, lang)
                 filled = fill_from_memory(catalog, memory)
                 write_catalog(project, catalog, path)
-                echo(
+                log.result(
                     f"created {project.shown(path)}"
                     + (f" ({filled} filled from other catalogs, fuzzy)" if filled else "")
                 )
@@ -256,9 +256,9 @@ def update(project: Project, echo: Echo, langs: tuple[str, ...] = ()) -> None:
             write_catalog(project, catalog, path)
             newly_fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.id not in fuzzy_before)
             copied = "" if source == path else f" from {project.shown(source)}"
-            echo(f"updated {project.shown(path)}{copied} ({newly_fuzzy} newly fuzzy)")
+            log.result(f"updated {project.shown(path)}{copied} ({newly_fuzzy} newly fuzzy)")
     if not own:
-        echo(NOTHING_OWN)
+        log.result(NOTHING_OWN)
     if problems:
         raise CatalogError(problems)
 

@@ -19,8 +19,7 @@ from handouts.i18n.catalogs import (
 )
 from handouts.i18n.checks import Entry, entries, header_problems, plural_rechecks
 from handouts.i18n.extract import COMMON_DOMAIN, Template
-from handouts.i18n.signoff import Approval, Approvals
-from handouts.log import Echo
+from handouts.i18n.signoff import Approval, Approvals, damaged_signoff
 from handouts.model.project import Project
 
 
@@ -102,21 +101,23 @@ def review_language(project: Project, lang: str, found: dict[str, Template]) -> 
     return result
 
 
-def check(project: Project, echo: Echo, langs: tuple[str, ...] = (), strict: bool = False) -> bool:
-    """`handouts i18n check`: print every problem; True when no catalog has one."""
+def check(project: Project, langs: tuple[str, ...] = (), strict: bool = False) -> bool:
+    """`handouts i18n check`: every problem an error, every entry printed in English a warning;
+    True when no catalog has an error (nor, with strict, a warning)."""
     found = templates(project)
     ok = True
-    for lang in selected_languages(project, langs):
-        result = review_language(project, lang, found)
-        errors, warnings = result.blocking() + result.failing(), result.untranslated() + result.recheck
-        if result.not_offered:
-            echo(f"{lang}: not offered (no catalog): {', '.join(result.not_offered)}")
-        for problem in errors + (warnings if strict else []):
-            echo(log.error_line(problem))
-        for problem in [] if strict else warnings:
-            echo(log.warning_line(problem))
-        ok = ok and not errors and not (strict and warnings)
-    echo("All catalogs pass." if ok else "Some catalogs have problems (listed above).")
+    with log.counting() as counted:
+        for lang in selected_languages(project, langs):
+            result = review_language(project, lang, found)
+            if result.not_offered:
+                log.result(f"{lang}: not offered (no catalog): {', '.join(result.not_offered)}")
+            for problem in result.blocking() + result.failing():
+                log.error(problem)
+                ok = False
+            for problem in result.untranslated() + result.recheck:
+                log.warning(problem)
+    ok = not log.strict_failure(counted, strict) and ok
+    log.result("All catalogs pass." if ok else "Some catalogs have problems (listed above).")
     return ok
 
 
@@ -139,6 +140,8 @@ def status(project: Project, langs: tuple[str, ...] = ()) -> dict:
         result = review_language(project, lang, found)
         path = project.reviews_file(lang)
         approvals = Approvals.load(path, project.shown(path))
+        if damaged := damaged_signoff(lang, approvals):
+            log.warning(damaged)
         report[lang] = {}
         for domain in found:
             if domain in result.not_offered:
@@ -214,7 +217,6 @@ def sign_off(
     project: Project,
     lang: str,
     by: str | None,
-    echo: Echo,
     ask: Callable[[str], bool],
     handout_ids: tuple[str, ...] = (),
     today: dt.date | None = None,
@@ -235,7 +237,7 @@ def sign_off(
     recorded = 0
     try:
         for entry in critical:
-            if _show_for_review(entry, approvals, echo) and by is not None and ask("Approve this translation?"):
+            if _show_for_review(entry, approvals) and by is not None and ask("Approve this translation?"):
                 approvals.approve(
                     entry.domain, entry.source_id, entry.context, entry.reviewed, by.strip(), today or dt.date.today()
                 )
@@ -243,9 +245,9 @@ def sign_off(
     finally:
         if recorded:
             approvals.write(path, project.shown(path))
-            echo(f"recorded {recorded} approval(s) by {by.strip()} in {project.shown(path)}")
+            log.result(f"recorded {recorded} approval(s) by {by.strip()} in {project.shown(path)}")
     approved = sum(_approval_of(e, approvals) is not None for e in critical)
-    echo(f"{lang}: {approved} of {len(critical)} safety-critical entries approved")
+    log.result(f"{lang}: {approved} of {len(critical)} safety-critical entries approved")
     return approved == len(critical)
 
 
@@ -253,25 +255,25 @@ def _approval_of(entry: Entry, approvals: Approvals) -> Approval | None:
     return approvals.approval(entry.domain, entry.source_id, entry.context, entry.reviewed) if entry.ready else None
 
 
-def _show_for_review(entry: Entry, approvals: Approvals, echo: Echo) -> bool:
+def _show_for_review(entry: Entry, approvals: Approvals) -> bool:
     """Print one entry as the reviewer must see it; True when it is ready and awaits approval."""
-    echo("")
-    echo(f"{entry.file}:{entry.line or ''}  [{entry.domain}, {entry.section}]")
-    echo(f"  English:     {' | '.join(entry.source_id) if isinstance(entry.source_id, tuple) else entry.msgid}")
+    log.result("")
+    log.result(f"{entry.file}:{entry.line or ''}  [{entry.domain}, {entry.section}]")
+    log.result(f"  English:     {' | '.join(entry.source_id) if isinstance(entry.source_id, tuple) else entry.msgid}")
     if not entry.ready:
-        echo(f"  cannot be approved yet: {entry.problems()[0].message}")
+        log.result(f"  cannot be approved yet: {entry.problems()[0].message}")
         return False
     if isinstance(entry.string, (list, tuple)):
-        echo("  Translation: (the form each number prints)")
+        log.result("  Translation: (the form each number prints)")
         for index, form in enumerate(entry.string):
             numbers = entry.examples[index] if index < len(entry.examples) else []
-            echo(f"    {', '.join(str(n) for n in numbers) or f'msgstr[{index}]'} → {form}")
+            log.result(f"    {', '.join(str(n) for n in numbers) or f'msgstr[{index}]'} → {form}")
     else:
-        echo(f"  Translation: {entry.string}")
+        log.result(f"  Translation: {entry.string}")
     approval = _approval_of(entry, approvals)
     if approval is not None:
-        echo(f"  approved by {approval}")
+        log.result(f"  approved by {approval}")
         return False
     lapsed = approvals.lapsed(entry.domain, entry.source_id, entry.context, entry.reviewed)
-    echo(f"  changed since {lapsed} approved it" if lapsed else "  not approved")
+    log.result(f"  changed since {lapsed} approved it" if lapsed else "  not approved")
     return True

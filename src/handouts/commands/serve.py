@@ -30,7 +30,6 @@ from urllib.parse import quote, unquote, urlsplit
 
 from handouts import log
 from handouts.errors import HandoutsError, Problem
-from handouts.log import Echo
 from handouts.model.project import Project, languages_in
 from handouts.pipeline.jobs import BuildOptions, Job, Sources
 from handouts.pipeline.plan import load, not_offered_lines, plan, refuse_before_rendering, without_catalog
@@ -387,14 +386,14 @@ class PreviewServer(ThreadingHTTPServer):
         for a browser that went away, one line for anything else, never a traceback."""
         error = sys.exc_info()[1]
         if not isinstance(error, ConnectionError):
-            print(log.warning_line(f"a preview request failed ({type(error).__name__}: {error})"), file=sys.stderr)
+            log.warning(f"a preview request failed ({type(error).__name__}: {error})")
 
     def server_close(self) -> None:
         self.preview.watcher.stop()
         super().server_close()
 
 
-def serve(project: Project, host: str = LOOPBACK, port: int = 8000, echo: Echo = print) -> None:
+def serve(project: Project, host: str = LOOPBACK, port: int = 8000) -> None:
     """Serve until Ctrl-C; on this machine only unless told another address."""
     where = f"cannot listen on {host}:{port}"
     if not 0 <= port <= 65535:
@@ -403,17 +402,13 @@ def serve(project: Project, host: str = LOOPBACK, port: int = 8000, echo: Echo =
         server = PreviewServer(project, host, port)
     except OSError as exc:
         raise HandoutsError(Problem(where, _listen_problem(exc))) from None
-    echo(f"Previewing on {server.url} (press Ctrl-C to stop)")
+    log.result(f"Previewing on {server.url} (press Ctrl-C to stop)")
     if not is_loopback(host):
-        echo(
-            log.warning_line(
-                f"--host {host}: every machine that reaches this address can read the preview and its files"
-            )
-        )
+        log.warning(f"--host {host}: every machine that reaches this address can read the preview and its files")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        echo("Stopped.")
+        log.result("Stopped.")  # with the address it said: the session, on stdout
     finally:
         server.server_close()
 

@@ -173,8 +173,14 @@ def damaged_signoff_files(translations: Mapping[str, Any]) -> list[Problem]:
     text is refused for that reason)."""
     problems = []
     for lang, catalogs in translations.items():
-        if catalogs.is_source or (problem := catalogs.approvals.problem) is None:
-            continue
-        fix = f"nothing in it counts as approved until it is fixed or written again by handouts i18n review {lang}"
-        problems.append(Problem(problem.file, f"{problem.message}; {fix}", problem.line, problem.key))
+        if not catalogs.is_source and (problem := damaged_signoff(lang, catalogs.approvals)):
+            problems.append(problem)
     return problems
+
+
+def damaged_signoff(lang: str, approvals: Approvals) -> Problem | None:
+    """Why lang's sign-off file cannot be read, with the fix; None when it can."""
+    if (problem := approvals.problem) is None:
+        return None
+    fix = f"nothing in it counts as approved until it is fixed or written again by handouts i18n review {lang}"
+    return Problem(problem.file, f"{problem.message}; {fix}", problem.line, problem.key)

@@ -17,7 +17,6 @@ from handouts import log
 from handouts.atomic import output_problem, remove_orphaned_temps
 from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.i18n.signoff import damaged_signoff_files
-from handouts.log import Echo
 from handouts.model.project import Project
 from handouts.pipeline.executors.local import executor_problem, run_jobs
 from handouts.pipeline.incremental import MANIFEST_NAME, Manifest
@@ -36,7 +35,7 @@ from handouts.pipeline.plan import (
     spelled_as_clinics,
     without_catalog,
 )
-from handouts.pipeline.progress import PlainProgress, progress
+from handouts.pipeline.progress import Progress, progress
 from handouts.pipeline.record import record, skip_unchanged
 from handouts.pipeline.render_job import domains_of, translations_for
 from handouts.pipeline.run import BuildRun, Summary
@@ -46,18 +45,16 @@ from handouts.pipeline.withdraw import withdraw_stale
 __all__ = ["BuildOptions", "Summary", "build"]
 
 
-def build(project: Project, options: BuildOptions | None = None, echo: Echo = print) -> Summary:
+def build(project: Project, options: BuildOptions | None = None) -> Summary:
     options = options or BuildOptions()
-    with log.capture(echo) as logged, contextlib.ExitStack() as held:
-        summary = _build(project, options, logged, held)
-        summary.warnings = logged.warnings
-    summary.strict = options.strict
-    if options.strict and summary.warnings and not summary.failed and not summary.refused:
-        echo(f"--strict: {summary.warnings} warning(s) count as failures")
+    with log.counting() as counted, contextlib.ExitStack() as held:
+        summary = _build(project, options, held)
+    summary.warnings, summary.strict = counted.warnings, options.strict
+    log.strict_failure(counted, options.strict)
     return summary
 
 
-def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, held: contextlib.ExitStack) -> Summary:
+def _build(project: Project, options: BuildOptions, held: contextlib.ExitStack) -> Summary:
     start, summary = time.perf_counter(), Summary()
     options = how_to_run(project, options)
     clinic_ids, handout_ids = select(project, list(options.clinics), list(options.handouts))
@@ -79,18 +76,16 @@ def _build(project: Project, options: BuildOptions, logged: log.EchoHandler, hel
     tasks = skip_unchanged(run, jobs)
     remove_orphaned_temps(out_dir)  # left anywhere by a build that was killed
     run.kept = {output_path(out_dir, job) for job in summary.skipped if isinstance(job, Job)}
-    echo = logged.echo
     try:
-        render(run, tasks, logged)
-        build_packets(run, plan_packets(run), PlainProgress(echo))
+        render(run, tasks)
+        build_packets(run, plan_packets(run), Progress())
         withdraw_stale(run)
         publish_library(run)
     finally:
-        logged.echo = echo
         manifest.save()  # even on Ctrl-C: what was built is recorded
         remove_orphaned_temps(out_dir)  # left by a worker that was killed
     summary.seconds = time.perf_counter() - start
-    log.info(summary.line())
+    log.result(summary.line())
     return summary
 
 
@@ -105,7 +100,7 @@ def planned(
     """The jobs to build, and per language the handouts not offered (no catalog), each said once."""
     jobs, not_offered = without_catalog(project, plan(sources, clinic_ids, list(options.langs), handout_ids, options))
     for line in not_offered_lines(project, not_offered):
-        log.info(line)
+        log.progress(line)
     for problem in clinic_text_fallbacks(sources, jobs):
         log.warning(problem)
         summary.printed.add(problem)  # said once here, not again for each file that prints it
@@ -122,25 +117,16 @@ def open_manifest(project: Project, out_dir: Path) -> Manifest:
     return manifest
 
 
-def render(run: BuildRun, tasks: list[Task], logged: log.EchoHandler) -> None:
+def render(run: BuildRun, tasks: list[Task]) -> None:
     """Render the tasks with the chosen executor, writing and recording each file as it comes back."""
-    options, echo = run.options, logged.echo
-    with progress(echo, len(tasks)) as shown:
-        logged.echo = shown.note  # while a progress bar is drawn, messages print above it
+    options = run.options
+    with progress(len(tasks)) as shown:
         outcomes = run_jobs(
-            run.project,
-            run.sources,
-            tasks,
-            options.jobs,
-            shown.note,
-            options.strict,
-            options.executor,
-            options.scheduler,
+            run.project, run.sources, tasks, options.jobs, options.strict, options.executor, options.scheduler
         )
         for outcome in outcomes:
             if record(run, outcome, shown):
                 run.kept.add(output_path(run.out_dir, outcome.job))
-    logged.echo = echo
 
 
 LOCK_NAME = ".handouts-build.lock"
@@ -193,7 +179,8 @@ def configured_scheduler(project: Project, options: BuildOptions) -> str | None:
     if confirmed and not named:
         why = "handouts.yaml names no scheduler; add `scheduler: tcp://HOST:PORT` to it, or pass --scheduler"
         raise HandoutsError(Problem("--use-scheduler", why))
-    if named and not confirmed and options.executor in (None, "dask"):  # else a local executor was asked for
+    # Said when the build then runs here: not for a local executor asked for, nor for a dask one (an error follows).
+    if named and not confirmed and (options.executor or project.config.executor) is None:
         log.warning(
             project.config_problem(
                 "scheduler",

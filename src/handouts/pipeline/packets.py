@@ -59,8 +59,9 @@ def build_packets(run: BuildRun, packets: list[PacketJob], shown: Progress) -> N
         key = manifest.key(target)
         if problem := _missing_member(packet, sources, manifest, out_dir, kept):
             summary.refused.append((packet, (problem,)))
-            log.error(problem)
-            shown.failed([f"refused {packet.name}: a handout in it is not printed (listed above); not printed"])
+            shown.failed(
+                [problem], f"refused {packet.name}: a handout in it is not printed (listed above); not printed"
+            )
             manifest.refuse(key, problem)
             continue
         members = [manifest.entries[manifest.key(output_path(out_dir, job))] for job in packet.members]
@@ -78,7 +79,7 @@ def build_packets(run: BuildRun, packets: list[PacketJob], shown: Progress) -> N
             write_atomically(target, data, project.shown(target))
         except HandoutsError as exc:
             summary.failed.append((packet.name, exc))
-            shown.failed([log.error_line(problem) for problem in exc.problems])
+            shown.failed(exc.problems)
             continue
         manifest.record(_packet_entry(manifest.key(target), packet, members, data, pages, inputs))
         summary.built.append((packet, pages))

@@ -62,21 +62,21 @@ def record(run: BuildRun, outcome: Outcome, shown: Progress) -> bool:
         summary.refused.append((job, refused))
         print_once(summary, refused)
         noun = "problem" if len(refused) == 1 else "problems"
-        shown.failed([f"refused {job.name}: {len(refused)} {noun} (listed above); not printed"])
+        shown.failed([], f"refused {job.name}: {len(refused)} {noun} (listed above); not printed")
         manifest.refuse(manifest.key(target), refused[0])
         return False
     if outcome.problems:
         summary.failed.append((job.name, HandoutsError(list(outcome.problems))))
         fresh = [problem for problem in outcome.problems if problem not in summary.printed]
         summary.printed.update(fresh)  # the PDF and the HTML copy of one page fail alike: listed once
-        shown.failed([*map(log.error_line, fresh), f"failed  {where}"])
+        shown.failed(fresh, f"failed  {where}")
         manifest.refuse(manifest.key(target), outcome.problems[0])
         return False
     try:
         write_atomically(target, outcome.data, where)
     except HandoutsError as exc:  # no room, no permission, something in the way: named, with the fix
         summary.failed.append((job.name, exc))
-        shown.failed([log.error_line(problem) for problem in exc.problems])
+        shown.failed(exc.problems)
         manifest.refuse(manifest.key(target), exc.problems[0])
         return False
     for warning in warnings:

@@ -84,4 +84,4 @@ def internal_error(out_dir: Path, job: Job | PacketJob, trace: str, summary: Sum
         where = "the traceback follows:\n" + trace
     problem = Problem(job.name, f"internal error (a bug in handouts, not in your files); {where}")
     summary.failed.append((job.name, HandoutsError(problem)))
-    shown.failed([log.error_line(problem)])
+    shown.failed([problem])

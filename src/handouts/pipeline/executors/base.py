@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from handouts.model.project import Project
 from handouts.pipeline.jobs import Outcome, Sources, Task
 
-Note = Callable[[str], None]
-
 
 @dataclass(frozen=True)
 class Run:
@@ -21,7 +19,6 @@ class Run:
     sources: Sources
     workers: int  # local worker processes (pool)
     strict: bool = False
-    note: Note = print  # a message for the user, printed above the progress bar
     scheduler: str | None = None  # a Dask scheduler's address (dask)
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import distributed
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from handouts import log
 from handouts.errors import HandoutsError, Problem
 from handouts.model.project import Project
 from handouts.pipeline.executors import snapshot
@@ -76,7 +77,7 @@ def run_on_cluster(run: Run, tasks: list[Task]) -> Iterator[Outcome]:
         _wait_for_a_worker(client, address)
         workers = len(client.scheduler_info()["workers"])
         files, joined = _count(len(tasks), "file"), _count(workers, "worker")
-        run.note(f"rendering {files} on the Dask cluster at {address} ({joined} to start with)")
+        log.progress(f"rendering {files} on the Dask cluster at {address} ({joined} to start with)")
         shipment = _shipment(run)
         # Sent once to each worker, not with each job; kept by the scheduler for workers that join later.
         client.register_plugin(ProjectPlugin(shipment), name=_plugin_name(shipment.build))

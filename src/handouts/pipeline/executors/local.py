@@ -25,9 +25,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from handouts import log
 from handouts.errors import HandoutsError, Problem
 from handouts.model.project import Project
-from handouts.pipeline.executors.base import Executor, Note, Run
+from handouts.pipeline.executors.base import Executor, Run
 from handouts.pipeline.jobs import Outcome, Sources, Task
 from handouts.pipeline.render_job import JobRenderer
 
@@ -74,7 +75,7 @@ def run_pool(run: Run, tasks: list[Task]) -> Iterator[Outcome]:
             if not unfinished:
                 return
             if attempt == 0:
-                run.note(
+                log.progress(
                     f"a worker process stopped unexpectedly; rendering the {len(unfinished)} unfinished "
                     f"{'job' if len(unfinished) == 1 else 'jobs'} again"
                 )
@@ -115,7 +116,6 @@ def run_jobs(
     sources: Sources,
     tasks: list[Task],
     jobs: int | None,
-    note: Note = print,
     strict: bool = False,
     executor: str | None = None,
     scheduler: str | None = None,
@@ -128,7 +128,7 @@ def run_jobs(
     name = executor or ("dask" if scheduler else "inline" if workers == 1 else "pool")
     if problem := executor_problem(name, scheduler):
         raise HandoutsError(problem)
-    yield from EXECUTORS[name](Run(project, sources, workers, strict, note, scheduler), tasks)
+    yield from EXECUTORS[name](Run(project, sources, workers, strict, scheduler), tasks)
 
 
 class _RecyclingPool(ProcessPoolExecutor):
