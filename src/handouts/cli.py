@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from handouts import __version__, log
 from handouts.errors import HandoutsError
-from handouts.model.project import Project
 from handouts.output.formats import FORMATS
 from handouts.render.variants import VARIANTS
 
+if TYPE_CHECKING:
+    from handouts.model.project import Project
+
 
 def _project(ctx: click.Context) -> Project:
+    # Loaded when a command runs, not for --help (it pulls in the schema, Babel and the checks).
+    from handouts.model.project import Project
+
     return Project(ctx.obj["project"])
 
 
