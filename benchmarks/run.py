@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po, write_po
 from handouts.atomic import write_atomically
 from handouts.i18n.extract import COMMON_DOMAIN
 from handouts.model.project import Project
-from handouts.output.formats import PDF_OPTIONS
+from handouts.output.pdf import PDF_OPTIONS
 from handouts.pipeline.executors.local import JOBS_PER_PROCESS, default_jobs
 from handouts.pipeline.jobs import Job, Task
 from handouts.pipeline.plan import load

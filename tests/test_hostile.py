@@ -1062,9 +1062,7 @@ def test_a_bug_in_one_job_is_an_internal_error_with_a_log_file(tmp_path: Path, r
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("a bug")
 
-    from handouts.output import formats
-
-    monkeypatch.setitem(formats.FORMATS, "pdf", formats.Format("pdf", ".pdf", broken, broken))
+    monkeypatch.setattr("handouts.output.pdf.render", broken)
     result = run(project, "build", "--lang", "en", "--lang", "de", "--handout", HANDOUT, "-j", "1")
     assert result.code == 1
     log = project / "output/handouts-internal-errors.log"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,52 @@ def test_version_and_help(project: Path, run) -> None:
     help_text = run(project, "build", "--help").out
     for option in ("--clinic", "--lang", "--handout", "--out"):
         assert option in help_text
+
+
+# What `--help` must not load: the renderers, the catalogs, the project model and the libraries
+# behind them (a second or so on a slow machine, for a screen of text).
+NOT_FOR_HELP = (
+    "weasyprint",
+    "babel",
+    "pydantic",
+    "jinja2",
+    "yaml",
+    "rich",
+    "pikepdf",
+    "handouts.model",
+    "handouts.i18n",
+    "handouts.source",
+    "handouts.render.fetch",
+    "handouts.output.pdf",
+    "handouts.output.html",
+    "handouts.pipeline",
+    "handouts.commands",
+)
+
+HELP_IMPORTS = """
+import sys
+from handouts.cli import cli
+try:
+    cli.main(sys.argv[1:], prog_name="handouts")
+except SystemExit as exit:
+    assert exit.code == 0, exit.code
+print("\\n".join(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["i18n", "--help"], ["check", "--help"]])
+def test_help_imports_only_what_it_needs(args: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", HELP_IMPORTS, *args], capture_output=True, text=True, check=True, timeout=60
+    )
+    imported = set(result.stdout.split("Usage: handouts", 1)[1].splitlines())
+    loaded = sorted(name for name in imported if name.startswith(NOT_FOR_HELP))
+    assert loaded == [], f"handouts {' '.join(args)} imported {loaded}"
+    assert "handouts.cli" in imported
+
+
+def test_build_help_still_lists_the_formats_from_the_registry(tmp_path: Path, run) -> None:
+    assert "[pdf|html]" in run(tmp_path, "build", "--help").out
 
 
 def test_unknown_option_is_a_usage_error(project: Path, run) -> None:

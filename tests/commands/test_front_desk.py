@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO
 from fixture_project import LEAFLET, make_project
 from handouts.model.project import Project
-from handouts.output.formats import CONTENT_SECURITY_POLICY
+from handouts.output.html import CONTENT_SECURITY_POLICY
 from handouts.pipeline.jobs import Job, Sources
 from handouts.pipeline.render_job import JobRenderer, translations_for
 

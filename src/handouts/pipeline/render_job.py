@@ -13,7 +13,8 @@ from handouts.i18n.catalogs import Translations
 from handouts.i18n.extract import COMMON_DOMAIN
 from handouts.model.loaded import LoadedClinic, LoadedHandout
 from handouts.model.project import Project
-from handouts.output.formats import FORMATS, Warm
+from handouts.output.formats import FORMATS
+from handouts.output.pdf import Warm
 from handouts.pipeline.gate import Decision, decide
 from handouts.pipeline.jobs import Job, Outcome, Sources, Task
 from handouts.pipeline.layout import web_page

@@ -42,7 +42,7 @@ from handouts.i18n.catalogs import SOURCE_LANGUAGE, Translations
 from handouts.i18n.extract import COMMON_DOMAIN
 from handouts.model.loaded import LoadedClinic
 from handouts.model.project import Project
-from handouts.output.formats import CONTENT_SECURITY_POLICY
+from handouts.output.html import CONTENT_SECURITY_POLICY
 from handouts.pipeline.incremental import Entry, Manifest
 from handouts.pipeline.layout import SITE_PAGE, clinic_page, language_folder, language_page, library_page
 from handouts.pipeline.run import BuildRun
