@@ -91,6 +91,38 @@ def test_new_handout_in_a_new_project(new: Path, run) -> None:
     assert not (new / "handouts/pain-diary.yaml").exists()
 
 
+PACKAGED_DOMAINS = (
+    "back-exercises, microcurrent-back-pain, microcurrent-screening-form, pain-diary, tens-at-home, common"
+)
+
+
+def test_i18n_init_in_a_new_project_uses_the_packaged_catalogs_and_makes_its_own(new: Path, run) -> None:
+    result = run(new, "i18n", "init", "de")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == f"The packaged library's German catalogs are used as they are: {PACKAGED_DOMAINS}.\n"
+    assert not (new / "locales/de").exists()
+
+    assert run(new, "new", "handout", "knee-pain").code == 0
+    result = run(new, "i18n", "init", "de")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == "created locales/de/LC_MESSAGES/knee-pain.po"
+    assert [p.name for p in (new / "locales/de/LC_MESSAGES").iterdir()] == ["knee-pain.po"]
+
+    result = run(new, "i18n", "init", "de")  # only the project's own catalog is in the way
+    assert (result.code, result.out) == (1, "")
+    assert (
+        result.err == "error: locales/de/LC_MESSAGES/knee-pain.po: catalog exists already; use: handouts i18n update\n"
+    )
+
+
+def test_i18n_init_of_a_language_the_library_lacks_makes_every_catalog(new: Path, run) -> None:
+    result = run(new, "i18n", "init", "pl")
+    assert result.code == 0, result.err
+    created = sorted(p.name for p in (new / "locales/pl/LC_MESSAGES").iterdir())
+    assert created == sorted(f"{domain}.po" for domain in PACKAGED_DOMAINS.split(", "))
+    assert "used as they are" not in result.out
+
+
 def test_a_folder_that_is_not_a_project_says_how_to_make_one(tmp_path: Path, run) -> None:
     result = run(tmp_path, "check")
     assert result.code == 1

@@ -192,25 +192,41 @@ def fit_plural_slots(catalog: Catalog) -> None:
 
 
 def init(project: Project, lang: str) -> None:
-    """`handouts i18n init LANG`: one new catalog per domain, in locales/LANG/ as gettext spells it (zh_Hans)."""
+    """`handouts i18n init LANG`: a new catalog in locales/LANG/ (as gettext spells it: zh_Hans) for each
+    domain that has none in LANG yet; the packaged library's catalogs of LANG are used as they are."""
     locale = parse_language(lang.replace("-", "_"))
     lang = spelled_as(lang, [str(locale)]).replace("-", "_")  # pt-br: pt_BR, as Babel writes the code
     if lang == SOURCE_LANGUAGE:
         raise HandoutsError(Problem("locales/", "English is the source language; it needs no catalog"))
     found = templates(project)
     paths = {domain: catalog_path(project.locales_dir, lang, domain) for domain in found}
-    existing = [p for p in (project.catalog_file(lang, domain) for domain in found) if p.exists()]
+    # Only the project's own catalogs are in the way: a packaged one is used until the project replaces it.
+    existing = [path for path in paths.values() if path.exists()]
     if existing:
         raise HandoutsError(
             [Problem(project.shown(p), "catalog exists already; use: handouts i18n update") for p in existing]
         )
-    for domain, template in found.items():
-        write_catalog(project, new_catalog(template.catalog, lang), paths[domain])
+    packaged = [domain for domain in found if project.catalog_file(lang, domain).exists()]
+    created = [domain for domain in found if domain not in packaged]
+    for domain in created:
+        write_catalog(project, new_catalog(found[domain].catalog, lang), paths[domain])
         log.result(f"created {project.shown(paths[domain])}")
-    log.result(
-        f"Translate the new catalogs ({locale.english_name}), then add {lang!r} to `languages` in a clinic's "
-        "clinic.yaml to print it. See TRANSLATING.md."
-    )
+    if packaged:
+        log.result(packaged_note(lang, locale.english_name, packaged, own_domains(project, found)))
+    if created:
+        log.result(
+            f"Translate the new catalogs ({locale.english_name}), then add {lang!r} to `languages` in a clinic's "
+            "clinic.yaml to print it. See TRANSLATING.md."
+        )
+
+
+def packaged_note(lang: str, language: str, packaged: list[str], own: list[str]) -> str:
+    """Which of the packaged library's catalogs of lang the project uses as they are, and how to
+    add its own English (a changed template) to one of them."""
+    note = f"The packaged library's {language} catalogs are used as they are: {', '.join(packaged)}."
+    if mine := [domain for domain in packaged if domain in own]:
+        note += f" To add this project's own English to {', '.join(mine)}, run: handouts i18n update --lang {lang}"
+    return note
 
 
 def update(project: Project, langs: tuple[str, ...] = ()) -> None:
