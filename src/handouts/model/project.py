@@ -39,6 +39,15 @@ LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
 LIBRARY = Path(__file__).parent.parent / "library"
 # The handout library writes index.html into every output folder (layout.SITE_PAGE): no handout may take that name.
 RESERVED_HANDOUT_IDS = {"index"}
+# What the output folder holds for itself beside the clinics' folders (layout.WITHDRAWN_DIR, layout.SITE_PAGE,
+# incremental.MANIFEST_NAME, run.INTERNAL_LOG): no clinic's folder may take one of these names, in any
+# letter case (a shared drive may not tell _Withdrawn from _withdrawn).
+RESERVED_CLINIC_IDS = {
+    "_withdrawn": "withdrawn handouts",
+    "index.html": "handout library's start page",
+    "manifest.json": "record of what was built",
+    "handouts-internal-errors.log": "internal-error log",
+}
 CONFIG_NAME = "handouts.yaml"
 NOT_A_PROJECT = (
     "not a handouts project (no handouts.yaml or clinics/ here); "
@@ -239,6 +248,13 @@ class Project:
         folder = self.clinics_dir / clinic_id
         path = folder / "clinic.yaml"
         shown_as = self.shown(path)
+        if (kept_for := RESERVED_CLINIC_IDS.get(clinic_id.casefold())) is not None:
+            raise ConfigError(
+                Problem(
+                    self.shown(folder) + "/",
+                    f"the name {clinic_id!r} is kept for the output folder's {kept_for}; rename the clinic's folder",
+                )
+            )
         self.inside(path)
         clinic, lines = load_model(Clinic, path, shown_as)
         loaded = LoadedClinic(clinic_id, folder, shown_as, clinic, lines)
