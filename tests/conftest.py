@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Fixtures any test folder may ask for: `browser` (headless Chromium) and `server` (the preview of `project`).
 pytest_plugins = ["browser"]
 HANDOUT = "microcurrent-back-pain"
+VARIANTS_CLINIC = "tilleuls"  # the sample clinic whose large-print and bilingual copies the session build makes
 
 
 @dataclass
@@ -45,8 +46,10 @@ def copy_project(dest: Path, clinics: list[str] | None = None) -> Path:
 
 @pytest.fixture(scope="session")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every shipped sample PDF and its variants (large print; bilingual where the clinic has a
-    second language), built once for the whole run: a copy of the project with output/.
+    """Every shipped sample PDF in every clinic and language, and one clinic's variants (tilleuls:
+    large print, and bilingual in each language other than its main one), built once for the whole
+    run: a copy of the project with output/. The variants are the tool's behaviour, not the
+    content's: one clinic in all its languages (Arabic, French, English; packets) shows them.
 
     Under pytest-xdist the first worker that needs it builds it (on every core) while the others
     wait on a file lock, then all read the same files: tests must not change them."""
@@ -65,7 +68,8 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def build_samples(folder: Path) -> Path:
     project = copy_project(folder / "project")
-    assert main(["-C", str(project), "build", "--large-print", "--bilingual"]) == 0
+    assert main(["-C", str(project), "build"]) == 0
+    assert main(["-C", str(project), "build", "--clinic", VARIANTS_CLINIC, "--large-print", "--bilingual"]) == 0
     return project
 
 
