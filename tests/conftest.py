@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,6 +90,12 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
         return Result(code, captured.out, captured.err)
 
     return _run
+
+
+def ctrl_c_as_at_a_terminal() -> None:
+    """preexec_fn for a child a test stops with SIGINT: Ctrl-C acts as at a terminal even when the
+    suite runs where SIGINT is ignored (a script's background job), which the child would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def pdf_text(path: Path) -> str:
