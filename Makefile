@@ -23,13 +23,15 @@ UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --generate-hashes --pytho
 build: $(VENV)/.installed
 	$(BIN)/handouts build
 
-# The tests run in one pytest-xdist worker per core (TEST_WORKERS=0: one process, no xdist);
-# a test module stays on one worker, so its module fixtures are built once.
+# The tests run in one pytest-xdist worker per core (TEST_WORKERS=0: one process, no xdist).
+# worksteal: each worker starts on its own half of the tests, in file order, and a worker that runs
+# out takes half of what the other has left, so one long module (test_hostile.py) does not hold up
+# the run; a module fixture is built at most once per worker, the sample build once (a file lock).
 TEST_WORKERS ?= auto
 test: $(VENV)/.installed $(AXE)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check --fix $(CODE)

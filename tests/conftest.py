@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Fixtures any test folder may ask for: `browser` (headless Chromium) and `server` (the preview of `project`).
 pytest_plugins = ["browser"]
 HANDOUT = "microcurrent-back-pain"
+VARIANTS_CLINIC = "tilleuls"  # the sample clinic whose large-print and bilingual copies the session build makes
 
 
 @dataclass
@@ -45,8 +47,10 @@ def copy_project(dest: Path, clinics: list[str] | None = None) -> Path:
 
 @pytest.fixture(scope="session")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every shipped sample PDF and its variants (large print; bilingual where the clinic has a
-    second language), built once for the whole run: a copy of the project with output/.
+    """Every shipped sample PDF in every clinic and language, and one clinic's variants (tilleuls:
+    large print, and bilingual in each language other than its main one), built once for the whole
+    run: a copy of the project with output/. The variants are the tool's behaviour, not the
+    content's: one clinic in all its languages (Arabic, French, English; packets) shows them.
 
     Under pytest-xdist the first worker that needs it builds it (on every core) while the others
     wait on a file lock, then all read the same files: tests must not change them."""
@@ -65,7 +69,8 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def build_samples(folder: Path) -> Path:
     project = copy_project(folder / "project")
-    assert main(["-C", str(project), "build", "--large-print", "--bilingual"]) == 0
+    assert main(["-C", str(project), "build"]) == 0
+    assert main(["-C", str(project), "build", "--clinic", VARIANTS_CLINIC, "--large-print", "--bilingual"]) == 0
     return project
 
 
@@ -85,6 +90,12 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
         return Result(code, captured.out, captured.err)
 
     return _run
+
+
+def ctrl_c_as_at_a_terminal() -> None:
+    """preexec_fn for a child a test stops with SIGINT: Ctrl-C acts as at a terminal even when the
+    suite runs where SIGINT is ignored (a script's background job), which the child would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def pdf_text(path: Path) -> str:

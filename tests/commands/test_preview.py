@@ -12,7 +12,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
-from conftest import HANDOUT
+from conftest import HANDOUT, ctrl_c_as_at_a_terminal
 from handouts.commands.serve import PreviewServer
 from i18n_helpers import edit_entry, po_path
 
@@ -116,6 +116,7 @@ def test_ctrl_c_stops_the_server_cleanly(project: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     try:
         line = process.stdout.readline()

@@ -1,7 +1,8 @@
 """PDF/UA-1 as a screen reader meets it: veraPDF's PDF/UA-1 profile and the `pdfua` checker on
-every sample PDF and variant, and what `pdfua` does not look at, read back with pikepdf
-(tests/pdf_structure.py): page furniture as pagination artifacts, every marked item in the
-structure tree, header cells with a scope, and the language of each part (README: "Accessibility")."""
+every PDF of the session build (every sample, packet, and tilleuls' variants), and what `pdfua`
+does not look at, read back with pikepdf (tests/pdf_structure.py): page furniture as pagination
+artifacts, every marked item in the structure tree, header cells with a scope, and the language of
+each part (README: "Accessibility")."""
 
 from __future__ import annotations
 

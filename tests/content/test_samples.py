@@ -23,8 +23,8 @@ def built(samples: Path) -> Path:
 
 
 def test_every_sample_pdf_is_built(built: Path) -> None:
-    """11 clinic × language pairs, each with every shipped handout and its variants: nothing refused,
-    nothing in English."""
+    """11 clinic × language pairs, each with every shipped handout (and tilleuls' with their large-print
+    and bilingual copies): nothing refused, nothing in English."""
     pdfs = sorted(p.relative_to(built / "output").as_posix() for p in (built / "output").rglob("*.pdf"))
     assert len(SAMPLES) == 11
     assert len([pdf for pdf in pdfs if "/packets/" in pdf]) == 7  # riverside's 4 languages and tilleuls' 3

@@ -326,17 +326,6 @@ def test_stray_language_folder_gets_a_clear_message(project: Path, run, folder: 
     assert "Traceback" not in result.err
 
 
-@needs_msgfmt
-def test_msgmerge_then_update_leaves_every_shipped_catalog_byte_identical(project: Path, run) -> None:
-    catalogs = sorted((project / "locales").glob("*/LC_MESSAGES/*.po"))
-    for path in catalogs:
-        template = project / "locales" / f"{path.stem}.pot"
-        subprocess.run(["msgmerge", "--quiet", "--update", "--backup=none", str(path), str(template)], check=True)
-    assert run(project, "i18n", "update").code == 0
-    for path in catalogs:
-        assert path.read_bytes() == (REPO / path.relative_to(project)).read_bytes(), path
-
-
 def test_update_alone_changes_nothing_and_keeps_poedit_headers(project: Path, run) -> None:
     path = po_path(project, "de", "common")
     text = path.read_text().replace(

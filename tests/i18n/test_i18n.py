@@ -1,4 +1,5 @@
-"""handouts i18n extract / init / update / status / check, on copies of the project."""
+"""handouts i18n extract / init / update / status / check, on copies of the project (the shipped
+catalogs as content: tests/content/test_catalogs.py)."""
 
 from __future__ import annotations
 
@@ -7,34 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from conftest import HANDOUT, REPO, pdf_text
+from conftest import HANDOUT, pdf_text
 from i18n_helpers import edit_entry, po_path, read_catalog, save_catalog
-
-SHIPPED = sorted((REPO / "locales").glob("*/LC_MESSAGES/*.po"))
-
-
-@pytest.mark.skipif(
-    shutil.which("msgfmt") is None, reason="GNU gettext's msgfmt is not installed (apt install gettext)"
-)
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parts[-3]}/{p.name}")
-def test_shipped_catalog_passes_msgfmt_check(path: Path) -> None:
-    result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
-    assert (result.returncode, result.stderr) == (0, "")
-
-
-def test_shipped_catalogs_pass_handouts_check(run) -> None:
-    result = run(REPO, "i18n", "check")
-    assert (result.code, result.out.strip()) == (0, "All catalogs pass.")
-
-
-def test_shipped_templates_and_catalogs_are_up_to_date(project: Path, run) -> None:
-    """extract and update on the shipped project change nothing: the .pot and .po match the sources."""
-    assert run(project, "i18n", "extract").code == 0
-    assert run(project, "i18n", "update").code == 0
-    for path in [*(project / "locales").glob("*.pot"), *(project / "locales").glob("*/LC_MESSAGES/*.po")]:
-        assert path.read_text() == (REPO / path.relative_to(project)).read_text(), path
 
 
 def test_init_then_translate_builds_polish_without_code_change(project: Path, run) -> None:

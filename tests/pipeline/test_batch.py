@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import HANDOUT, copy_project, pdf_text
+from conftest import HANDOUT, copy_project, ctrl_c_as_at_a_terminal, pdf_text
 from handouts.model.project import Project
 from i18n_helpers import edit_entry, po_path
 
@@ -343,6 +343,7 @@ def test_ctrl_c_mid_write_leaves_nothing_behind(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     with child:
         line = child.stdout.readline()

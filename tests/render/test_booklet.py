@@ -178,18 +178,6 @@ def test_a_booklet_over_five_sheets_is_reported_in_sheets(tmp_path: Path, run) -
     assert pages > 20 and sheets == -(-pages // 4)
 
 
-def test_check_passes_with_booklet_true_in_every_sample_clinic_and_language(tmp_path: Path, run) -> None:
-    """`booklet: true` as the README says, on the widest handouts shipped (the pain diary's tables,
-    TENS's figure and table), in all 11 clinic × language pairs: no fit error, no glyph error."""
-    root = copy_project(tmp_path / "project")
-    for clinic in (root / "clinics").glob("*/clinic.yaml"):
-        clinic.write_text(clinic.read_text() + "booklet: true\n")
-    result = run(root, "check", "--handout", "pain-diary", "--handout", "tens-at-home")
-    assert [line for line in result.err.splitlines() if line.startswith("error:")] == []
-    assert "22 booklets within 5 sheets" in result.out
-    assert result.code == 0
-
-
 @pytest.fixture(scope="module")
 def diary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The packaged pain diary as a German and an Arabic booklet: the widest tables shipped."""
