@@ -241,6 +241,22 @@ def test_chinese_uses_the_standard_characters_for_sticky_and_numb(built: Path) -
     assert "有黏性的电极贴片" in text and "两腿之间麻木" in text
 
 
+def test_every_sample_pdf_fits_its_handouts_target_pages_in_its_language(built: Path) -> None:
+    """Fit to sheet, for the content as shipped: each standard copy in every clinic and language
+    takes at most the pages its handout declares for that language (the build only warns)."""
+    from handouts.model.project import Project
+
+    project = Project(REPO)
+    over = []
+    for handout_id in (HANDOUT, "microcurrent-screening-form", *LIBRARY):
+        meta = project.load_handout(handout_id).handout.meta
+        for clinic_id, lang in SAMPLES:
+            pages = len(pdf_reader(output_path(built / "output", Job(clinic_id, lang, handout_id))).pages)
+            if pages > meta.target_for(lang):
+                over.append((handout_id, clinic_id, lang, pages, meta.target_for(lang)))
+    assert over == []
+
+
 def test_back_exercises_fits_its_target_in_english_and_each_language_its_own(built: Path) -> None:
     """Issue 10: one sheet at 12 pt in English, on A4 and Letter; issue 21's cautions and red flags
     made it three pages. A longer translation may take only the pages its handout declares for it
