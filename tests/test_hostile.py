@@ -1719,7 +1719,8 @@ HOSTILE_NAME = 'x"><img src=x onerror=alert(1)>'
 @contextlib.contextmanager
 def preview_of(root: Path) -> Iterator[PreviewServer]:
     server = PreviewServer(Project(root), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # serve_forever looks for shutdown() once per poll: 0.5 s by default, paid by every test here
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:
         yield server
