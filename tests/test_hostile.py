@@ -687,15 +687,31 @@ def test_broken_font_file_is_named(project: Path, run, data: bytes, reason: str)
 
 # -- Output --------------------------------------------------------------------------------
 
+# The output folder, the manifest, withdrawals and the lock are the tool's, whatever it prints:
+# a fixture clinic's one short leaflet in German shows them at a quarter of the shipped clinic's cost.
+SMALL_JOB = ("--lang", "de", "-j", "1")
+SMALL_PDF = "output/fixture/de/back-care.pdf"
+SMALL_CLINIC = "clinics/fixture/clinic.yaml"
 
-def test_file_in_the_way_of_the_output_folder(project: Path, run) -> None:
-    (project / "output").mkdir()
-    (project / "output/stadtpark").write_text("not a folder")
-    result = run(project, "build", *ONE_JOB)
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """The back-care leaflet in English and German, for one fixture clinic."""
+    return make_project(tmp_path / "small", {"back-care": LEAFLET}, {"de": {"back-care": GERMAN}}, ("en", "de"))
+
+
+def drop_german(root: Path) -> None:
+    edit(root / SMALL_CLINIC, "languages: [en, de]", "languages: [en]")
+
+
+def test_file_in_the_way_of_the_output_folder(small: Path, run) -> None:
+    (small / "output").mkdir()
+    (small / "output/fixture").write_text("not a folder")
+    result = run(small, "build", *SMALL_JOB)
     assert_one_line_error(
-        result, "error: output/stadtpark: a file is in the way of the output folder; move or delete it, or pass --out"
+        result, "error: output/fixture: a file is in the way of the output folder; move or delete it, or pass --out"
     )
-    assert temp_files(project) == []
+    assert temp_files(small) == []
 
 
 def test_out_option_naming_a_file(project: Path, run) -> None:
@@ -706,41 +722,43 @@ def test_out_option_naming_a_file(project: Path, run) -> None:
     assert "'--out'" in result.err and "is a file" in result.err
 
 
-def test_folder_in_the_way_of_the_pdf(project: Path, run) -> None:
-    (project / PDF).mkdir(parents=True)
-    result = run(project, "build", *ONE_JOB)
+def test_folder_in_the_way_of_the_pdf(small: Path, run) -> None:
+    (small / SMALL_PDF).mkdir(parents=True)
+    result = run(small, "build", *SMALL_JOB)
     assert_one_line_error(
-        result, f"error: {PDF}: a folder is in the way of this file; move or delete the folder, or pass --out"
+        result, f"error: {SMALL_PDF}: a folder is in the way of this file; move or delete the folder, or pass --out"
     )
-    assert temp_files(project) == []
+    assert temp_files(small) == []
 
 
-def test_read_only_output_folder(project: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_only_output_folder(small: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests run as root, which ignores file modes: refuse the rename as a read-only folder would.
     def refuse(*args: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(os, "replace", refuse)
-    result = run(project, "build", *ONE_JOB)
+    result = run(small, "build", *SMALL_JOB)
     assert_one_line_error(
         result,
-        f"error: {PDF}: cannot write here (Permission denied); make the folder writable or pass --out DIR elsewhere",
+        f"error: {SMALL_PDF}: cannot write here (Permission denied); make the folder writable or pass --out DIR "
+        "elsewhere",
     )
-    assert temp_files(project) == []
-    assert not (project / PDF).exists()
+    assert temp_files(small) == []
+    assert not (small / SMALL_PDF).exists()
 
 
-def test_full_disk_on_fsync(project: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_on_fsync(small: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full)
-    result = run(project, "build", *ONE_JOB)
+    result = run(small, "build", *SMALL_JOB)
     assert_one_line_error(
-        result, f"error: {PDF}: the disk is full; free some space, or pass --out DIR on another disk, and try again"
+        result,
+        f"error: {SMALL_PDF}: the disk is full; free some space, or pass --out DIR on another disk, and try again",
     )
-    assert temp_files(project) == []
-    assert not (project / PDF).exists()
+    assert temp_files(small) == []
+    assert not (small / SMALL_PDF).exists()
 
 
 def test_full_disk_half_way_through_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -764,11 +782,11 @@ def test_full_disk_half_way_through_writing(tmp_path: Path, monkeypatch: pytest.
     assert list(target.parent.iterdir()) == [target]  # and the half-written temp file is gone
 
 
-def test_manifest_that_is_a_folder(project: Path, run) -> None:
-    (project / "output/manifest.json").mkdir(parents=True)
-    result = run(project, "build", *ONE_JOB)
+def test_manifest_that_is_a_folder(small: Path, run) -> None:
+    (small / "output/manifest.json").mkdir(parents=True)
+    result = run(small, "build", *SMALL_JOB)
     assert_one_line_error(result, "error: output/manifest.json: a folder is in the way of this file")
-    assert temp_files(project) == []
+    assert temp_files(small) == []
 
 
 # -- Manifest -------------------------------------------------------------------------------
