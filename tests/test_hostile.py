@@ -692,6 +692,8 @@ def test_broken_font_file_is_named(project: Path, run, data: bytes, reason: str)
 SMALL_JOB = ("--lang", "de", "-j", "1")
 SMALL_PDF = "output/fixture/de/back-care.pdf"
 SMALL_CLINIC = "clinics/fixture/clinic.yaml"
+# The build after German is dropped: a build of the clinic withdraws the dropped language.
+SMALL_IN_ENGLISH = ("--clinic", "fixture", "--lang", "en", "-j", "1")
 
 
 @pytest.fixture
@@ -805,20 +807,20 @@ MANIFEST_CASES = [
 
 
 @pytest.mark.parametrize(("content", "why"), MANIFEST_CASES)
-def test_manifest_of_any_shape(project: Path, run, content: bytes, why: str) -> None:
-    (project / "output").mkdir()
-    (project / "output/manifest.json").write_bytes(content)
-    result = run(project, "build", *ONE_JOB)
+def test_manifest_of_any_shape(small: Path, run, content: bytes, why: str) -> None:
+    (small / "output").mkdir()
+    (small / "output/manifest.json").write_bytes(content)
+    result = run(small, "build", *SMALL_JOB)
     assert_one_line_error(result, f"error: output/manifest.json: not a handouts manifest ({why}")
     assert "delete it and build again" in result.err
 
 
 def manifest_entry(**fields: object) -> dict[str, object]:
     entry: dict[str, object] = {
-        "path": f"stadtpark/de/{HANDOUT}.pdf",
-        "clinic": "stadtpark",
+        "path": "fixture/de/back-care.pdf",
+        "clinic": "fixture",
         "language": "de",
-        "handout": HANDOUT,
+        "handout": "back-care",
         "version": "1.0",
         "review_due": "2028-11-01",
         "translated": 1,
@@ -830,14 +832,14 @@ def manifest_entry(**fields: object) -> dict[str, object]:
     return {**entry, **fields}
 
 
-def test_manifest_entry_with_wrong_types_or_outside_path(project: Path, run) -> None:
+def test_manifest_entry_with_wrong_types_or_outside_path(small: Path, run) -> None:
     entry = manifest_entry(path="/etc/passwd")
-    (project / "output").mkdir()
-    (project / "output/manifest.json").write_text(json.dumps({"format": 1, "pdfs": [entry]}))
-    result = run(project, "build", *ONE_JOB)
+    (small / "output").mkdir()
+    (small / "output/manifest.json").write_text(json.dumps({"format": 1, "pdfs": [entry]}))
+    result = run(small, "build", *SMALL_JOB)
     assert_one_line_error(result, "not a handouts manifest (pdfs[0].path must be a path inside the output folder)")
-    (project / "output/manifest.json").write_text(json.dumps({"format": 1, "pdfs": [{**entry, "pages": "many"}]}))
-    result = run(project, "build", *ONE_JOB)
+    (small / "output/manifest.json").write_text(json.dumps({"format": 1, "pdfs": [{**entry, "pages": "many"}]}))
+    result = run(small, "build", *SMALL_JOB)
     assert_one_line_error(result, "not a handouts manifest (pdfs[0].pages must be a whole number)")
 
 
@@ -850,10 +852,10 @@ def test_manifest_entry_with_wrong_types_or_outside_path(project: Path, run) -> 
         ("language", "", "pdfs[0].language must be a language code such as de or zh-Hans, not ''"),
     ],
 )
-def test_manifest_entry_with_a_bad_date_or_language(project: Path, run, field: str, value: str, why: str) -> None:
-    (project / "output").mkdir()
-    (project / "output/manifest.json").write_text(json.dumps({"format": 3, "pdfs": [manifest_entry(**{field: value})]}))
-    result = run(project, "build", *ONE_JOB)
+def test_manifest_entry_with_a_bad_date_or_language(small: Path, run, field: str, value: str, why: str) -> None:
+    (small / "output").mkdir()
+    (small / "output/manifest.json").write_text(json.dumps({"format": 3, "pdfs": [manifest_entry(**{field: value})]}))
+    result = run(small, "build", *SMALL_JOB)
     assert_one_line_error(result, f"error: output/manifest.json: not a handouts manifest ({why}); delete it")
 
 
@@ -866,19 +868,19 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_foreign_index_pages_in_out_are_left_alone(project: Path, run, tmp_path: Path) -> None:
+def test_foreign_index_pages_in_out_are_left_alone(small: Path, run, tmp_path: Path) -> None:
     out = tmp_path / "site"
     theirs = {out / "index.html": b"<p>our intranet</p>", out / "docs/index.html": b"<p>docs</p>"}
     theirs[out / "docs/api/index.html"] = b"<p>api</p>"
-    theirs[out / "stadtpark/index.html"] = b"<p>the clinic's own page</p>"
+    theirs[out / "fixture/index.html"] = b"<p>the clinic's own page</p>"
     for path, data in theirs.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     for first in (True, False):  # the second build too: nothing of theirs is ever adopted
-        result = run(project, "build", *ONE_JOB, "--out", str(out))
+        result = run(small, "build", *SMALL_JOB, "--out", str(out))
         assert result.code == 0, result.out
         said = (
-            f"warning: {out}: already holds docs, index.html, stadtpark that handouts did not write (no "
+            f"warning: {out}: already holds docs, fixture, index.html that handouts did not write (no "
             "manifest.json); they are left as they are, and the build writes beside them"
         )
         assert (said in result.err.splitlines()) == first
@@ -888,94 +890,94 @@ def test_foreign_index_pages_in_out_are_left_alone(project: Path, run, tmp_path:
             "manifest.json records), so the library's page is not written here; move it elsewhere, or build with "
             "--out DIR"
         ) in result.err
-        assert f"warning: {out}/stadtpark/index.html: left as it is" in result.err
+        assert f"warning: {out}/fixture/index.html: left as it is" in result.err
         assert "docs/" not in result.err
-    assert (out / "stadtpark/de/index.html").is_file()  # the library's own pages are written where free
+    assert (out / "fixture/de/index.html").is_file()  # the library's own pages are written where free
     recorded = json.loads((out / "manifest.json").read_text())["library"]
-    assert [page["path"] for page in recorded] == ["stadtpark/de/index.html"]
+    assert [page["path"] for page in recorded] == ["fixture/de/index.html"]
 
 
-def test_library_page_changed_by_hand_is_not_deleted(project: Path, run) -> None:
-    assert run(project, "build", *ONE_JOB).code == 0
-    page = project / "output/stadtpark/de/index.html"
+def test_library_page_changed_by_hand_is_not_deleted(small: Path, run) -> None:
+    assert run(small, "build", *SMALL_JOB).code == 0
+    page = small / "output/fixture/de/index.html"
     page.write_text("<p>notes for the front desk</p>")
-    edit(project / CLINIC, "languages: [de, ru, ar, en]", "languages: [ru, ar, en]")
-    result = run(project, "build", *ONE_JOB[:2], *ONE_IN_ENGLISH)
+    drop_german(small)
+    result = run(small, "build", *SMALL_IN_ENGLISH)
     assert result.code == 0, result.out
     assert page.read_text() == "<p>notes for the front desk</p>"  # the PDF went; the page someone edited stays
-    assert not (project / PDF).exists()
+    assert not (small / SMALL_PDF).exists()
 
 
 @pytest.mark.parametrize("place", ["elsewhere", "layout"])
-def test_forged_manifest_entry_cannot_move_a_users_file(project: Path, run, place: str) -> None:
+def test_forged_manifest_entry_cannot_move_a_users_file(small: Path, run, place: str) -> None:
     """An entry naming a user's file, with that file's own sha256: at a path the tool never writes
     for that entry, or at the tool's path but for another handout."""
-    users = project / ("output/notes/important.pdf" if place == "elsewhere" else "output/stadtpark/de/mine.pdf")
+    users = small / ("output/notes/important.pdf" if place == "elsewhere" else "output/fixture/de/mine.pdf")
     users.parent.mkdir(parents=True)
     users.write_bytes(b"%PDF-1.7 the user's own file")
-    key = users.relative_to(project / "output").as_posix()
+    key = users.relative_to(small / "output").as_posix()
     entry = manifest_entry(path=key, sha256=sha256(users))  # in this build's scope
-    (project / "output/manifest.json").write_text(json.dumps({"format": 3, "pdfs": [entry]}))
-    result = run(project, "build", *ONE_JOB)
+    (small / "output/manifest.json").write_text(json.dumps({"format": 3, "pdfs": [entry]}))
+    result = run(small, "build", *SMALL_JOB)
     assert result.code == 0, result.out
     assert users.read_bytes() == b"%PDF-1.7 the user's own file"
-    assert not (project / "output/_withdrawn").exists()
+    assert not (small / "output/_withdrawn").exists()
     assert f"warning: left {key} where it is: not the file handouts wrote" in result.err
-    assert key not in {item["path"] for item in json.loads((project / "output/manifest.json").read_text())["pdfs"]}
+    assert key not in {item["path"] for item in json.loads((small / "output/manifest.json").read_text())["pdfs"]}
 
 
-def test_a_linked_folder_in_out_is_not_followed_to_withdraw(project: Path, run, tmp_path: Path) -> None:
-    assert run(project, "build", *ONE_JOB).code == 0
+def test_a_linked_folder_in_out_is_not_followed_to_withdraw(small: Path, run, tmp_path: Path) -> None:
+    assert run(small, "build", *SMALL_JOB).code == 0
     outside = tmp_path / "outside"
-    shutil.move(project / "output/stadtpark/de", outside)
-    (project / "output/stadtpark/de").symlink_to(outside, target_is_directory=True)
-    edit(project / CLINIC, "languages: [de, ru, ar, en]", "languages: [ru, ar, en]")
-    result = run(project, "build", *ONE_JOB[:2], *ONE_IN_ENGLISH)
+    shutil.move(small / "output/fixture/de", outside)
+    (small / "output/fixture/de").symlink_to(outside, target_is_directory=True)
+    drop_german(small)
+    result = run(small, "build", *SMALL_IN_ENGLISH)
     assert result.code == 0, result.out
-    assert (outside / f"{HANDOUT}.pdf").is_file()  # the file behind the link is not the tool's to move
-    assert f"warning: left stadtpark/de/{HANDOUT}.pdf where it is" in result.err
+    assert (outside / "back-care.pdf").is_file()  # the file behind the link is not the tool's to move
+    assert "warning: left fixture/de/back-care.pdf where it is" in result.err
 
 
-def test_a_withdrawal_that_cannot_be_made_is_one_line_and_keeps_the_record(project: Path, run) -> None:
-    assert run(project, "build", *ONE_JOB).code == 0
-    (project / "output/_withdrawn").write_text("not a folder")
-    edit(project / CLINIC, "languages: [de, ru, ar, en]", "languages: [ru, ar, en]")
-    result = run(project, "build", *ONE_JOB[:2], *ONE_IN_ENGLISH)
+def test_a_withdrawal_that_cannot_be_made_is_one_line_and_keeps_the_record(small: Path, run) -> None:
+    assert run(small, "build", *SMALL_JOB).code == 0
+    (small / "output/_withdrawn").write_text("not a folder")
+    drop_german(small)
+    result = run(small, "build", *SMALL_IN_ENGLISH)
     assert_one_line_error(
         result,
         "error: output/_withdrawn: a file is in the way of the output folder; move or delete it, or pass --out DIR",
     )
-    assert (project / PDF).is_file()  # still in the print folder, so still in the manifest: withdrawn next time
-    assert f"stadtpark/de/{HANDOUT}.html" in {
-        e["path"] for e in json.loads((project / "output/manifest.json").read_text())["pdfs"]
+    assert (small / SMALL_PDF).is_file()  # still in the print folder, so still in the manifest: withdrawn next time
+    assert "fixture/de/back-care.html" in {
+        e["path"] for e in json.loads((small / "output/manifest.json").read_text())["pdfs"]
     }
 
 
-def test_a_second_build_into_the_same_folder_stops_with_one_line(project: Path, run) -> None:
+def test_a_second_build_into_the_same_folder_stops_with_one_line(small: Path, run) -> None:
     from filelock import FileLock
 
     from handouts.pipeline.build import LOCK_NAME
 
-    (project / "output").mkdir()
-    with FileLock(project / "output" / LOCK_NAME, timeout=0):  # a build is running
-        result = run(project, "build", *ONE_JOB)
+    (small / "output").mkdir()
+    with FileLock(small / "output" / LOCK_NAME, timeout=0):  # a build is running
+        result = run(small, "build", *SMALL_JOB)
     assert_one_line_error(
         result,
         "error: output: another handouts build is writing to this folder; wait for it to finish, then build again",
     )
-    assert not (project / PDF).exists() and not (project / "output/manifest.json").exists()
-    assert run(project, "build", *ONE_JOB).code == 0  # the lock went with the build that held it
+    assert not (small / SMALL_PDF).exists() and not (small / "output/manifest.json").exists()
+    assert run(small, "build", *SMALL_JOB).code == 0  # the lock went with the build that held it
 
 
-def test_a_killed_builds_lock_does_not_block_the_next(project: Path, run) -> None:
+def test_a_killed_builds_lock_does_not_block_the_next(small: Path, run) -> None:
     from handouts.pipeline.build import LOCK_NAME
 
-    (project / "output").mkdir()
-    lock = project / "output" / LOCK_NAME
+    (small / "output").mkdir()
+    lock = small / "output" / LOCK_NAME
     held = "import sys; from filelock import FileLock; FileLock(sys.argv[1]).acquire(); sys.exit(0)"
     subprocess.run([sys.executable, "-c", held, str(lock)], check=True)  # ends holding it: the kernel lets go
-    assert run(project, "build", *ONE_JOB).code == 0
-    assert (project / PDF).is_file()
+    assert run(small, "build", *SMALL_JOB).code == 0
+    assert (small / SMALL_PDF).is_file()
 
 
 # -- Orphaned temp files --------------------------------------------------------------------
