@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from conftest import HANDOUT, REPO, Result, copy_project, pdf_reader, pdf_text
 from fixture_project import BACK_CARE as LEAFLET
 from fixture_project import BACK_CARE_GERMAN as GERMAN
-from fixture_project import make_project
+from fixture_project import add_clinic, make_project
 from handouts.atomic import remove_orphaned_temps, write_atomically
 from handouts.cli import main
 from handouts.commands.serve import CONTENT_SECURITY_POLICY, PreviewServer, is_loopback
@@ -386,6 +386,18 @@ def test_error_quotes_at_most_80_characters(project: Path, run) -> None:
 CLINIC_TEMPLATES = "clinics/stadtpark/templates"
 
 
+def two_small_clinics(root: Path) -> Path:
+    """The fixture clinic and a second one named stadtpark (so CLINIC_TEMPLATES is its folder),
+    each printing the back-care leaflet in English: what one clinic's mistake must not stop."""
+    make_project(root, {"back-care": LEAFLET})
+    add_clinic(root, "stadtpark", ("en",))
+    return root
+
+
+SMALL_STADTPARK_PDF = "output/stadtpark/en/back-care.pdf"
+SMALL_FIXTURE_PDF = "output/fixture/en/back-care.pdf"
+
+
 def clinic_template(root: Path, body: str, name: str = "handout.html") -> Path:
     path = root / CLINIC_TEMPLATES / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -432,12 +444,13 @@ def test_linked_folder_inside_the_templates(project: Path, secret: Path, run) ->
     assert SECRET not in all_output_text(project) + result.out + result.err
 
 
-def test_link_inside_the_clinic_templates_is_allowed(project: Path, run) -> None:
-    clinic_template(project, "<p>Please arrive ten minutes early.</p>", name="real.html")
-    (project / CLINIC_TEMPLATES / "handout.html").symlink_to("real.html")
-    result = run(project, "build", *ONE_JOB)
+def test_link_inside_the_clinic_templates_is_allowed(tmp_path: Path, run) -> None:
+    root = two_small_clinics(tmp_path / "p")
+    clinic_template(root, "<p>Please arrive ten minutes early.</p>", name="real.html")
+    (root / CLINIC_TEMPLATES / "handout.html").symlink_to("real.html")
+    result = run(root, "build", "--clinic", "stadtpark", "-j", "1")
     assert result.code == 0, result.out + result.err
-    assert "Please arrive ten minutes early." in " ".join(pdf_text(project / PDF).split())
+    assert "Please arrive ten minutes early." in " ".join(pdf_text(root / SMALL_STADTPARK_PDF).split())
 
 
 TEMPLATE_MISTAKES = [
@@ -515,20 +528,20 @@ def test_sandboxed_loader_reads_within_limits(tmp_path: Path, content: bytes, me
 
 
 def test_broken_clinic_template_fails_only_that_clinic(tmp_path: Path, run) -> None:
-    project = copy_project(tmp_path / "p", ["stadtpark", "tilleuls"])
-    clinic_template(project, "{% if %}")
-    result = run(project, "build", "--lang", "en", "--handout", HANDOUT, "-j", "1")
+    root = two_small_clinics(tmp_path / "p")
+    clinic_template(root, "{% if %}")
+    result = run(root, "build", "-j", "1")
     assert_one_line_error(result, f"error: {CLINIC_TEMPLATES}/handout.html:3: template syntax error")
-    assert (project / f"output/tilleuls/en/{HANDOUT}.pdf").is_file()
-    assert not (project / f"output/stadtpark/en/{HANDOUT}.pdf").exists()
+    assert (root / SMALL_FIXTURE_PDF).is_file()
+    assert not (root / SMALL_STADTPARK_PDF).exists()
 
 
 def test_template_runtime_error_fails_only_that_clinic(tmp_path: Path, run) -> None:
-    project = copy_project(tmp_path / "p", ["stadtpark", "tilleuls"])
-    clinic_template(project, "{{ 1 / 0 }}")
-    result = run(project, "build", "--lang", "en", "--handout", HANDOUT, "-j", "1")
+    root = two_small_clinics(tmp_path / "p")
+    clinic_template(root, "{{ 1 / 0 }}")
+    result = run(root, "build", "-j", "1")
     assert_one_line_error(result, f"error: {CLINIC_TEMPLATES}/handout.html:3:")
-    assert (project / f"output/tilleuls/en/{HANDOUT}.pdf").is_file()
+    assert (root / SMALL_FIXTURE_PDF).is_file()
 
 
 # -- Images ------------------------------------------------------------------------------
@@ -1067,15 +1080,15 @@ def test_footer_text_of_23_kB(project: Path, run) -> None:
 
 def test_an_image_weasyprint_cannot_draw_fails_the_job_not_silently(tmp_path: Path, run) -> None:
     """A clinic template's own picture that will not decode: an error, never its alt text instead."""
-    project = copy_project(tmp_path / "p", ["stadtpark", "tilleuls"])
-    (project / "clinics/stadtpark/broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a png")
-    clinic_template(project, '<img src="../clinics/stadtpark/broken.png" alt="a map">')
-    result = run(project, "build", "--lang", "en", "--handout", HANDOUT, "-j", "1")
+    root = two_small_clinics(tmp_path / "p")
+    (root / "clinics/stadtpark/broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a png")
+    clinic_template(root, '<img src="../clinics/stadtpark/broken.png" alt="a map">')
+    result = run(root, "build", "-j", "1")
     assert result.code == 1
     assert "Traceback" not in result.out + result.err
     assert "an image could not be drawn" in result.err
-    assert (project / f"output/tilleuls/en/{HANDOUT}.pdf").is_file()
-    assert not (project / f"output/stadtpark/en/{HANDOUT}.pdf").exists()
+    assert (root / SMALL_FIXTURE_PDF).is_file()
+    assert not (root / SMALL_STADTPARK_PDF).exists()
 
 
 def test_a_bug_in_one_job_is_an_internal_error_with_a_log_file(tmp_path: Path, run, monkeypatch) -> None:
@@ -1255,11 +1268,11 @@ def test_fonts_folder_that_is_a_link_outside(project: Path, tmp_path: Path, run)
     assert not (project / PDF).exists()
 
 
-def test_fonts_linked_to_the_installed_library_are_allowed(project: Path, run) -> None:
-    assert (project / "fonts").resolve() == (REPO / "fonts").resolve()  # the fixture's own link
-    result = run(project, "build", *ONE_JOB)
+def test_fonts_linked_to_the_installed_library_are_allowed(small: Path, run) -> None:
+    assert (small / "fonts").resolve() == (REPO / "fonts").resolve()  # the fixture's own link
+    result = run(small, "build", *SMALL_JOB)
     assert result.code == 0, result.out
-    assert (project / PDF).is_file()
+    assert (small / SMALL_PDF).is_file()
 
 
 def test_handout_file_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
