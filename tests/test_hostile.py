@@ -1207,13 +1207,14 @@ def test_link_inside_the_clinic_templates_leading_to_a_linked_folder(project: Pa
     assert_refused_unread(project, run, expected)
 
 
-def test_picture_in_a_linked_clinic_subfolder_reaches_neither_pdf_nor_html(project: Path, tmp_path: Path, run) -> None:
+def test_picture_in_a_linked_clinic_subfolder_reaches_neither_pdf_nor_html(tmp_path: Path, run) -> None:
     pictures = tmp_path / "outside/pictures"
     pictures.mkdir(parents=True)
     (pictures / "map.png").write_bytes(png_bytes())
+    project = two_small_clinics(tmp_path / "p")
     (project / "clinics/stadtpark/pictures").symlink_to(pictures, target_is_directory=True)
     clinic_template(project, '<img src="../clinics/stadtpark/pictures/map.png" alt="a map">')
-    result = run(project, "build", *ONE_JOB)
+    result = run(project, "build", "--clinic", "stadtpark", "-j", "1")
     assert_one_line_error(
         result,
         f"error: {CLINIC_TEMPLATES}/handout.html:3: refused to fetch '../clinics/stadtpark/pictures/map.png' "
@@ -1221,7 +1222,10 @@ def test_picture_in_a_linked_clinic_subfolder_reaches_neither_pdf_nor_html(proje
         f"clinics/stadtpark/pictures: this link leads outside the project (to {pictures}); {LINK_FIX}",
     )
     assert "0 built, 0 skipped, 2 failed" in result.out  # the PDF and the HTML copy
-    assert not (project / PDF).exists() and not (project / PDF).with_suffix(".html").exists()
+    assert (
+        not (project / SMALL_STADTPARK_PDF).exists()
+        and not (project / SMALL_STADTPARK_PDF).with_suffix(".html").exists()
+    )
 
 
 def test_locales_folder_that_is_a_link_outside(project: Path, tmp_path: Path, run) -> None:
