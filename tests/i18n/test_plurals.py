@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_project
+from conftest import Result, copy_project
+from handouts.cli import main
 from handouts.i18n.plurals import SAMPLES, established_rules, form_of, forms_of, same_grouping
 from plural_project import (
     PLURAL_ID,
@@ -64,16 +65,33 @@ def test_init_writes_the_slots_of_each_plural_class_and_the_translated_files_pas
     assert printed_forms(project, lang) == {f"F{form_of(rule.count, rule.expr, 2)}"}
 
 
+HYPOTHESIS_LANGS = ["id", "pl", "cy"]  # one, three and six forms
+
+
+@pytest.fixture(scope="module")
+def started(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """For each language, the leaflet project with its catalogs started by `i18n init`: made once,
+    copied by each example."""
+
+    def run_quietly(root: Path, *args: str) -> Result:  # `run` is per test; this fixture is per module
+        return Result(main(["-C", str(root), *args]), "", "")
+
+    projects = {}
+    for lang in HYPOTHESIS_LANGS:
+        projects[lang] = leaflet_project(tmp_path_factory.mktemp("started") / "p", lang)
+        start_catalogs(projects[lang], run_quietly, lang)
+    return projects
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    lang=st.sampled_from(["id", "pl", "cy"]),
+    lang=st.sampled_from(HYPOTHESIS_LANGS),
     words=st.lists(st.text(st.characters(categories=["L"]), min_size=1, max_size=12), min_size=6, max_size=6),
 )
 def test_any_translation_of_the_initialised_forms_passes_check_and_survives_update(
-    tmp_path_factory: pytest.TempPathFactory, run, lang: str, words: list[str]
+    tmp_path_factory: pytest.TempPathFactory, started: dict[str, Path], run, lang: str, words: list[str]
 ) -> None:
-    project = leaflet_project(tmp_path_factory.mktemp("h") / "p", lang)
-    start_catalogs(project, run, lang)
+    project = Path(shutil.copytree(started[lang], tmp_path_factory.mktemp("h") / "p", symlinks=True))
     path = project / "locales" / lang / "LC_MESSAGES" / "back-care.po"
     for catalog in catalogs_of(project, lang):
         translate(catalog, lambda i: f"{words[i]} {{weeks}} {words[i]}")

@@ -196,7 +196,10 @@ def test_i18n_writes_only_the_projects_own_catalogs(new: Path, run) -> None:
 
 def test_an_upgraded_library_is_rebuilt_and_listed_by_check(new: Path, tmp_path: Path) -> None:
     library = fake_library(tmp_path / "library")
-    options = BuildOptions(handouts=("pain-diary", "back-exercises"), langs=("de",), jobs=1)
+    # Two light handouts, PDF only: one is upgraded, the other is not.
+    options = BuildOptions(
+        handouts=("microcurrent-screening-form", "microcurrent-back-pain"), langs=("de",), jobs=1, formats=("pdf",)
+    )
     narrow = CheckOptions(handouts=options.handouts, langs=options.langs)
     assert build(Project(new, library), options).ok
     report = check(Project(new, library), narrow)
@@ -204,15 +207,15 @@ def test_an_upgraded_library_is_rebuilt_and_listed_by_check(new: Path, tmp_path:
     assert "no packaged handout changed version since the last build" in report.as_text()
 
     # The tool is upgraded: a new version of one packaged handout.
-    path = library / "handouts/pain-diary.yaml"
-    old = Project(new, library).load_handout("pain-diary").handout.meta.version
+    path = library / "handouts/microcurrent-screening-form.yaml"
+    old = Project(new, library).load_handout("microcurrent-screening-form").handout.meta.version
     path.write_text(path.read_text().replace(f'version: "{old}"', 'version: "9.9"', 1))
 
     report = check(Project(new, library), narrow)
-    assert report.library_updates == {"pain-diary": {"packaged": "9.9", "last_build": [old]}}
-    assert f"pain-diary: version 9.9 packaged, {old} in the last build" in report.as_text()
+    assert report.library_updates == {"microcurrent-screening-form": {"packaged": "9.9", "last_build": [old]}}
+    assert f"microcurrent-screening-form: version 9.9 packaged, {old} in the last build" in report.as_text()
     summary = build(Project(new, library), options)
-    assert {job.handout_id for job, _ in summary.built} == {"pain-diary"}
-    assert {job.handout_id for job in summary.skipped} == {"back-exercises"}
+    assert {job.handout_id for job, _ in summary.built} == {"microcurrent-screening-form"}
+    assert {job.handout_id for job in summary.skipped} == {"microcurrent-back-pain"}
     manifest = json.loads((new / "output/manifest.json").read_text())
-    assert {e["handout"]: e["version"] for e in manifest["pdfs"]}["pain-diary"] == "9.9"
+    assert {e["handout"]: e["version"] for e in manifest["pdfs"]}["microcurrent-screening-form"] == "9.9"

@@ -60,7 +60,9 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Broken:
         "es": edit_entry(handout["es"], "Information for patients", ""),
         "es-markup": edit_entry(handout["es"], "Key points", "<em>Puntos clave</em>"),
     }
-    return Broken(project, lines, run_main("-C", str(project), "build", "--handout", HANDOUT, "--handout", FORM))
+    return Broken(
+        project, lines, run_main("-C", str(project), "build", "--handout", HANDOUT, "--handout", FORM, "-j", "1")
+    )
 
 
 def built(project: Path) -> list[str]:

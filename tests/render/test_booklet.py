@@ -99,7 +99,7 @@ def booklets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("booklet") / "project", ["stadtpark", "riverside"])
     riverside = root / "clinics/riverside/clinic.yaml"
     riverside.write_text(riverside.read_text() + "booklet: true\n")
-    common = ["-C", str(root), "build", "--handout", HANDOUT, "--lang", "en", "-j", "1"]
+    common = ["-C", str(root), "build", "--handout", HANDOUT, "--lang", "en", "--format", "pdf", "-j", "1"]
     assert main([*common, "--clinic", "stadtpark", "--booklet"]) == 0
     assert main([*common, "--clinic", "riverside"]) == 0
     return root / "output"
@@ -182,7 +182,20 @@ def test_a_booklet_over_five_sheets_is_reported_in_sheets(tmp_path: Path, run) -
 def diary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The packaged pain diary as a German and an Arabic booklet: the widest tables shipped."""
     root = copy_project(tmp_path_factory.mktemp("diary") / "project", ["stadtpark"])
-    args = ["-C", str(root), "build", "--handout", "pain-diary", "--lang", "de", "--lang", "ar", "--booklet"]
+    args = [
+        "-C",
+        str(root),
+        "build",
+        "--handout",
+        "pain-diary",
+        "--lang",
+        "de",
+        "--lang",
+        "ar",
+        "--booklet",
+        "--format",
+        "pdf",
+    ]
     assert main([*args, "-j", "1"]) == 0
     return root / "output/stadtpark"
 

@@ -63,7 +63,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("built"), ["stadtpark", "riverside"])
     riverside = root / "clinics/riverside/clinic.yaml"
     riverside.write_text(riverside.read_text() + "bilingual: true\n")  # English beside each patient's language
-    common = ["-C", str(root), "build", "--handout", HANDOUT, "--today", TODAY]
+    common = ["-C", str(root), "build", "--handout", HANDOUT, "--today", TODAY, "--format", "pdf", "-j", "1"]
     assert main([*common, "--clinic", "stadtpark", "--lang", "de"]) == 0
     assert main([*common, "--clinic", "stadtpark", "--lang", "en", "--large-print"]) == 0
     assert main([*common, "--clinic", "riverside", "--lang", "es"]) == 0
@@ -184,7 +184,7 @@ def test_clinic_theme_font_footer_section_and_qr(project: Path, run) -> None:
         + "    de: Der Eingang ist im Hof. Bitte bringen Sie bequeme Kleidung mit.\n"
         + "    en: The entrance is in the courtyard.\n"
     )
-    result = run(project, "build", "--lang", "de", "--handout", HANDOUT, "--today", TODAY)
+    result = run(project, "build", "--lang", "de", "--handout", HANDOUT, "--today", TODAY, "--format", "pdf", "-j", "1")
     assert result.code == 0, result.out
     pdf = project / "output/stadtpark/de" / f"{HANDOUT}.pdf"
     text = one_line(pdf_text(pdf))
@@ -228,7 +228,7 @@ def test_clinic_template_override_extends_the_base(project: Path, run) -> None:
         "{% block content %}<p>Bitte 10 Minuten vor dem Termin kommen.</p>{{ super() }}{% endblock %}\n",
         encoding="utf-8",
     )
-    result = run(project, "build", "--lang", "de", "--handout", HANDOUT, "--today", TODAY)
+    result = run(project, "build", "--lang", "de", "--handout", HANDOUT, "--today", TODAY, "--format", "pdf", "-j", "1")
     assert result.code == 0, result.out
     text = one_line(pdf_text(project / "output/stadtpark/de" / f"{HANDOUT}.pdf"))
     assert "Bitte 10 Minuten vor dem Termin kommen." in text  # the clinic's override
@@ -250,6 +250,7 @@ def test_extra_text_trips_the_fit_check_naming_the_language(project: Path, run) 
         extra + "      - type: paragraph\n        text: We want you to know what the research says",
     )
     scope = ["--lang", "en", "--handout", HANDOUT, "--today", TODAY]
+    build = ["build", *scope, "--format", "pdf"]  # the fit is judged on the PDF: no HTML copy needed
     checked = run(project, "check", *scope)
     assert checked.code == 1
     line = line_of(project / f"handouts/{HANDOUT}.yaml", "  target_pages:")
@@ -259,7 +260,7 @@ def test_extra_text_trips_the_fit_check_naming_the_language(project: Path, run) 
         checked.err,
     )
     assert "fit          FAILED" in checked.out
-    built = run(project, "build", *scope)
+    built = run(project, *build)
     assert built.code == 0  # the build reports, `handouts check` fails
     warning = f"warning: handouts/microcurrent-back-pain.yaml:{line} meta.target_pages: the 'en' version for stadtpark"
     assert warning in built.err
@@ -267,11 +268,11 @@ def test_extra_text_trips_the_fit_check_naming_the_language(project: Path, run) 
     pdf = project / f"output/stadtpark/en/{HANDOUT}.pdf"
     assert pdf.is_file()
     for force in ([], ["--force"]):
-        strict = run(project, "build", *scope, *force, "--strict")
+        strict = run(project, *build, *force, "--strict")
         assert strict.code == 1
         assert f"refused stadtpark/en/{HANDOUT}: 1 problem (listed above); not printed" in strict.err
         assert not pdf.exists()
-        assert run(project, "build", *scope).code == 0 and pdf.is_file()  # printed again, leniently
+        assert run(project, *build).code == 0 and pdf.is_file()  # printed again, leniently
 
 
 def test_expired_handout_is_refused_unless_allowed(project: Path, run) -> None:

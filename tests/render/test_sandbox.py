@@ -42,9 +42,10 @@ class Server:
     requests: list[str] = field(default_factory=list)
 
 
-@pytest.fixture
-def server() -> Iterator[Server]:
-    """An HTTP server on 127.0.0.1 that answers everything and counts what it is asked."""
+@pytest.fixture(scope="module")
+def listening() -> Iterator[Server]:
+    """An HTTP server on 127.0.0.1 that answers everything and counts what it is asked: one per
+    module, as stopping one waits out its half-second poll."""
     requests: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -63,6 +64,13 @@ def server() -> Iterator[Server]:
     yield Server(f"http://127.0.0.1:{httpd.server_port}", requests)
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def server(listening: Server) -> Server:
+    """The module's server, its count started afresh for this test."""
+    listening.requests.clear()
+    return listening
 
 
 def assert_no_requests(server: Server) -> None:
