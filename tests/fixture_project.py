@@ -47,17 +47,20 @@ meta:
   references: ["A reference. 2020."]
 """
 LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#0b5563"/></svg>'
+
+
+def leaflet_head(target_pages: int) -> str:
+    """The meta block and title of the fixture leaflets, up to their sections."""
+    return (
+        'meta:\n  code: FIX-01\n  version: "1.0"\n  approved: 2026-11-20\n  review_due: 2028-11-20\n'
+        f'  target_pages: {target_pages}\n  references: ["A reference. 2020."]\ntitle: A leaflet\nsections:\n'
+    )
+
+
 # A two-section leaflet (ids: body, about) and its catalogs in any language: "{lang} body" ….
-LEAFLET = """\
-meta:
-  code: FIX-01
-  version: "1.0"
-  approved: 2026-11-20
-  review_due: 2028-11-20
-  target_pages: 2
-  references: ["A reference. 2020."]
-title: A leaflet
-sections:
+LEAFLET = (
+    leaflet_head(2)
+    + """\
   - id: body
     heading: Body
     blocks:
@@ -68,6 +71,7 @@ sections:
     blocks:
       - type: references
 """
+)
 ENTRIES = {
     "A leaflet": "{} leaflet",
     "Body": "{} body",
@@ -105,22 +109,16 @@ BACK_CARE_GERMAN = {
     "Call us if your legs go numb.": "Rufen Sie uns an, wenn Ihre Beine taub werden.",
 }
 # A leaflet whose body a test fills in: PARAGRAPHS_LEAFLET.format(paragraphs=...).
-PARAGRAPHS_LEAFLET = """\
-meta:
-  code: FIX-01
-  version: "1.0"
-  approved: 2026-11-20
-  review_due: 2028-11-20
-  target_pages: 4
-  references: ["A reference. 2020."]
-title: A leaflet
-sections:
+PARAGRAPHS_LEAFLET = (
+    leaflet_head(4)
+    + """\
   - id: body
     heading: Body
     blocks:
 {paragraphs}
       - type: references
 """
+)
 
 
 def make_project(
