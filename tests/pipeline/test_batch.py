@@ -228,8 +228,8 @@ def kill_mid_write(root: Path, *args: str) -> Path:
 
 def test_job_killed_mid_write_leaves_no_file(tmp_path: Path, run) -> None:
     root = copy_project(tmp_path / "project", ["stadtpark"])
-    temp = kill_mid_write(root, "build", "--handout", HANDOUT, "--lang", "en", "-j", "1")
-    assert temp.parent == pdf(root, "en").parent
+    temp = kill_mid_write(root, "build", "--handout", HANDOUT, "--format", "pdf", "--lang", "en", "-j", "1")
+    assert temp.parent == pdf(root, "en").parent and pdf(root, "en").name in temp.name  # the PDF's own temp file
     assert not pdf(root, "en").exists()
     # The next build clears what the killed one left and builds the PDF.
     result = run(root, "build", "--handout", HANDOUT, "--format", "pdf", "--lang", "en", "-j", "1")
@@ -238,7 +238,8 @@ def test_job_killed_mid_write_leaves_no_file(tmp_path: Path, run) -> None:
     assert sorted(p.name for p in pdf(root, "en").parent.iterdir()) == ["index.html", pdf(root, "en").name]  # + library
     # Killed while replacing a PDF, the old PDF stays whole.
     old = pdf(root, "en").read_bytes()
-    kill_mid_write(root, "build", "--handout", HANDOUT, "--lang", "en", "--force", "-j", "1")
+    temp = kill_mid_write(root, "build", "--handout", HANDOUT, "--format", "pdf", "--lang", "en", "--force", "-j", "1")
+    assert pdf(root, "en").name in temp.name
     assert pdf(root, "en").read_bytes() == old
 
 
