@@ -154,7 +154,7 @@ def test_body_size_below_12_pt_is_a_schema_error(project: Path, run) -> None:
     assert result.code == 1
     assert (
         "error: clinics/stadtpark/clinic.yaml:18 body_size: body text must be at least 12 pt (clear print); got 10"
-        in (result.err)
+        in result.err
     )
     assert "clinic.yaml:19 main_language: 'fr' is not one of this clinic's languages (de, ru, ar, en)" in result.err
     assert "clinic.yaml:22 clinic_section.heading: unknown language 'klingon'" in result.err

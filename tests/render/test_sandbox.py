@@ -130,7 +130,7 @@ def test_clinic_template_cannot_fetch_outside(small: Path, server: Server, run, 
     assert result.code == 1
     assert (
         f"error: clinics/stadtpark/templates/handout.html:7: refused to fetch {asked.format(server=server.url)!r}"
-        in (result.err)
+        in result.err
     )
     assert "only files in templates/, fonts/ and the clinic's own folder can be used" in result.err
     assert "0 built, 0 skipped, 2 failed" in result.out  # the PDF and its HTML copy, the problem listed once

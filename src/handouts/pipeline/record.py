@@ -67,9 +67,8 @@ def record(run: BuildRun, outcome: Outcome, shown: Progress) -> bool:
         return False
     if outcome.problems:
         summary.failed.append((job.name, HandoutsError(list(outcome.problems))))
-        fresh = [problem for problem in outcome.problems if problem not in summary.printed]
-        summary.printed.update(fresh)  # the PDF and the HTML copy of one page fail alike: listed once
-        shown.failed(fresh, f"failed  {where}")
+        print_once(summary, outcome.problems)  # the PDF and the HTML copy of one page fail alike: listed once
+        shown.failed([], f"failed  {where}")
         manifest.refuse(manifest.key(target), outcome.problems[0])
         return False
     try:

@@ -1,6 +1,7 @@
 """One handout for one clinic in one language, as HTML: Jinja2 templates filled with the
 handout's blocks, translated texts and the clinic's branding. The output formats
-(formats.py) turn the page into a PDF; render_job.py is the one path that does both."""
+(output/pdf.py, output/html.py) turn the page into files; render_job.py is the one path
+that does both."""
 
 from __future__ import annotations
 
