@@ -2267,3 +2267,27 @@ def test_full_temporary_disk_while_fonts_are_written(project: Path, run, monkeyp
         "fonts could not be prepared; free some space there, or set TMPDIR to another folder",
     )
     assert not (project / PDF).exists()
+
+
+def test_full_temporary_disk_before_the_workers_start(
+    project: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build hands its workers the loaded project in a file in a temporary folder of its own."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    write_bytes = Path.write_bytes
+
+    def full(self: Path, data: bytes) -> int:
+        if self.parent.parent == temp:  # the build's folder for its workers
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return write_bytes(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    result = run(project, "build", "--clinic", "stadtpark", "--lang", "de", "--lang", "en", "--handout", HANDOUT, "-j", "2")
+    [scratch] = re.findall(rf"error: ({re.escape(str(temp))}/handouts-build-\w+): ", result.err)
+    assert_one_line_error(
+        result, f"error: {scratch}: cannot be written (No space left on device); free some space there, or set TMPDIR"
+    )
+    assert list(temp.iterdir()) == []  # the folder itself is gone again
+    assert not (project / PDF).exists()

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -95,10 +96,18 @@ def test_changed_or_missing_pdf_is_rebuilt(built: Path, run) -> None:
     assert result.out.splitlines()[-1].startswith("2 built, 0 skipped, 0 failed")
 
 
-def test_force_in_workers_gives_identical_bytes(built: Path, built_once: Path, run) -> None:
-    """Building again, in another folder and in two worker processes instead of this one, gives the same bytes."""
+def test_force_in_workers_gives_identical_bytes(
+    built: Path, built_once: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building again, in another folder and in two worker processes instead of this one, gives the
+    same bytes, and leaves nothing in the temporary folder (where WeasyPrint copies the web fonts)."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))  # the workers'
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # this process's
     result = run(built, *build_args("--force", "-j", "2"))
     assert result.code == 0
+    assert list(temp.iterdir()) == []
     assert result.out.splitlines()[-1].startswith("2 built, 0 skipped, 0 failed")
     for lang in LANGS:
         assert pdf(built, lang).read_bytes() == pdf(built_once, lang).read_bytes()
@@ -280,8 +289,11 @@ def test_killed_worker_leaves_no_file_and_its_job_is_redone(tmp_path: Path) -> N
     root = copy_project(tmp_path / "project", ["stadtpark"])
     script = tmp_path / "kill_a_worker.py"
     script.write_text(KILL_A_WORKER)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
     child = subprocess.Popen(
         [sys.executable, str(script), str(tmp_path / "stopped"), "-C", str(root), *build_args("-j", "2")],
+        env={**os.environ, "TMPDIR": str(temp)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,  # its lines, the build's progress and its summary, in the order printed
         text=True,
@@ -304,6 +316,7 @@ def test_killed_worker_leaves_no_file_and_its_job_is_redone(tmp_path: Path) -> N
             == hashlib.sha256(pdf(root, lang).read_bytes()).hexdigest()
         )
     assert not list((root / "output").rglob("*.tmp"))
+    assert list(temp.iterdir()) == []  # nor the killed worker's copies of the fonts
 
 
 def test_terminal_shows_a_bar_and_each_failure(tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
