@@ -2284,7 +2284,9 @@ def test_full_temporary_disk_before_the_workers_start(
         return write_bytes(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", full)
-    result = run(project, "build", "--clinic", "stadtpark", "--lang", "de", "--lang", "en", "--handout", HANDOUT, "-j", "2")
+    result = run(
+        project, "build", "--clinic", "stadtpark", "--lang", "de", "--lang", "en", "--handout", HANDOUT, "-j", "2"
+    )
     [scratch] = re.findall(rf"error: ({re.escape(str(temp))}/handouts-build-\w+): ", result.err)
     assert_one_line_error(
         result, f"error: {scratch}: cannot be written (No space left on device); free some space there, or set TMPDIR"

@@ -169,9 +169,7 @@ def _scratch(sources: Sources) -> Iterator[Path]:
         try:
             (scratch / SOURCES_FILE).write_bytes(pickle.dumps(sources, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError as exc:  # a full or read-only temporary folder
-            where = Problem(
-                folder, f"cannot be written ({exc.strerror or exc}); free some space there, or set TMPDIR"
-            )
+            where = Problem(folder, f"cannot be written ({exc.strerror or exc}); free some space there, or set TMPDIR")
             raise HandoutsError(where) from None
         yield scratch
 
