@@ -145,6 +145,10 @@ def build(
     PDFs whose inputs are unchanged since the last build are skipped; output/manifest.json
     records each PDF's version, translation completeness, sha256 and inputs hash, and
     each file withdrawn from the print folders because it can no longer be built."""
+    if scheduler is None and not use_scheduler and executor in (None, "pool"):
+        from handouts.pipeline.executors.processes import start_early
+
+        start_early(jobs)  # its imports run while the build loads and plans
     from handouts.pipeline.build import build as run_build
     from handouts.pipeline.jobs import BuildOptions
 

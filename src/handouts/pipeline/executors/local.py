@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import multiprocessing
 import os
 import pickle
 import signal
@@ -30,9 +29,11 @@ from typing import Any
 from handouts import log
 from handouts.errors import HandoutsError, Problem
 from handouts.model.project import Project
+from handouts.pipeline.executors import processes
 from handouts.pipeline.executors.base import Executor, Run
 from handouts.pipeline.jobs import Outcome, Sources, Task
 from handouts.pipeline.render_job import JobRenderer
+from handouts.render.page import build_epoch
 
 
 def default_jobs() -> int:
@@ -181,9 +182,9 @@ def _run_in_pool(run: Run, scratch: Path, tasks: list[Task], workers: int) -> Ge
     """Yield the outcome of each task; return the tasks left unfinished because a worker died."""
     pool = _RecyclingPool(
         max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=processes.context(),
         initializer=_start_worker,
-        initargs=(run.project.root, scratch, run.strict),
+        initargs=(run.project.root, scratch, run.strict, build_epoch()),
         max_tasks_per_child=JOBS_PER_PROCESS,
     )
     try:
@@ -225,13 +226,15 @@ def _workers_keep_dying(count: int) -> Problem:
 _worker: JobRenderer | None = None
 
 
-def _start_worker(root: Path, scratch: Path, strict: bool) -> None:
+def _start_worker(root: Path, scratch: Path, strict: bool, source_date_epoch: str) -> None:
     global _worker  # one renderer per worker process, kept warm between jobs
     # Ctrl-C is the main process's to handle: it stops handing out jobs and waits for these.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tempfile.tempdir = str(scratch)  # the build removes it, whatever happens to this worker
     atexit.register(_exit_without_teardown)
-    _worker = JobRenderer(Project(root), pickle.loads((scratch / SOURCES_FILE).read_bytes()), strict)
+    sources = pickle.loads((scratch / SOURCES_FILE).read_bytes())
+    # The build's own SOURCE_DATE_EPOCH: a worker forked from a server started earlier has that server's environment.
+    _worker = JobRenderer(Project(root), sources, strict, source_date_epoch)
 
 
 def _exit_without_teardown() -> None:
