@@ -147,8 +147,9 @@ def build(
     each file withdrawn from the print folders because it can no longer be built."""
     if scheduler is None and not use_scheduler and executor in (None, "pool"):
         from handouts.pipeline.executors.processes import start_early
+        from handouts.pipeline.layout import out_dir_of
 
-        start_early(jobs)  # its imports run while the build loads and plans
+        start_early(jobs, force, out_dir_of(ctx.obj["project"], out_dir))  # before the build's own imports
     from handouts.pipeline.build import build as run_build
     from handouts.pipeline.jobs import BuildOptions
 

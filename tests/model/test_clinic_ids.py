@@ -9,8 +9,7 @@ import pytest
 
 from fixture_project import LEAFLET, add_clinic, make_project
 from handouts.model.project import RESERVED_CLINIC_IDS
-from handouts.pipeline.incremental import MANIFEST_NAME
-from handouts.pipeline.layout import SITE_PAGE, WITHDRAWN_DIR
+from handouts.pipeline.layout import MANIFEST_NAME, SITE_PAGE, WITHDRAWN_DIR
 from handouts.pipeline.run import INTERNAL_LOG
 
 

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from multiprocessing import forkserver
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from pypdf import PdfReader
 
 from conftest import HANDOUT, copy_project, ctrl_c_as_at_a_terminal, pdf_text
 from handouts.model.project import Project
+from handouts.pipeline.executors import processes
 from i18n_helpers import edit_entry, po_path
 
 LANGS = ("en", "de")  # the fastest two of the sample clinic's languages
@@ -113,6 +115,39 @@ def test_force_in_workers_gives_identical_bytes(
     for lang in LANGS:
         assert pdf(built, lang).read_bytes() == pdf(built_once, lang).read_bytes()
     assert (built / "output" / "manifest.json").read_bytes() == (built_once / "output" / "manifest.json").read_bytes()
+
+
+def test_workers_forked_from_an_earlier_server_date_the_pdfs_by_this_builds_epoch(
+    built: Path, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server workers are forked from keeps the environment it started with: a build hands its
+    workers its own SOURCE_DATE_EPOCH, which dates the PDFs."""
+    if processes.context().get_start_method() == "forkserver":
+        forkserver.ensure_running()  # started before the variable is set, as in a long-lived process
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
+    result = run(built, *build_args("--force", "-j", "2"))
+    assert result.code == 0
+    for lang in LANGS:
+        assert PdfReader(pdf(built, lang)).metadata.creation_date.isoformat() == "2023-11-14T22:13:20+00:00"
+
+
+def test_the_worker_server_starts_early_only_for_a_build_that_renders_much(
+    built: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started before the build loads, so that its imports overlap; not for an incremental build,
+    which may render nothing (whatever reads its output would wait for the server's imports)."""
+    if processes.context().get_start_method() != "forkserver":
+        pytest.skip("this platform spawns its workers")
+    started: list[bool] = []
+    monkeypatch.setattr(forkserver, "ensure_running", lambda: started.append(True))
+    assert run(built, *build_args("-j", "2")).out.splitlines()[-1].startswith("0 built, 2 skipped")
+    assert started == []  # an incremental build: nothing to render, no server
+    processes.start_early(2, force=False, out_dir=built / "output")
+    processes.start_early(1, force=True, out_dir=tmp_path)  # one worker: this process renders
+    assert started == []
+    processes.start_early(2, force=True, out_dir=built / "output")
+    processes.start_early(2, force=False, out_dir=tmp_path)  # a first build: no manifest yet
+    assert started == [True, True]
 
 
 def test_manifest_lists_each_pdf(built_once: Path) -> None:

@@ -20,8 +20,9 @@ from handouts.model.loaded import LoadedHandout
 from handouts.model.project import Project
 from handouts.output.packets import definition_problems
 from handouts.output.printsafe import InkProblem
-from handouts.pipeline.incremental import MANIFEST_NAME, Manifest
+from handouts.pipeline.incremental import Manifest
 from handouts.pipeline.jobs import BuildOptions, Job, Sources, Task
+from handouts.pipeline.layout import MANIFEST_NAME, out_dir_of
 from handouts.pipeline.plan import (
     clinic_text_fallbacks,
     figure_label_warnings,
@@ -196,7 +197,7 @@ def label_fit_warnings(project: Project, sources: Sources) -> list[Problem]:
 def check_library_updates(project: Project, sources: Sources, report: Report) -> None:
     """The packaged handouts whose meta.version differs from what the last build (output/manifest.json)
     printed: upgrading the tool upgraded them, and their PDFs are rebuilt by the next `handouts build`."""
-    out_dir = project.root / "output"
+    out_dir = out_dir_of(project.root)
     if not (out_dir / MANIFEST_NAME).is_file():
         return
     try:

@@ -40,7 +40,7 @@ LIBRARY = Path(__file__).parent.parent / "library"
 # The handout library writes index.html into every output folder (layout.SITE_PAGE): no handout may take that name.
 RESERVED_HANDOUT_IDS = {"index"}
 # What the output folder holds for itself beside the clinics' folders (layout.WITHDRAWN_DIR, layout.SITE_PAGE,
-# incremental.MANIFEST_NAME, run.INTERNAL_LOG): no clinic's folder may take one of these names, in any
+# layout.MANIFEST_NAME, run.INTERNAL_LOG): no clinic's folder may take one of these names, in any
 # letter case (a shared drive may not tell _Withdrawn from _withdrawn).
 RESERVED_CLINIC_IDS = {
     "_withdrawn": "withdrawn handouts",

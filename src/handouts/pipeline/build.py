@@ -19,9 +19,9 @@ from handouts.errors import HandoutsError, OutputError, Problem
 from handouts.i18n.signoff import damaged_signoff_files
 from handouts.model.project import Project
 from handouts.pipeline.executors.local import executor_problem, run_jobs
-from handouts.pipeline.incremental import MANIFEST_NAME, Manifest
+from handouts.pipeline.incremental import Manifest
 from handouts.pipeline.jobs import BuildOptions, Job, Sources, Task
-from handouts.pipeline.layout import output_path
+from handouts.pipeline.layout import MANIFEST_NAME, out_dir_of, output_path
 from handouts.pipeline.packets import build_packets, plan_packets
 from handouts.pipeline.plan import (
     clinic_text_fallbacks,
@@ -67,7 +67,7 @@ def _build(project: Project, options: BuildOptions, held: contextlib.ExitStack) 
     options = replace(options, langs=spelled_as_clinics(sources, options.langs))
     jobs, not_offered = planned(project, sources, clinic_ids, handout_ids, options, summary)
     sources.translations = translations_for(project, languages_of(jobs), domains_of(sources))
-    out_dir = options.out_dir or project.root / "output"
+    out_dir = out_dir_of(project.root, options.out_dir)
     held.enter_context(one_build_at_a_time(out_dir, project.shown(out_dir)))  # until the build ends
     for problem in damaged_signoff_files(sources.translations):
         log.warning(problem)

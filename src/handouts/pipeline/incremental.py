@@ -27,11 +27,18 @@ from handouts.model.loaded import LoadedClinic, LoadedHandout
 from handouts.model.project import Project
 from handouts.output.formats import FORMATS
 from handouts.pipeline.jobs import Job, PacketJob
-from handouts.pipeline.layout import SITE_PAGE, WITHDRAWN_DIR, language_folder, output_path, packet_path, withdrawn_path
+from handouts.pipeline.layout import (
+    MANIFEST_NAME,
+    SITE_PAGE,
+    WITHDRAWN_DIR,
+    language_folder,
+    output_path,
+    packet_path,
+    withdrawn_path,
+)
 from handouts.render.page import build_epoch
 from handouts.source.languages import language_tag
 
-MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 3
 READABLE_FORMATS = (1, 2, 3)  # format 1 had no variants and no withdrawn list; 2 no format and title
 

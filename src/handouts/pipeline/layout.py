@@ -23,6 +23,12 @@ from handouts.source.languages import language_tag
 WITHDRAWN_DIR = "_withdrawn"  # beside the clinics' folders, never a print folder
 PACKETS_DIR = "packets"  # inside each language's folder; a handout's file never has this name
 SITE_PAGE = "index.html"  # the library's page in each folder; no handout may take its name (RESERVED_HANDOUT_IDS)
+MANIFEST_NAME = "manifest.json"  # beside the clinics' folders: what each build printed and withdrew (incremental.py)
+
+
+def out_dir_of(root: Path, given: Path | None = None) -> Path:
+    """The output folder: the one given (--out), else the project's output/."""
+    return given or root / "output"
 
 
 def output_path(out_dir: Path, job: Job) -> Path:

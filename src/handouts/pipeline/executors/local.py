@@ -3,7 +3,7 @@ so an executor only has to hand out tasks and hand back outcomes (with the rende
 bytes; the build writes them). Registered in EXECUTORS by name:
 
 - `inline`: in this process, one after another;
-- `pool`: a pool of warm local worker processes (spawned; each keeps one JobRenderer,
+- `pool`: a pool of warm local worker processes (processes.py; each keeps one JobRenderer,
   so templates, fonts and images are loaded once per worker), each replaced by a fresh
   one after JOBS_PER_PROCESS jobs so that WeasyPrint's caches cannot grow without bound;
 - `dask`: the workers of a Dask cluster (cluster.py), given the project's files with the jobs.
@@ -163,7 +163,7 @@ def _scratch(sources: Sources) -> Iterator[Path]:
     make (WeasyPrint's copies of the web fonts), even those of a worker that was killed.
 
     The sources are not in the pool's initargs: those are written down a pipe to each new worker,
-    and CPython's spawn blocks for ever writing more than the pipe holds (64 KiB) to a worker
+    and CPython blocks for ever writing more than the pipe holds (64 KiB) to a worker
     that died before reading it. What goes down the pipe now is small whatever the project's size."""
     with tempfile.TemporaryDirectory(prefix="handouts-build-") as folder:
         scratch = Path(folder)
