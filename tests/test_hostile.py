@@ -2027,12 +2027,15 @@ def test_check_warns_about_a_damaged_sign_off_file(tmp_path: Path, run) -> None:
 
 
 # -- Worker processes that die ----------------------------------------------------------------
-# Spawned workers run Python's start-up like any process, sitecustomize included: this one, on
-# PYTHONPATH, kills them there (nothing in the tool knows). HANDOUTS_TEST_KILL: "all", or N to
-# kill only the N-th worker to start.
+# A worker killed as it starts, by this sitecustomize on PYTHONPATH (nothing in the tool knows):
+# a spawned worker runs Python's start-up like any process; a worker forked from the fork server
+# is killed as it is forked, by a hook the server's own start-up registers. HANDOUTS_TEST_KILL:
+# "all", or N to kill only the N-th worker to start.
 KILL_WORKERS = """
 import os, signal, sys
-if "--multiprocessing-fork" in sys.argv:
+
+
+def kill_if_chosen():
     which = os.environ["HANDOUTS_TEST_KILL"]
     if which == "all":
         os.kill(os.getpid(), signal.SIGKILL)
@@ -2045,6 +2048,12 @@ if "--multiprocessing-fork" in sys.argv:
             number += 1
     if number == int(which):
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+if "--multiprocessing-fork" in sys.argv:
+    kill_if_chosen()
+elif any("multiprocessing.forkserver" in arg for arg in sys.orig_argv):
+    os.register_at_fork(after_in_child=kill_if_chosen)
 """
 TINY = """\
 meta: {code: T-1, version: "1.0", approved: 2026-01-01, review_due: 2099-01-01, references: ["A reference. 2020."]}
