@@ -57,8 +57,9 @@ def worker_count(requested: int | None, tasks: int) -> int:
 
 
 # A backstop against a worker's memory growing with the PDFs it renders (a library's cache):
-# replacing a worker costs a start-up and a warm-up (about 5 s), under 5 % of this many PDFs'
-# work (about 100 s). A warm worker holds about 200-250 MB (benchmarks/README.md).
+# replacing a worker costs a fork and a warm-up (the fonts: a fraction of a second; a spawned
+# worker, where there is no fork server, about 1 s), well under 5 % of this many PDFs' work
+# (about 100 s). A warm worker holds about 100-250 MB (benchmarks/README.md).
 JOBS_PER_PROCESS = 200
 
 
