@@ -25,7 +25,8 @@ from handouts.atomic import write_atomically
 from handouts.i18n.extract import COMMON_DOMAIN
 from handouts.model.project import Project
 from handouts.output.pdf import PDF_OPTIONS
-from handouts.pipeline.executors.local import JOBS_PER_PROCESS, default_jobs
+from handouts.pipeline.executors.local import JOBS_PER_PROCESS
+from handouts.pipeline.executors.processes import default_jobs
 from handouts.pipeline.jobs import Job, Task
 from handouts.pipeline.plan import load
 from handouts.pipeline.render_job import JobRenderer, translations_for

@@ -35,15 +35,6 @@ from handouts.pipeline.jobs import Outcome, Sources, Task
 from handouts.pipeline.render_job import JobRenderer
 from handouts.render.page import build_epoch
 
-
-def default_jobs() -> int:
-    """The number of cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 # Starting a worker (Python, WeasyPrint, fonts) costs about as much as rendering a few PDFs:
 # unless told how many, use no more workers than there are batches of this many jobs.
 TASKS_PER_WORKER = 4
@@ -52,7 +43,7 @@ TASKS_PER_WORKER = 4
 def worker_count(requested: int | None, tasks: int) -> int:
     """How many worker processes to start; 1 means render in this process."""
     if requested is None:
-        return max(1, min(default_jobs(), tasks // TASKS_PER_WORKER))
+        return max(1, min(processes.default_jobs(), tasks // TASKS_PER_WORKER))
     return max(1, min(requested, tasks))
 
 

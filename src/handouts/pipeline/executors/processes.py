@@ -1,7 +1,8 @@
-"""Where the pool's worker processes come from. Where the platform has one (Linux, macOS), they
-are forked from a server process that has already imported handouts and WeasyPrint, so a worker
-starts in milliseconds rather than in about 0.75 s of Python start-up and imports; elsewhere
-(Windows) they are spawned.
+"""Where the pool's worker processes come from. On Linux they are forked from a server process
+that has already imported handouts and WeasyPrint, so a worker starts in milliseconds rather
+than in about 0.75 s of Python start-up and imports. Elsewhere they are spawned: macOS's system
+libraries are not safe to fork once loaded (which is why CPython spawns there), and Windows
+cannot fork.
 
 This module imports little, so the build command can start that server first thing and let its
 imports run on another core while the build itself loads and plans."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
@@ -21,9 +23,17 @@ from handouts.pipeline.layout import MANIFEST_NAME
 PRELOAD = ["__main__", "handouts.pipeline.executors.local", "weasyprint"]
 
 
+def default_jobs() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def context() -> BaseContext:
     """The multiprocessing context the pool starts its workers with."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    if not sys.platform.startswith("linux"):
         return multiprocessing.get_context("spawn")
     forkserver = multiprocessing.get_context("forkserver")
     forkserver.set_forkserver_preload(PRELOAD)
@@ -35,8 +45,7 @@ def start_early(jobs: int | None, force: bool, out_dir: Path) -> None:
     much: with --force, or into an output folder with no manifest yet (a first build). An
     incremental build may render nothing at all, and whatever reads its output (a pipe, a CI
     log) would wait for the server's imports to finish; it starts the server if it needs workers."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if (jobs or cores) < 2 or context().get_start_method() != "forkserver":
+    if (jobs or default_jobs()) < 2 or context().get_start_method() != "forkserver":
         return
     if force or not (out_dir / MANIFEST_NAME).is_file():
         from multiprocessing import forkserver
