@@ -12,9 +12,6 @@ A new executor is one function of the same shape, added to EXECUTORS."""
 
 from __future__ import annotations
 
-import atexit
-import logging
-import os
 import pickle
 import signal
 import tempfile
@@ -223,18 +220,9 @@ def _start_worker(root: Path, scratch: Path, strict: bool, source_date_epoch: st
     # Ctrl-C is the main process's to handle: it stops handing out jobs and waits for these.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tempfile.tempdir = str(scratch)  # the build removes it, whatever happens to this worker
-    atexit.register(_exit_without_teardown)
     sources = pickle.loads((scratch / SOURCES_FILE).read_bytes())
     # The build's own SOURCE_DATE_EPOCH: a worker forked from a server started earlier has that server's environment.
     _worker = JobRenderer(Project(root), sources, strict, source_date_epoch)
-
-
-def _exit_without_teardown() -> None:
-    """A worker leaves when the pool tells it to, with nothing left to hand back or clean up
-    (its temporary files are in the build's scratch folder). Tearing down its interpreter
-    (WeasyPrint, Pango, every module) would take about 0.2 s, which the build waits for."""
-    logging.shutdown()  # flushes what the worker logged
-    os._exit(0)
 
 
 def _render_in_worker(task: Task) -> Outcome:
