@@ -2088,7 +2088,7 @@ def test_workers_that_all_die_at_start_up_fail_the_build_in_one_line(tmp_path: P
     assert errors == [
         "error: handouts build: worker processes stopped twice before 6 files were done (killed, or out of "
         "memory), so nothing was written for them; build again, with fewer workers (-j 1) if memory is short"
-    ]
+    ], result.stdout + result.stderr
     assert result.stderr.count("failed  output/fixture/en/tiny-") == 6
     assert not list((tmp_path / "p/output").rglob("*.pdf"))
 
@@ -2097,9 +2097,10 @@ def test_workers_that_all_die_at_start_up_fail_the_build_in_one_line(tmp_path: P
 def test_a_worker_that_dies_at_start_up_costs_one_retry(tmp_path: Path, jobs: int, which: int) -> None:
     result = build_with_dying_workers(tmp_path, jobs, str(which), jobs)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stderr.startswith(
-        f"a worker process stopped unexpectedly; rendering the {jobs} unfinished jobs again\n"
-    )
+    # A forked worker killed before it was handed its start-up data is replaced at once, with no
+    # job to redo; one killed a moment later breaks the pool, and its jobs are rendered again.
+    retried = f"a worker process stopped unexpectedly; rendering the {jobs} unfinished jobs again\n"
+    assert result.stderr.count("worker process stopped") == result.stderr.startswith(retried)
     assert result.stdout.splitlines()[-1].startswith(f"{jobs} built, 0 skipped, 0 failed")
     assert len(list((tmp_path / "p/output").rglob("*.pdf"))) == jobs
 

@@ -12,6 +12,7 @@ A new executor is one function of the same shape, added to EXECUTORS."""
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 import signal
 import tempfile
@@ -133,7 +134,12 @@ class _RecyclingPool(ProcessPoolExecutor):
     - A worker that dies makes the pool's manager thread terminate the others and wait for them.
       CPython starts workers on demand from submit(), so one started just after that terminate
       was never told to stop and is waited for forever. This pool starts all its workers before
-      the first job, and only the manager thread (which also does the terminating) replaces one."""
+      the first job, and only the manager thread (which also does the terminating) replaces one.
+    - A worker forked from the fork server that dies at once (killed) is gone before CPython
+      writes its start-up data to it: the write fails with BrokenPipeError, which would crash the
+      build, or stop the manager thread and hang it. This pool spawns that worker instead, whose
+      start-up data is written while it starts Python; if it dies too, the pool sees it as any
+      worker's death."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -143,6 +149,16 @@ class _RecyclingPool(ProcessPoolExecutor):
         replacing = threading.current_thread() is self._executor_manager_thread  # type: ignore[attr-defined]
         if replacing and len(self._processes) < self._max_workers:  # type: ignore[attr-defined]
             self._spawn_process()  # type: ignore[attr-defined]
+
+    def _spawn_process(self) -> None:
+        try:
+            super()._spawn_process()  # type: ignore[misc]
+        except BrokenPipeError:
+            forked, self._mp_context = self._mp_context, multiprocessing.get_context("spawn")  # type: ignore[has-type]
+            try:
+                super()._spawn_process()  # type: ignore[misc]
+            finally:
+                self._mp_context = forked
 
 
 @contextmanager
