@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
 import signal
 import socket
 import subprocess
@@ -110,9 +111,13 @@ def test_saved_translation_appears_in_the_open_page_without_reload(
     wait_for_heading("Mikrostrom gegen Rückenschmerzen")
 
 
-def test_ctrl_c_stops_the_server_cleanly(project: Path) -> None:
+def test_ctrl_c_stops_the_server_cleanly(project: Path, tmp_path: Path) -> None:
+    """Stopped after drawing a PDF, it leaves nothing in the temporary folder (WeasyPrint's copies of the fonts)."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "handouts", "-C", str(project), "serve", "--port", "0"],
+        env={**os.environ, "TMPDIR": str(temp)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -122,6 +127,8 @@ def test_ctrl_c_stops_the_server_cleanly(project: Path) -> None:
         line = process.stdout.readline()
         assert line.startswith("Previewing on http://127.0.0.1:"), line + process.stderr.read()
         url = line.split()[2]
+        with urllib.request.urlopen(f"{url}pdf/stadtpark/de/{HANDOUT}.pdf", timeout=60) as pdf:
+            assert pdf.read(5) == b"%PDF-"
         with urllib.request.urlopen(url + "events", timeout=30) as events:  # an open event stream
             assert events.readline() == b"data: 0\n"
             process.send_signal(signal.SIGINT)
@@ -130,6 +137,7 @@ def test_ctrl_c_stops_the_server_cleanly(project: Path) -> None:
         process.kill()
     assert (process.returncode, err) == (0, "")
     assert out.strip() == "Stopped."
+    assert list(temp.iterdir()) == []
 
 
 def test_the_browser_runs_no_injected_script_and_fetches_nothing_from_outside(
