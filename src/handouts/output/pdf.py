@@ -65,9 +65,9 @@ class Warm:
 
 def _remove_font_copies(font_config: Any) -> None:
     """WeasyPrint copies each web font into a temporary folder, which it removes only when its
-    FontConfiguration is collected: at interpreter exit that clean-up can no longer run, and a
-    preview session left one folder (up to 34 MB with the CJK fonts) in the temporary folder
-    each time. This runs when the Warm goes, or at exit at the latest."""
+    FontConfiguration is collected; one still alive when the interpreter tears down keeps its
+    folder (a full test run left three, up to 34 MB each with the CJK fonts). This runs when the
+    Warm goes (the preview's, after each page), or at exit at the latest."""
     folder = getattr(font_config, "_folder", None)  # WeasyPrint's, set once a web font is loaded
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
