@@ -145,11 +145,11 @@ def build(
     PDFs whose inputs are unchanged since the last build are skipped; output/manifest.json
     records each PDF's version, translation completeness, sha256 and inputs hash, and
     each file withdrawn from the print folders because it can no longer be built."""
-    if scheduler is None and not use_scheduler and executor in (None, "pool"):
-        from handouts.pipeline.executors.processes import start_early
-        from handouts.pipeline.layout import out_dir_of
+    from handouts.pipeline.executors.processes import start_early
+    from handouts.pipeline.layout import out_dir_of
 
-        start_early(jobs, force, out_dir_of(ctx.obj["project"], out_dir))  # before the build's own imports
+    # Before the build's own imports, so that the server's run on another core meanwhile.
+    start_early(jobs, force, out_dir_of(ctx.obj["project"], out_dir), executor, bool(scheduler) or use_scheduler)
     from handouts.pipeline.build import build as run_build
     from handouts.pipeline.jobs import BuildOptions
 

@@ -161,6 +161,9 @@ class _RecyclingPool(ProcessPoolExecutor):
                 self._mp_context = forked
 
 
+SOURCES_FILE = "sources.pickle"  # in the build's scratch folder: the loaded sources, for the workers
+
+
 @contextmanager
 def _scratch(sources: Sources) -> Iterator[Path]:
     """A private temporary folder for one build's workers, removed once the pool has stopped:
@@ -178,9 +181,6 @@ def _scratch(sources: Sources) -> Iterator[Path]:
             where = Problem(folder, f"cannot be written ({exc.strerror or exc}); free some space there, or set TMPDIR")
             raise HandoutsError(where) from None
         yield scratch
-
-
-SOURCES_FILE = "sources.pickle"
 
 
 def _run_in_pool(run: Run, scratch: Path, tasks: list[Task], workers: int) -> Generator[Outcome, None, list[Task]]:

@@ -40,12 +40,17 @@ def context() -> BaseContext:
     return forkserver
 
 
-def start_early(jobs: int | None, force: bool, out_dir: Path) -> None:
+def start_early(
+    jobs: int | None, force: bool, out_dir: Path, executor: str | None = None, on_cluster: bool = False
+) -> None:
     """Start the server the workers are forked from now, when the build will probably render
-    much: with --force, or into an output folder with no manifest yet (a first build). An
-    incremental build may render nothing at all, and whatever reads its output (a pipe, a CI
-    log) would wait for the server's imports to finish; it starts the server if it needs workers."""
-    if (jobs or default_jobs()) < 2 or context().get_start_method() != "forkserver":
+    much in a local pool: with --force, or into an output folder with no manifest yet (a first
+    build). An incremental build may render nothing at all, and whatever reads its output (a
+    pipe, a CI log) would wait for the server's imports to finish; it starts the server if it
+    needs workers."""
+    if on_cluster or executor not in (None, "pool") or (jobs or default_jobs()) < 2:
+        return
+    if context().get_start_method() != "forkserver":
         return
     if force or not (out_dir / MANIFEST_NAME).is_file():
         from multiprocessing import forkserver
