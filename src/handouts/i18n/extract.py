@@ -8,8 +8,10 @@ can use it too.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
@@ -120,8 +122,6 @@ def handout_template(path: Path, naming: Naming) -> Template:
 
 def common_template(template_dirs: list[Path], naming: Naming, sandbox: Sandbox | None = None) -> Template:
     """The .pot catalog of the strings in the Jinja2 templates; `_safety(...)` marks the critical ones."""
-    from jinja2.ext import babel_extract
-
     template = Template(_new_catalog(COMMON_DOMAIN))
     for folder in template_dirs:
         # Never across a link that leaves the project: only the project's and the library's templates.
@@ -129,9 +129,7 @@ def common_template(template_dirs: list[Path], naming: Naming, sandbox: Sandbox 
             if path is None or path.suffix != ".html":
                 continue
             shown_as = _name(path, naming)
-            with path.open("rb") as fileobj:
-                found = list(babel_extract(fileobj, JINJA_KEYWORDS, ["Translators:"], JINJA_OPTIONS))
-            for line, funcname, message, comments in found:
+            for line, funcname, message, comments in _template_messages(path.read_bytes()):
                 msgid = message if isinstance(message, str) else message[0]
                 if not msgid:
                     continue
@@ -141,6 +139,16 @@ def common_template(template_dirs: list[Path], naming: Naming, sandbox: Sandbox 
                     comments.append(SAFETY_NOTE)
                 _add(template.catalog, msgid, None, shown_as, line, comments)
     return template
+
+
+@functools.lru_cache(maxsize=256)
+def _template_messages(source: bytes) -> tuple[tuple[int, str, str | tuple[str, ...], tuple[str, ...]], ...]:
+    """What Babel finds in one template's text. Kept by the whole text (a changed template is read
+    again): every catalog command and check extracts all the templates, and Jinja parses each one."""
+    from jinja2.ext import babel_extract
+
+    found = babel_extract(BytesIO(source), JINJA_KEYWORDS, ["Translators:"], JINJA_OPTIONS)
+    return tuple((line, funcname, message, tuple(comments)) for line, funcname, message, comments in found)
 
 
 def _new_catalog(domain: str) -> Catalog:

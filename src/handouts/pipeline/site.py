@@ -31,8 +31,7 @@ from urllib.parse import quote
 
 from babel import Locale
 from babel.dates import format_date
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
 from markupsafe import Markup
 
 from handouts import log
@@ -47,7 +46,7 @@ from handouts.pipeline.incremental import Entry, Manifest
 from handouts.pipeline.layout import SITE_PAGE, clinic_page, language_folder, language_page, library_page
 from handouts.pipeline.run import BuildRun
 from handouts.render.markup import to_markup
-from handouts.render.templating import SandboxedLoader, template_problem
+from handouts.render.templating import SandboxedLoader, template_environment, template_problem
 from handouts.source.languages import language_tag
 
 # CLDR's localeDisplayPattern where it is not "{0} ({1})" (Babel does not carry the pattern).
@@ -203,9 +202,7 @@ class Library:
     def __init__(self, project: Project, translations: dict[str, Translations]):
         self.project = project
         self.translations = dict(translations)
-        self.env = SandboxedEnvironment(
-            loader=SandboxedLoader(project.template_dirs, project.sandbox), autoescape=True, undefined=StrictUndefined
-        )
+        self.env = template_environment(SandboxedLoader(project.template_dirs, project.sandbox))
 
     def language(self, lang: str) -> dict[str, Any]:
         """What a page in lang needs: its lang and dir attributes and `_` for its own words."""

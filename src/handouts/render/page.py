@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, PrefixLoader, StrictUndefined, TemplateError
+from jinja2 import ChoiceLoader, PrefixLoader, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -22,7 +22,7 @@ from handouts.model.project import Project
 from handouts.render.clinic_texts import ClinicTexts, clinic_lang_tag, clinic_strings
 from handouts.render.context import LanguageContext
 from handouts.render.fetch import PROJECT_URL, Page, project_url
-from handouts.render.templating import SandboxedLoader, template_problem
+from handouts.render.templating import SandboxedLoader, template_environment, template_problem
 from handouts.render.variants import VARIANTS
 from handouts.source.fonts import FontSet, describe_char
 from handouts.source.languages import language_tag
@@ -67,9 +67,7 @@ class Renderer:
             loaders = [PrefixLoader({"base": base, "library": library}), base]
             if clinic.template_dir.is_dir():
                 loaders.insert(0, SandboxedLoader([clinic.template_dir], sandbox))
-            self._environments[clinic.id] = SandboxedEnvironment(
-                loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined
-            )
+            self._environments[clinic.id] = template_environment(ChoiceLoader(loaders))
         return self._environments[clinic.id]
 
     def page(

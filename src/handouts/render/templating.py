@@ -9,19 +9,73 @@ from __future__ import annotations
 
 import os
 import posixpath
+import threading
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2 import (
+    BaseLoader,
+    BytecodeCache,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
+from jinja2.bccache import Bucket
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.loaders import split_template_path
+from jinja2.sandbox import SandboxedEnvironment
 
 from handouts.errors import Problem, display_path
 from handouts.sandbox import FIX, Sandbox
 
 MAX_TEMPLATE_BYTES = 1_000_000
 MESSAGE_CHARS = 160  # how much of Jinja's own message is repeated
+COMPILED_TEMPLATES = 256  # how many compiled templates a process keeps
+
+
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory, by template name and file, and used only while the source
+    is the same (Jinja checks its checksum): a build compiles each template once, not once per
+    clinic, and a preview or check does not compile again what has not changed."""
+
+    def __init__(self, size: int = COMPILED_TEMPLATES):
+        self._compiled: OrderedDict[str, bytes] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()  # the preview serves pages from several threads
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        with self._lock:
+            code = self._compiled.get(bucket.key)
+            if code is not None:
+                self._compiled.move_to_end(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        code = bucket.bytecode_to_string()
+        with self._lock:
+            self._compiled[bucket.key] = code
+            self._compiled.move_to_end(bucket.key)
+            while len(self._compiled) > self._size:
+                self._compiled.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._compiled.clear()
+
+
+_COMPILED = CompiledTemplates()
+
+
+def template_environment(loader: BaseLoader) -> SandboxedEnvironment:
+    """The one kind of environment every page and library page renders in: sandboxed, escaping,
+    strict about unknown names. The compiled templates are shared because the settings are."""
+    return SandboxedEnvironment(loader=loader, autoescape=True, undefined=StrictUndefined, bytecode_cache=_COMPILED)
 
 
 class TemplateOutside(SecurityError):

@@ -7,6 +7,7 @@ problem becomes one `file:line: message` line, never a traceback."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,11 @@ KeyPath = tuple[str | int, ...]
 
 MAX_YAML_BYTES = 1_000_000
 MAX_DEPTH = 50  # far beyond any real handout, far below Python's recursion limit
+# Texts up to this size keep their composed nodes for the next read of the same text (see _composed).
+KEPT_TEXT_CHARS = 200_000
+KEPT_TEXTS = 32
 QUOTE_CHARS = 80  # how much of an offending value a message repeats
 
-_constructor = SafeConstructor()
 _TAG_PREFIX = "tag:yaml.org,2002:"
 # Plain data only: a tag such as !!python/name:os.system or !!binary is refused, never constructed.
 _ALLOWED_TAGS = {_TAG_PREFIX + name for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
@@ -99,7 +102,7 @@ def load_yaml(path: Path, shown_as: str) -> tuple[Any, LineMap]:
     if node is None:
         return {}, lines
     problems: list[Problem] = []
-    data = _build(node, (), lines, problems, shown_as)
+    data = _build(node, (), lines, problems, shown_as, SafeConstructor())
     if problems:
         raise ConfigError(problems)
     return data, lines
@@ -128,13 +131,21 @@ def _read_text(path: Path, shown_as: str) -> str:
 
 def _compose(text: str, shown_as: str) -> yaml.Node | None:
     try:
-        loader = BoundedLoader(text)  # the reader checks for control characters here already
-        try:
-            return loader.get_single_node()
-        finally:
-            loader.dispose()
+        return _composed(text) if len(text) <= KEPT_TEXT_CHARS else _composed.__wrapped__(text)
     except yaml.YAMLError as exc:
         raise ConfigError(_yaml_problem(exc, text, shown_as)) from None
+
+
+@functools.lru_cache(maxsize=KEPT_TEXTS)
+def _composed(text: str) -> yaml.Node | None:
+    """The node tree of a text. Kept for the texts read last, by their whole text (so a changed file
+    is composed again): a preview, check or test run reads the same files again and again, and
+    composing in pure Python is most of the time a load takes. Nothing changes a node once composed."""
+    loader = BoundedLoader(text)  # the reader checks for control characters here already
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 def _yaml_problem(exc: yaml.YAMLError, text: str, shown_as: str) -> Problem:
@@ -156,13 +167,17 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, shown_as: str) -> Problem:
     return Problem(shown_as, f"YAML error: {str(exc)[:QUOTE_CHARS]}")
 
 
-def _build(node: yaml.Node, path: KeyPath, lines: LineMap, problems: list[Problem], shown_as: str) -> Any:
+def _build(
+    node: yaml.Node, path: KeyPath, lines: LineMap, problems: list[Problem], shown_as: str, made: SafeConstructor
+) -> Any:
+    """made: this load's own constructor, which remembers every node it constructed (so never shared:
+    composed nodes are kept between loads and read by several preview threads)."""
     lines.setdefault(path, node.start_mark.line + 1)
     _check_tag(node, shown_as)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(_key(key_node, shown_as))
+            key = str(_key(key_node, shown_as, made))
             if key in out:
                 problems.append(
                     Problem(
@@ -173,11 +188,11 @@ def _build(node: yaml.Node, path: KeyPath, lines: LineMap, problems: list[Proble
                     )
                 )
             lines[(*path, key)] = key_node.start_mark.line + 1
-            out[key] = _build(value_node, (*path, key), lines, problems, shown_as)
+            out[key] = _build(value_node, (*path, key), lines, problems, shown_as, made)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), lines, problems, shown_as) for i, item in enumerate(node.value)]
-    value = _scalar(node, shown_as)
+        return [_build(item, (*path, i), lines, problems, shown_as, made) for i, item in enumerate(node.value)]
+    value = _scalar(node, shown_as, made)
     # Written as an escape ("\u202e", "\x07"): past the YAML reader, which refuses only the raw character.
     if isinstance(value, str) and (message := _character_problem(value)):
         problems.append(Problem(shown_as, message, node.start_mark.line + 1, format_key(path)))
@@ -193,13 +208,13 @@ def _character_problem(text: str) -> str | None:
     return None
 
 
-def _key(node: yaml.Node, shown_as: str) -> Any:
+def _key(node: yaml.Node, shown_as: str, made: SafeConstructor) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         raise ConfigError(
             Problem(shown_as, "a key must be plain text, not a list or mapping; rename it", node.start_mark.line + 1)
         )
     _check_tag(node, shown_as)
-    return _scalar(node, shown_as)
+    return _scalar(node, shown_as, made)
 
 
 def _check_tag(node: yaml.Node, shown_as: str) -> None:
@@ -209,10 +224,10 @@ def _check_tag(node: yaml.Node, shown_as: str) -> None:
         raise ConfigError(Problem(shown_as, message, node.start_mark.line + 1))
 
 
-def _scalar(node: yaml.Node, shown_as: str) -> Any:
+def _scalar(node: yaml.Node, shown_as: str, made: SafeConstructor) -> Any:
     """One plain value; a value its type cannot hold (30 February, a 5,000-digit number) is a Problem."""
     try:
-        return _constructor.construct_object(node)
+        return made.construct_object(node)
     except (ValueError, KeyError, AttributeError):
         # PyYAML's constructors fail this way on a value that looks like, or is tagged as, a type it is not.
         kind = node.tag.removeprefix(_TAG_PREFIX)
