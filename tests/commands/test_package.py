@@ -16,9 +16,7 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
-from pypdf import PdfReader
-
-from conftest import REPO, pdf_text
+from conftest import REPO, page_count, pdf_text
 
 # What a clone of the repository has, without what a developer's machine adds.
 NOT_SOURCE_ANYWHERE = shutil.ignore_patterns(".git", ".venv", "*.egg-info", "__pycache__", ".*_cache")
@@ -95,6 +93,6 @@ def test_wheel_installed_elsewhere_makes_and_builds_a_project(tmp_path: Path) ->
     out += sh(venv / "bin/handouts", "build", *one, cwd=project, env=env)
     assert str(REPO) not in out
     built = project / "output/my-clinic/de/pain-diary.pdf"
-    assert f"built   output/my-clinic/de/pain-diary.pdf ({len(PdfReader(built).pages)} pages)" in out
+    assert f"built   output/my-clinic/de/pain-diary.pdf ({page_count(built)} pages)" in out
     assert " 0 skipped, 0 failed" in out
     assert "Ihr Schmerztagebuch" in pdf_text(built)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from conftest import HANDOUT, REPO, pdf_fonts, pdf_reader
+from conftest import HANDOUT, REPO, page_count, pdf_fonts, pdf_reader
 from handouts.pipeline.jobs import Job
 from handouts.pipeline.layout import output_path
 from handouts.source.fonts import FontSet
@@ -251,7 +251,7 @@ def test_every_sample_pdf_fits_its_handouts_target_pages_in_its_language(built: 
     for handout_id in (HANDOUT, "microcurrent-screening-form", *LIBRARY):
         meta = project.load_handout(handout_id).handout.meta
         for clinic_id, lang in SAMPLES:
-            pages = len(pdf_reader(output_path(built / "output", Job(clinic_id, lang, handout_id))).pages)
+            pages = page_count(output_path(built / "output", Job(clinic_id, lang, handout_id)))
             if pages > meta.target_for(lang):
                 over.append((handout_id, clinic_id, lang, pages, meta.target_for(lang)))
     assert over == []
@@ -263,7 +263,7 @@ def test_german_takes_the_most_pages_of_stadtparks_languages(built: Path) -> Non
     longer = []
     for handout_id in (HANDOUT, "microcurrent-screening-form", *LIBRARY):
         pages = {
-            lang: len(pdf_reader(output_path(built / "output", Job("stadtpark", lang, handout_id))).pages)
+            lang: page_count(output_path(built / "output", Job("stadtpark", lang, handout_id)))
             for lang in CLINICS["stadtpark"]["languages"]
         }
         longer += [(handout_id, lang, n, pages["de"]) for lang, n in pages.items() if n > pages["de"]]
@@ -280,7 +280,7 @@ def test_back_exercises_fits_its_target_in_english_and_each_language_its_own(bui
     assert meta.target_pages == 3
     for clinic_id, lang in SAMPLES:
         pdf = output_path(built / "output", Job(clinic_id, lang, "back-exercises"))
-        pages = len(pdf_reader(pdf).pages)
+        pages = page_count(pdf)
         if lang == "en":
             assert pages == 3, clinic_id
         assert pages <= meta.target_for(lang), (clinic_id, lang, pages)

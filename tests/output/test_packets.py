@@ -11,6 +11,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
+from conftest import page_count
 from fixture_project import make_project
 from handouts.cli import main
 
@@ -72,7 +73,7 @@ def packet_pdf(root: Path, lang: str = "en") -> Path:
 def test_packet_has_its_handouts_in_order_each_starting_on_an_odd_page(built: Path) -> None:
     packet = PdfReader(packet_pdf(built))
     texts = [page.extract_text() for page in packet.pages]
-    lengths = [len(PdfReader(built / "output/fixture/en" / f"{handout_id}.pdf").pages) for handout_id in ORDER]
+    lengths = [page_count(built / "output/fixture/en" / f"{handout_id}.pdf") for handout_id in ORDER]
     assert lengths[1] == 1  # the form: one page, so a blank page follows it
     start = 0
     for handout_id, pages in zip(ORDER, lengths, strict=True):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import HANDOUT, copy_project, ctrl_c_as_at_a_terminal, pdf_text
+from conftest import HANDOUT, copy_project, ctrl_c_as_at_a_terminal, page_count, pdf_text
 from handouts.model.project import Project
 from handouts.pipeline.executors import processes
 from i18n_helpers import edit_entry, po_path
@@ -76,7 +76,7 @@ def test_editing_one_po_rebuilds_only_that_language(built: Path, run) -> None:
     result = run(built, *build_args("-j", "1"))
     assert result.code == 0
     (built_line,), (summary,) = result.err.splitlines(), result.out.splitlines()
-    pages = len(PdfReader(pdf(built, "de")).pages)
+    pages = page_count(pdf(built, "de"))
     assert built_line == f"built   output/stadtpark/de/microcurrent-back-pain.pdf ({pages} pages)"
     assert summary.startswith("1 built, 1 skipped, 0 failed")
     assert "Mikrostrom gegen Rückenschmerzen" in pdf_text(pdf(built, "de"))
@@ -160,7 +160,7 @@ def test_manifest_lists_each_pdf(built_once: Path) -> None:
     meta = Project(built_once).load_handout(HANDOUT).handout.meta  # as the handout's file says today
     assert german["version"] == meta.version
     assert german["review_due"] == meta.review_due.isoformat()
-    assert german["pages"] == len(PdfReader(pdf(built_once, "de")).pages)
+    assert german["pages"] == page_count(pdf(built_once, "de"))
     assert german["sha256"] == hashlib.sha256(pdf(built_once, "de").read_bytes()).hexdigest()
     assert 0 < german["translated"] <= german["total"]
     english = entries[f"stadtpark/en/{HANDOUT}.pdf"]
