@@ -6,7 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import pytest
 from filelock import FileLock
 from pypdf import PdfReader
 
+import handouts.pipeline.incremental as incremental
 from fixture_project import LIBRARY_FONTS
 from handouts.cli import main
 
@@ -44,6 +45,27 @@ def copy_project(dest: Path, clinics: list[str] | None = None) -> Path:
     for clinic in clinics or [p.name for p in (REPO / "clinics").iterdir() if p.is_dir()]:
         shutil.copytree(REPO / "clinics" / clinic, dest / "clinics" / clinic)
     return dest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def library_fonts_hashed_once() -> Iterator[None]:
+    """Every build hashes each input file to decide what it may skip, the fonts folder too: 35 MB,
+    which no test changes (a test that breaks a font writes its own). So in the tests the packaged
+    fonts are hashed once per process; every other file, each time, as the tool does."""
+    real = incremental.sha256_file
+    digests: dict[Path, str] = {}
+
+    def sha256_file(path: Path) -> str:
+        real_path = path.resolve()
+        if not real_path.is_relative_to(LIBRARY_FONTS):
+            return real(path)
+        if real_path not in digests:
+            digests[real_path] = real(real_path)
+        return digests[real_path]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(incremental, "sha256_file", sha256_file)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "handouts"
 
 # Bottom to top: a module may import its own layer (without a cycle) or a lower one, never a higher one.
 LAYERS = [
-    {"handouts", "handouts.errors", "handouts.atomic", "handouts.log", "handouts.sandbox"},
+    {"handouts", "handouts.errors", "handouts.atomic", "handouts.kept", "handouts.log", "handouts.sandbox"},
     {"handouts.source"},  # the files a project is made of: YAML, schema, handout and blocks, texts, languages, fonts
     {"handouts.i18n"},  # catalogs, their checks, extraction, sign-off
     {"handouts.model"},  # a project on disk: folders, the library overlay, loading clinics and handouts

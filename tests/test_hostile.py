@@ -1189,9 +1189,9 @@ def test_inputs_hash_never_walks_a_linked_templates_folder(project: Path, tmp_pa
     shutil.rmtree(project / "templates")
     (project / "templates").symlink_to(target, target_is_directory=True)
     read: list[Path] = []
-    real_sha256 = handouts.pipeline.incremental.input_sha256
+    real_sha256 = handouts.pipeline.incremental.sha256_file
     monkeypatch.setattr(
-        handouts.pipeline.incremental, "input_sha256", lambda path: read.append(path) or real_sha256(path)
+        handouts.pipeline.incremental, "sha256_file", lambda path: read.append(path) or real_sha256(path)
     )
     loaded = Project(project)
     InputHasher(loaded).folder(*loaded.template_dirs)

@@ -1,17 +1,15 @@
 """Builds repeated in one process (a preview session, a check after a build, a test run) keep what
-they parsed, compiled and hashed, and still see every change: a template, a handout or an input
-file edited between two builds prints its new text."""
+they parsed and compiled (handouts.kept), and still see every change: a template or a handout
+edited between two builds prints its new text, and a template's mistake is named at its line."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import pytest
-
-import handouts.pipeline.incremental as incremental
 from conftest import pdf_text
 from fixture_project import BACK_CARE, make_project
+from handouts.kept import Kept
 from handouts.source.yamlfile import load_yaml
 
 BUILD = ("build", "-j", "1", "--format", "pdf")
@@ -50,45 +48,23 @@ def test_each_load_of_a_kept_yaml_text_gets_its_own_data(tmp_path: Path) -> None
     assert lines[("address",)] == 2
 
 
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The input files actually read (not answered from what the process remembers)."""
-    read: list[Path] = []
-    real = incremental.sha256_file
-    monkeypatch.setattr(incremental, "sha256_file", lambda path: read.append(path) or real(path))
-    monkeypatch.setattr(incremental, "_known_hashes", {})
-    return read
+def test_a_template_mistake_is_named_at_its_line_when_compiled_and_when_kept(tmp_path: Path, run) -> None:
+    """The second build renders from the compiled code kept from the first: the same file and line."""
+    root = make_project(tmp_path / "p", {"back-care": BACK_CARE})
+    paragraph = root / "templates" / "blocks" / "paragraph.html"
+    paragraph.write_text("{# a comment #}\n\n{{ t(block.text) }} {{ 1 // 0 }}\n")
+    first, second = run(root, *BUILD), run(root, *BUILD)
+    expected = "error: templates/blocks/paragraph.html:3: the template failed here (ZeroDivisionError"
+    assert first.code == second.code == 1
+    assert expected in first.err and expected in second.err, first.err + second.err
 
 
-def test_an_input_left_alone_is_read_once_per_process(tmp_path: Path, reads, monkeypatch) -> None:
-    font = tmp_path / "font.ttf"
-    font.write_bytes(b"glyphs")
-    monkeypatch.setattr(incremental.time, "time_ns", lambda: font.stat().st_ctime_ns + incremental.SETTLED_NS)
-    first = incremental.input_sha256(font)
-    assert incremental.input_sha256(font) == first
-    assert reads == [font]
-
-
-def test_an_input_written_just_before_a_build_is_read_by_every_build(tmp_path: Path, reads, monkeypatch) -> None:
-    """A second write in the same clock tick would leave the file's times as they were: such a file
-    is read again every time until it has been left alone for SETTLED_NS."""
-    font = tmp_path / "font.ttf"
-    font.write_bytes(b"glyphs")
-    monkeypatch.setattr(incremental.time, "time_ns", lambda: font.stat().st_ctime_ns + incremental.SETTLED_NS - 1)
-    incremental.input_sha256(font)
-    incremental.input_sha256(font)
-    assert reads == [font, font]
-
-
-def test_an_input_replaced_by_another_file_is_read_again(tmp_path: Path, reads, monkeypatch) -> None:
-    font = tmp_path / "font.ttf"
-    font.write_bytes(b"glyphs")
-    monkeypatch.setattr(incremental.time, "time_ns", lambda: 2**62)  # every file long settled
-    first = incremental.input_sha256(font)
-    replacement = tmp_path / "new.ttf"
-    replacement.write_bytes(b"GLYPHS")
-    os.utime(replacement, ns=(font.stat().st_atime_ns, font.stat().st_mtime_ns))
-    replacement.replace(font)  # as an editor saves: a new file under the old name, same size and mtime
-
-    assert incremental.input_sha256(font) != first
-    assert reads == [font, font]
+def test_what_a_process_keeps_stays_within_its_budget() -> None:
+    kept: Kept[str, str] = Kept(budget=10)
+    kept.put("a", "A", 4)
+    kept.put("b", "B", 4)
+    assert kept.get("a") == "A"  # now the most recently used
+    kept.put("c", "C", 4)  # over the budget: the least recently used goes
+    assert (kept.get("a"), kept.get("b"), kept.get("c")) == ("A", None, "C")
+    kept.put("huge", "H", 11)  # larger than the whole budget: never kept, nothing dropped for it
+    assert (kept.get("huge"), kept.get("a"), kept.get("c")) == (None, "A", "C")

@@ -8,7 +8,7 @@ can use it too.
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -19,6 +19,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS
 
 from handouts import __version__
+from handouts.kept import Kept
 from handouts.sandbox import Sandbox
 from handouts.source.handout import Handout, TextRef, describe, texts
 from handouts.source.loading import load_model
@@ -141,14 +142,23 @@ def common_template(template_dirs: list[Path], naming: Naming, sandbox: Sandbox 
     return template
 
 
-@functools.lru_cache(maxsize=256)
-def _template_messages(source: bytes) -> tuple[tuple[int, str, str | tuple[str, ...], tuple[str, ...]], ...]:
-    """What Babel finds in one template's text. Kept by the whole text (a changed template is read
-    again): every catalog command and check extracts all the templates, and Jinja parses each one."""
+Found = tuple[tuple[int, str, str | tuple[str | None, ...], tuple[str, ...]], ...]
+# What Babel found in the templates read last, by their text's sha256: every catalog command and
+# check extracts all the templates, and Jinja parses each one. Budgeted by the templates' sizes.
+KEPT_TEMPLATE_BYTES = 4_000_000
+_found: Kept[bytes, Found] = Kept(KEPT_TEMPLATE_BYTES)
+
+
+def _template_messages(source: bytes) -> Found:
+    """What Babel finds in one template's text: (line, function, message, comments) each."""
     from jinja2.ext import babel_extract
 
-    found = babel_extract(BytesIO(source), JINJA_KEYWORDS, ["Translators:"], JINJA_OPTIONS)
-    return tuple((line, funcname, message, tuple(comments)) for line, funcname, message, comments in found)
+    key = hashlib.sha256(source).digest()
+    if (found := _found.get(key)) is None:
+        extracted = babel_extract(BytesIO(source), JINJA_KEYWORDS, ["Translators:"], JINJA_OPTIONS)
+        found = tuple((line, function, message, tuple(comments)) for line, function, message, comments in extracted)
+        _found.put(key, found, len(source))
+    return found
 
 
 def _new_catalog(domain: str) -> Catalog:

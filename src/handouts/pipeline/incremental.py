@@ -10,7 +10,6 @@ import functools
 import hashlib
 import json
 import shutil
-import time
 from dataclasses import asdict, dataclass, field, fields
 from importlib.metadata import version
 from pathlib import Path, PurePosixPath
@@ -40,13 +39,6 @@ from handouts.pipeline.layout import (
 from handouts.render.page import build_epoch
 from handouts.source.languages import language_tag
 
-# An input file's sha256 is remembered (within one process: a preview, a check, a test run) by its
-# device, inode, size and times, once the file has been left alone this long before it was read: a later
-# write changes its ctime, unless it lands in the same clock tick as an earlier one (git's "racy clean").
-SETTLED_NS = 2_000_000_000
-KNOWN_HASHES = 4096
-_known_hashes: dict[tuple[int, ...], str] = {}
-
 MANIFEST_FORMAT = 3
 READABLE_FORMATS = (1, 2, 3)  # format 1 had no variants and no withdrawn list; 2 no format and title
 
@@ -58,20 +50,6 @@ def key_of(out_dir: Path, path: Path) -> str:
 def sha256_file(path: Path) -> str:
     with path.open("rb") as file:
         return hashlib.file_digest(file, "sha256").hexdigest()
-
-
-def input_sha256(path: Path) -> str:
-    """sha256_file, not read again while the file keeps its identity and times (see SETTLED_NS)."""
-    stat = path.stat()
-    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-    if (known := _known_hashes.get(key)) is not None:
-        return known
-    digest = sha256_file(path)
-    if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) >= SETTLED_NS:
-        if len(_known_hashes) >= KNOWN_HASHES:
-            _known_hashes.clear()
-        _known_hashes[key] = digest
-    return digest
 
 
 def library_versions() -> list[str]:
@@ -115,7 +93,7 @@ class InputHasher:
 
     @functools.cache  # noqa: B019 - one hasher per build; the cache is the point
     def file(self, path: Path) -> str:
-        return input_sha256(path)
+        return sha256_file(path)
 
     @functools.cache  # noqa: B019
     def folder(self, *folders: Path) -> str:

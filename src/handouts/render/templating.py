@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-import threading
 import traceback
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -31,11 +29,12 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
 from handouts.errors import Problem, display_path
+from handouts.kept import Kept
 from handouts.sandbox import FIX, Sandbox
 
 MAX_TEMPLATE_BYTES = 1_000_000
 MESSAGE_CHARS = 160  # how much of Jinja's own message is repeated
-COMPILED_TEMPLATES = 256  # how many compiled templates a process keeps
+COMPILED_BYTES = 32_000_000  # compiled templates a process keeps (a 16 KB template compiles to about 60 KB)
 
 
 class CompiledTemplates(BytecodeCache):
@@ -43,30 +42,19 @@ class CompiledTemplates(BytecodeCache):
     is the same (Jinja checks its checksum): a build compiles each template once, not once per
     clinic, and a preview or check does not compile again what has not changed."""
 
-    def __init__(self, size: int = COMPILED_TEMPLATES):
-        self._compiled: OrderedDict[str, bytes] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()  # the preview serves pages from several threads
+    def __init__(self, budget: int = COMPILED_BYTES):
+        self._compiled: Kept[str, bytes] = Kept(budget)
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        with self._lock:
-            code = self._compiled.get(bucket.key)
-            if code is not None:
-                self._compiled.move_to_end(bucket.key)
-        if code is not None:
+        if (code := self._compiled.get(bucket.key)) is not None:
             bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         code = bucket.bytecode_to_string()
-        with self._lock:
-            self._compiled[bucket.key] = code
-            self._compiled.move_to_end(bucket.key)
-            while len(self._compiled) > self._size:
-                self._compiled.popitem(last=False)
+        self._compiled.put(bucket.key, code, len(code))
 
     def clear(self) -> None:
-        with self._lock:
-            self._compiled.clear()
+        self._compiled.clear()
 
 
 _COMPILED = CompiledTemplates()
@@ -74,7 +62,11 @@ _COMPILED = CompiledTemplates()
 
 def template_environment(loader: BaseLoader) -> SandboxedEnvironment:
     """The one kind of environment every page and library page renders in: sandboxed, escaping,
-    strict about unknown names. The compiled templates are shared because the settings are."""
+    strict about unknown names.
+
+    Every environment shares the compiled templates, which is right only while they all compile
+    alike: Jinja builds autoescaping, filter and test calls and `finalize` into the compiled code.
+    So an environment that needs other settings, filters, tests or extensions must not be made here."""
     return SandboxedEnvironment(loader=loader, autoescape=True, undefined=StrictUndefined, bytecode_cache=_COMPILED)
 
 

@@ -7,7 +7,6 @@ problem becomes one `file:line: message` line, never a traceback."""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +14,17 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from handouts.errors import ConfigError, Problem
+from handouts.kept import Kept
 from handouts.source.text import invisible_character
 
 KeyPath = tuple[str | int, ...]
 
 MAX_YAML_BYTES = 1_000_000
 MAX_DEPTH = 50  # far beyond any real handout, far below Python's recursion limit
-# Texts up to this size keep their composed nodes for the next read of the same text (see _composed).
-KEPT_TEXT_CHARS = 200_000
-KEPT_TEXTS = 32
+# The composed node trees a process keeps, by the characters of their texts: about 25 handouts. A
+# node tree takes about 20 bytes of memory per character of a handout, up to 300 of a flow list.
+KEPT_CHARS = 500_000
+_composed: Kept[str, yaml.Node | None] = Kept(KEPT_CHARS)
 QUOTE_CHARS = 80  # how much of an offending value a message repeats
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
@@ -130,22 +131,22 @@ def _read_text(path: Path, shown_as: str) -> str:
 
 
 def _compose(text: str, shown_as: str) -> yaml.Node | None:
+    """The text's node tree. Composing in pure Python is most of what a load costs, so the trees of
+    the texts read last are kept by their whole text (a changed file is composed again). They are
+    shared, so only read: _build never calls what changes a node (construct_mapping, flatten_mapping)."""
+    if (node := _composed.get(text)) is not None:
+        return node
     try:
-        return _composed(text) if len(text) <= KEPT_TEXT_CHARS else _composed.__wrapped__(text)
+        loader = BoundedLoader(text)  # the reader checks for control characters here already
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise ConfigError(_yaml_problem(exc, text, shown_as)) from None
-
-
-@functools.lru_cache(maxsize=KEPT_TEXTS)
-def _composed(text: str) -> yaml.Node | None:
-    """The node tree of a text. Kept for the texts read last, by their whole text (so a changed file
-    is composed again): a preview, check or test run reads the same files again and again, and
-    composing in pure Python is most of the time a load takes. Nothing changes a node once composed."""
-    loader = BoundedLoader(text)  # the reader checks for control characters here already
-    try:
-        return loader.get_single_node()
-    finally:
-        loader.dispose()
+    if node is not None:
+        _composed.put(text, node, len(text))
+    return node
 
 
 def _yaml_problem(exc: yaml.YAMLError, text: str, shown_as: str) -> Problem:
@@ -168,16 +169,16 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, shown_as: str) -> Problem:
 
 
 def _build(
-    node: yaml.Node, path: KeyPath, lines: LineMap, problems: list[Problem], shown_as: str, made: SafeConstructor
+    node: yaml.Node, path: KeyPath, lines: LineMap, problems: list[Problem], shown_as: str, constructor: SafeConstructor
 ) -> Any:
-    """made: this load's own constructor, which remembers every node it constructed (so never shared:
+    """constructor: this load's own, which remembers every node it constructed (so never shared:
     composed nodes are kept between loads and read by several preview threads)."""
     lines.setdefault(path, node.start_mark.line + 1)
     _check_tag(node, shown_as)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(_key(key_node, shown_as, made))
+            key = str(_key(key_node, shown_as, constructor))
             if key in out:
                 problems.append(
                     Problem(
@@ -188,11 +189,11 @@ def _build(
                     )
                 )
             lines[(*path, key)] = key_node.start_mark.line + 1
-            out[key] = _build(value_node, (*path, key), lines, problems, shown_as, made)
+            out[key] = _build(value_node, (*path, key), lines, problems, shown_as, constructor)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), lines, problems, shown_as, made) for i, item in enumerate(node.value)]
-    value = _scalar(node, shown_as, made)
+        return [_build(item, (*path, i), lines, problems, shown_as, constructor) for i, item in enumerate(node.value)]
+    value = _scalar(node, shown_as, constructor)
     # Written as an escape ("\u202e", "\x07"): past the YAML reader, which refuses only the raw character.
     if isinstance(value, str) and (message := _character_problem(value)):
         problems.append(Problem(shown_as, message, node.start_mark.line + 1, format_key(path)))
@@ -208,13 +209,13 @@ def _character_problem(text: str) -> str | None:
     return None
 
 
-def _key(node: yaml.Node, shown_as: str, made: SafeConstructor) -> Any:
+def _key(node: yaml.Node, shown_as: str, constructor: SafeConstructor) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         raise ConfigError(
             Problem(shown_as, "a key must be plain text, not a list or mapping; rename it", node.start_mark.line + 1)
         )
     _check_tag(node, shown_as)
-    return _scalar(node, shown_as, made)
+    return _scalar(node, shown_as, constructor)
 
 
 def _check_tag(node: yaml.Node, shown_as: str) -> None:
@@ -224,10 +225,10 @@ def _check_tag(node: yaml.Node, shown_as: str) -> None:
         raise ConfigError(Problem(shown_as, message, node.start_mark.line + 1))
 
 
-def _scalar(node: yaml.Node, shown_as: str, made: SafeConstructor) -> Any:
+def _scalar(node: yaml.Node, shown_as: str, constructor: SafeConstructor) -> Any:
     """One plain value; a value its type cannot hold (30 February, a 5,000-digit number) is a Problem."""
     try:
-        return made.construct_object(node)
+        return constructor.construct_object(node)
     except (ValueError, KeyError, AttributeError):
         # PyYAML's constructors fail this way on a value that looks like, or is tagged as, a type it is not.
         kind = node.tag.removeprefix(_TAG_PREFIX)
