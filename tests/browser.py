@@ -28,7 +28,8 @@ CHROME_FLAGS = [
 @pytest.fixture
 def server(project: Path) -> Iterator[PreviewServer]:
     preview = PreviewServer(Project(project), "127.0.0.1", 0)
-    thread = threading.Thread(target=preview.serve_forever, daemon=True)
+    # serve_forever looks for shutdown() once per poll: 0.5 s by default, paid by every test here
+    thread = threading.Thread(target=preview.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield preview
     preview.shutdown()

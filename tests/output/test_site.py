@@ -197,7 +197,7 @@ def test_library_works_from_a_web_server(built: Path, browser: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(built / "output")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:
         root = f"http://127.0.0.1:{server.server_address[1]}/"

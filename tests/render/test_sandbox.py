@@ -59,7 +59,7 @@ def listening() -> Iterator[Server]:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield Server(f"http://127.0.0.1:{httpd.server_port}", requests)
     httpd.shutdown()
