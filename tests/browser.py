@@ -3,8 +3,10 @@ live preview of a test's `project` to point it at."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socketserver
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,16 +27,25 @@ CHROME_FLAGS = [
 ]
 
 
+@contextlib.contextmanager
+def serving(server: socketserver.BaseServer) -> Iterator[None]:
+    """server answering from a thread of its own until the block ends, then closed."""
+    # serve_forever looks for shutdown() once per poll: 0.5 s by default, which every stop would wait.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
 @pytest.fixture
 def server(project: Path) -> Iterator[PreviewServer]:
     preview = PreviewServer(Project(project), "127.0.0.1", 0)
-    # serve_forever looks for shutdown() once per poll: 0.5 s by default, paid by every test here
-    thread = threading.Thread(target=preview.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield preview
-    preview.shutdown()
-    preview.server_close()
-    thread.join(timeout=10)
+    with serving(preview):
+        yield preview
 
 
 def find_browser() -> tuple[str, str]:

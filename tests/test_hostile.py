@@ -34,6 +34,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from browser import serving
 from conftest import HANDOUT, REPO, Result, copy_project, pdf_reader, pdf_text
 from fixture_project import BACK_CARE as LEAFLET
 from fixture_project import BACK_CARE_GERMAN as GERMAN
@@ -1756,15 +1757,8 @@ HOSTILE_NAME = 'x"><img src=x onerror=alert(1)>'
 @contextlib.contextmanager
 def preview_of(root: Path) -> Iterator[PreviewServer]:
     server = PreviewServer(Project(root), "127.0.0.1", 0)
-    # serve_forever looks for shutdown() once per poll: 0.5 s by default, paid by every test here
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def ask(server: PreviewServer, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -23,7 +23,7 @@ from handouts.pipeline.jobs import BuildOptions, Job
 from handouts.pipeline.layout import output_path
 from handouts.pipeline.site import language_choice
 from i18n_helpers import edit_entry, po_path
-from browser import CHROME_FLAGS, find_browser
+from browser import CHROME_FLAGS, find_browser, serving
 
 HANDOUT = "microcurrent-screening-form"  # two pages: quick to print in every copy
 FIGURES = "tens-at-home"  # a figure and a table, built as HTML only
@@ -197,9 +197,7 @@ def test_library_works_from_a_web_server(built: Path, browser: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(built / "output")))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         root = f"http://127.0.0.1:{server.server_address[1]}/"
         browser.get(root)
         browser.find_element(By.LINK_TEXT, "Physiotherapie am Stadtpark").click()
@@ -213,10 +211,6 @@ def test_library_works_from_a_web_server(built: Path, browser: object) -> None:
             with urlopen(link, timeout=30) as response:
                 assert response.status == 200, link
                 assert response.read(5) in (b"%PDF-", b"<!DOC"), link
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def test_html_page_is_self_contained_and_structured(built: Path) -> None:

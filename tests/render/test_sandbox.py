@@ -5,7 +5,6 @@ counts requests: each is refused with the file that asked for it, and the server
 
 from __future__ import annotations
 
-import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 
+from browser import serving
 from conftest import HANDOUT, copy_project, pdf_text
 from handouts.i18n.catalogs import Translations
 from handouts.i18n.extract import COMMON_DOMAIN
@@ -44,8 +44,7 @@ class Server:
 
 @pytest.fixture(scope="module")
 def listening() -> Iterator[Server]:
-    """An HTTP server on 127.0.0.1 that answers everything and counts what it is asked: one per
-    module, as stopping one waits out its half-second poll."""
+    """An HTTP server on 127.0.0.1 that answers everything and counts what it is asked: one per module."""
     requests: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -59,11 +58,8 @@ def listening() -> Iterator[Server]:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield Server(f"http://127.0.0.1:{httpd.server_port}", requests)
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(httpd):
+        yield Server(f"http://127.0.0.1:{httpd.server_port}", requests)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ A new executor is one function of the same shape, added to EXECUTORS."""
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
 import signal
 import tempfile
@@ -154,7 +153,7 @@ class _RecyclingPool(ProcessPoolExecutor):
         try:
             super()._spawn_process()  # type: ignore[misc]
         except BrokenPipeError:
-            forked, self._mp_context = self._mp_context, multiprocessing.get_context("spawn")  # type: ignore[has-type]
+            forked, self._mp_context = self._mp_context, processes.spawning()  # type: ignore[has-type]
             try:
                 super()._spawn_process()  # type: ignore[misc]
             finally:

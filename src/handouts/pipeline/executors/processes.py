@@ -31,10 +31,16 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def spawning() -> BaseContext:
+    """Workers started as new Python processes: everywhere but Linux, and on Linux for a worker
+    the fork server could not hand its start-up data (executors.local._RecyclingPool)."""
+    return multiprocessing.get_context("spawn")
+
+
 def context() -> BaseContext:
     """The multiprocessing context the pool starts its workers with."""
     if not sys.platform.startswith("linux"):
-        return multiprocessing.get_context("spawn")
+        return spawning()
     forkserver = multiprocessing.get_context("forkserver")
     forkserver.set_forkserver_preload(PRELOAD)
     return forkserver
